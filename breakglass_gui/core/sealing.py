@@ -198,7 +198,8 @@ class Recovery:
     rejected: list[ShareError] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        return f"<Recovery of set {format_fingerprint(self.fingerprint)}: {len(self.used)} shares used>"
+        fp = format_fingerprint(self.fingerprint)
+        return f"<Recovery of set {fp}: {len(self.used)} shares used>"
 
     def wipe(self) -> None:
         self.secret.wipe()

@@ -1,0 +1,145 @@
+"""Small helpers shared by the CLI's command modules."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+from pathlib import Path
+
+from breakglass_gui.core.errors import MalformedShareError, ShareError
+from breakglass_gui.core.secret import SecretBytes
+from breakglass_gui.core.share import (
+    PartAssembler,
+    Share,
+    SharePart,
+    format_fingerprint,
+    parse_any,
+    read_share_texts,
+)
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_ERROR = 2
+EXIT_USAGE = 2
+
+Subparsers = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class CliError(Exception):
+    """A user-facing one-line error."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+def read_secret_file(path: str) -> SecretBytes:
+    """Read a whole file into a SecretBytes sized once (no growing buffers left behind)."""
+    with open(path, "rb", buffering=0) as f:
+        size = os.fstat(f.fileno()).st_size
+        buf = SecretBytes(size)
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            n = f.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        view.release()
+    if got != size:
+        buf.wipe()
+        raise CliError(f"{path}: the file changed while being read")
+    return buf
+
+
+def read_secret_stream(stream: object, limit: int) -> SecretBytes:
+    """Read a stream (stdin) into a preallocated buffer, then keep exactly what was read."""
+    big = SecretBytes(limit + 1)
+    view = memoryview(big)
+    got = 0
+    raw = getattr(stream, "buffer", stream)
+    readinto = getattr(raw, "readinto", None)
+    if readinto is None:
+        raise CliError("standard input cannot be read as bytes")
+    while got <= limit:
+        n = readinto(view[got:])
+        if not n:
+            break
+        got += n
+    view.release()
+    if got > limit:
+        big.wipe()
+        raise CliError(f"the secret on standard input is longer than {limit} bytes")
+    out = SecretBytes(got)
+    out[:] = memoryview(big)[:got]
+    big.wipe()
+    return out
+
+
+def write_private(path: Path, data: bytes | bytearray, *, overwrite: bool = True) -> None:
+    """Write a file readable by its owner only (0600), created with that mode from the start."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    if not overwrite:
+        flags |= os.O_EXCL
+    fd = os.open(path, flags, stat.S_IRUSR | stat.S_IWUSR)
+    try:
+        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
+    """Parse share files (QR text lines, parts, or a transcription); name every failure."""
+    shares: list[Share] = []
+    errors: list[ShareError] = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            errors.append(MalformedShareError("not a text file", path))
+            continue
+        assembler = PartAssembler()
+        found = False
+        for chunk in read_share_texts(text):
+            try:
+                item = parse_any(chunk)
+                if isinstance(item, SharePart):
+                    item = assembler.add(item)  # type: ignore[assignment]
+                    if item is None:
+                        continue
+                assert isinstance(item, Share)
+                shares.append(item)
+                found = True
+            except ShareError as exc:
+                errors.append(type(exc)(exc.reason, f"{path}: {exc.share or 'share'}"))
+                found = True
+        for fp, number, have, count in assembler.progress():
+            errors.append(
+                MalformedShareError(
+                    f"only {have} of its {count} parts are in the file",
+                    f"{path}: share {number} of set {format_fingerprint(fp)}",
+                )
+            )
+            found = True
+        if not found:
+            errors.append(MalformedShareError("no share found in the file", path))
+    return shares, errors
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def add_json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
