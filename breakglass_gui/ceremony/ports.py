@@ -1,0 +1,242 @@
+"""Ports: the small interfaces through which ceremony flows reach the outside world.
+
+The flows in ``breakglass_gui.ceremony`` never open files, cameras, printers or databases
+themselves. They are handed objects satisfying these Protocols: the real adapters wrap
+``breakglass_gui.paper`` / ``scan`` / ``audit``; the in-memory ones below serve the tests
+and the screenshots. Every port carries names, numbers and public facts only: never a
+secret and never share material, except the documents whose format requires it (share
+sheets, handed over as PDF bytes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from breakglass_gui.core.sealing import ShareSet
+from breakglass_gui.core.share import Share
+
+__all__ = [
+    "AuditEvent",
+    "AuditSink",
+    "Clock",
+    "DocumentSink",
+    "FolderSink",
+    "FrameSource",
+    "ManualClock",
+    "MemoryAuditSink",
+    "MemoryDocumentSink",
+    "MemoryRegistry",
+    "PdfRenderer",
+    "QrDecoder",
+    "Registry",
+    "SetRecord",
+    "SystemClock",
+]
+
+# -- time ----------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class ManualClock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = start or dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += dt.timedelta(seconds=seconds)
+
+    def set(self, when: dt.datetime) -> None:
+        self._now = when
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One audit entry as a flow produces it: a kind and allow-listed public fields."""
+
+    kind: str
+    fields: Mapping[str, Any]
+    at: dt.datetime
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    def record(self, kind: str, fields: Mapping[str, Any]) -> None:
+        """Append one event (e.g. ``"split.completed"``). Fields are public facts only."""
+        ...
+
+
+class MemoryAuditSink:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.events: list[AuditEvent] = []
+
+    def record(self, kind: str, fields: Mapping[str, Any]) -> None:
+        self.events.append(AuditEvent(kind, dict(fields), self.clock.now()))
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+
+# -- registry ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    """What the registry knows about one share set: public facts only."""
+
+    fingerprint: str
+    label: str
+    policy: str
+    created: dt.date
+    custodians: tuple[str, ...] = ()
+    scope: str = ""
+    status: str = "active"  # active | retired
+    replaces: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Registry(Protocol):
+    def add_set(self, record: SetRecord) -> None: ...
+
+    def retire_set(self, fingerprint: str, reason: str) -> None: ...
+
+    def list_sets(self) -> Sequence[SetRecord]: ...
+
+
+class MemoryRegistry:
+    def __init__(self) -> None:
+        self.sets: dict[str, SetRecord] = {}
+        self.retired: dict[str, str] = {}
+
+    def add_set(self, record: SetRecord) -> None:
+        if record.fingerprint in self.sets:
+            raise ValueError(f"set {record.fingerprint} is already registered")
+        self.sets[record.fingerprint] = record
+
+    def retire_set(self, fingerprint: str, reason: str) -> None:
+        old = self.sets[fingerprint]
+        self.sets[fingerprint] = SetRecord(
+            old.fingerprint,
+            old.label,
+            old.policy,
+            old.created,
+            old.custodians,
+            old.scope,
+            "retired",
+            old.replaces,
+            old.metadata,
+        )
+        self.retired[fingerprint] = reason
+
+    def list_sets(self) -> Sequence[SetRecord]:
+        return list(self.sets.values())
+
+
+# -- documents -------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class PdfRenderer(Protocol):
+    """Makes the ceremony's paper. Returns PDF bytes; writes nothing itself."""
+
+    def share_sheet(self, share: Share, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        """One custodian's sheet (contains share material: the format requires it)."""
+        ...
+
+    def ceremony_record(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        """Who was there, the policy, the fingerprint, verification words; no share material."""
+        ...
+
+    def runbook(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        """The reconstruction runbook for this set; no share material."""
+        ...
+
+
+@runtime_checkable
+class DocumentSink(Protocol):
+    """Where finished documents go (a folder, a print queue)."""
+
+    def save(self, name: str, data: bytes) -> str:
+        """Store ``data`` under file ``name``; return where it went (a path or a description).
+
+        Raises ``OSError`` (e.g. a full disk) with the reason; the flow shows it and lets the
+        host choose another folder.
+        """
+        ...
+
+
+class MemoryDocumentSink:
+    def __init__(self) -> None:
+        self.documents: dict[str, bytes] = {}
+
+    def save(self, name: str, data: bytes) -> str:
+        self.documents[name] = bytes(data)
+        return f"memory:{name}"
+
+
+class FolderSink:
+    """Writes documents into one folder, readable by the owner only (0600)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def save(self, name: str, data: bytes) -> str:
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise ValueError(f"not a plain file name: {name!r}")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
+        tmp = path.with_name(f".{name}.part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return str(path)
+
+
+# -- scanning ------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class FrameSource(Protocol):
+    """A camera, a fake camera or an image file: yields frames (numpy arrays, BGR or grey)."""
+
+    def frames(self) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class QrDecoder(Protocol):
+    def decode(self, frame: Any) -> list[str]:
+        """The text of every QR code found in ``frame`` (may be empty)."""
+        ...
