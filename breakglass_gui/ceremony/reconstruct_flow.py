@@ -1,0 +1,785 @@
+"""Break glass: the reconstruction ceremony as a step graph, without Qt.
+
+Steps (``RECONSTRUCT_STEPS``)::
+
+    trigger -> collect -> reconstruct -> reveal -> after (finish)
+
+1. **trigger**: incident reference (required, pattern configurable), the runbook's trigger
+   condition that holds, operator, witnesses, real use or drill; read back as one sentence.
+2. **collect**: shares arrive as text (camera, image file or typed); each is checked alone and
+   against the others. Duplicates, foreign sets, retired sets and corrupt shares are refused
+   with a message naming the share and the reason.
+3. **reconstruct**: :meth:`ReconstructFlow.run_reconstruction` (the GUI calls it off the GUI
+   thread) recovers the credential into a ``SecretBytes`` held by the wizard state.
+4. **reveal**: the credential may be shown for ``reveal_seconds``; it is held at most
+   ``hold_seconds`` after reconstruction, then wiped ("timeout").
+5. **after**: the post-use checklist (rotate, re-split, redistribute, postmortem) and the review
+   record pre-filled from this ceremony's audit events.
+
+Wipe happens on Done (leaving *reveal*), on timeout, on Cancel and on close (the GUI cancels):
+the secret is overwritten, the collected shares and share texts are dropped, and a
+``*.wiped`` event is recorded. A drill runs the same graph; every event kind starts with
+``drill.`` instead of ``breakglass.`` so a drill is never counted as real use.
+
+Nothing here holds the secret in a ``str``, passes it to a callback, logs it or puts it in an
+exception. Share texts are parsed at once and never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+from breakglass_gui.core.errors import (
+    BreakglassError,
+    CorruptShareError,
+    DuplicateShareError,
+    ForgedShareError,
+    InsufficientSharesError,
+    MalformedShareError,
+    RecoveryError,
+    ShareError,
+    WrongSetError,
+)
+from breakglass_gui.core.sealing import Recovery, quorum_status, recover
+from breakglass_gui.core.secret import SecretBytes
+from breakglass_gui.core.share import (
+    PartAssembler,
+    Share,
+    SharePart,
+    format_fingerprint,
+    parse_any,
+)
+
+from .ports import AuditSink, Clock, Registry, SystemClock
+from .wizard import Direction, Step, Wizard, WizardState
+
+__all__ = [
+    "CHECKLIST",
+    "DEFAULT_INCIDENT_PATTERN",
+    "DEFAULT_TRIGGERS",
+    "SECRET_SLOT",
+    "AcceptedShare",
+    "Authorisation",
+    "Offer",
+    "OfferKind",
+    "ReconstructConfig",
+    "ReconstructFlow",
+    "ReconstructionResult",
+    "RecordedEvent",
+    "RetiredSetError",
+    "RetiredSets",
+    "ShareCollector",
+    "registry_retired_sets",
+]
+
+SECRET_SLOT = "credential"  # noqa: S105 - the name of a slot, not a value
+DEFAULT_INCIDENT_PATTERN = r"INC-\d+"
+
+#: Trigger conditions in the runbook's words (practical guide: "explicit, not 'in case of
+#: emergency'"). A set's runbook may supply its own list through ``ReconstructConfig``.
+DEFAULT_TRIGGERS: tuple[str, ...] = (
+    "the identity provider (SSO) is down and the outage is confirmed",
+    "the usual admin accounts are locked out or compromised",
+    "the bastion host is unreachable",
+    "the CI/CD pipeline has stopped issuing credentials",
+    "auto-renewing certificates have lapsed",
+)
+
+#: The mandatory post-use steps (runbook part 6), as (key, label).
+CHECKLIST: tuple[tuple[str, str], ...] = (
+    ("rotate", "Rotate the credential: the reconstructed value is used for this incident only"),
+    ("resplit", "Re-split the new credential (opens the split ceremony replacing this set)"),
+    ("redistribute", "Redistribute the new portions; discard the old ones"),
+    ("postmortem", "Postmortem the outage and review this break-glass use (blameless)"),
+)
+
+
+# -- configuration and ports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconstructConfig:
+    incident_pattern: str = DEFAULT_INCIDENT_PATTERN
+    triggers: tuple[str, ...] = DEFAULT_TRIGGERS
+    reveal_seconds: float = 60.0
+    clipboard_seconds: float = 30.0
+    hold_seconds: float = 300.0
+    require_witness: bool = False
+
+
+class RetiredSets(Protocol):
+    def retired_reason(self, fingerprint_text: str) -> str | None:
+        """Why the set was retired (e.g. "rotated on 2026-03-01"), or None when it is not."""
+        ...
+
+
+class _RegistryRetired:
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    def retired_reason(self, fingerprint_text: str) -> str | None:
+        for record in self._registry.list_sets():
+            if record.fingerprint == fingerprint_text and record.status == "retired":
+                reason = getattr(self._registry, "retired", {}).get(fingerprint_text)
+                return str(reason) if reason else "it was retired"
+        return None
+
+
+def registry_retired_sets(registry: Registry) -> RetiredSets:
+    """Retired-set lookup over any registry port."""
+    return _RegistryRetired(registry)
+
+
+# -- step 1: trigger and authorisation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    incident: str
+    trigger: str
+    operator: str
+    witnesses: tuple[str, ...] = ()
+    drill: bool = False
+
+    def problems(self, config: ReconstructConfig) -> list[str]:
+        out: list[str] = []
+        incident = self.incident.strip()
+        if not incident:
+            out.append("an incident reference is required")
+        elif not re.fullmatch(config.incident_pattern, incident):
+            out.append(
+                f"the incident reference {incident!r} does not match the expected form "
+                f"{config.incident_pattern}"
+            )
+        if not self.trigger.strip():
+            out.append("choose which trigger condition from the runbook holds")
+        if not self.operator.strip():
+            out.append("the operator's name is required")
+        names = [w.strip() for w in self.witnesses if w.strip()]
+        if config.require_witness and not names:
+            out.append("at least one witness is required")
+        if self.operator.strip() and self.operator.strip() in names:
+            out.append("the operator cannot also be their own witness")
+        return out
+
+    def sentence(self) -> str:
+        """The authorisation read back in one sentence before going on."""
+        names = [w.strip() for w in self.witnesses if w.strip()]
+        if not names:
+            seen = "with no witness"
+        elif len(names) == 1:
+            seen = f"witnessed by {names[0]}"
+        else:
+            seen = f"witnessed by {', '.join(names[:-1])} and {names[-1]}"
+        what = (
+            "This is a DRILL: it is recorded as a drill, never as real use"
+            if self.drill
+            else "This is a REAL use: it is recorded, and the credential must be rotated after"
+        )
+        return (
+            f"{self.operator.strip()} is breaking glass for {self.incident.strip()} because "
+            f"{self.trigger.strip()}, {seen}. {what}."
+        )
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "incident": self.incident.strip(),
+            "trigger": self.trigger.strip(),
+            "operator": self.operator.strip(),
+            "witnesses": [w.strip() for w in self.witnesses if w.strip()],
+            "drill": self.drill,
+        }
+
+
+# -- step 2: collecting shares --------------------------------------------------------------------
+
+
+class OfferKind(Enum):
+    ACCEPTED = "accepted"
+    PART = "part"  # one part of a multi-part share; more to come
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What happened to one offered share text. ``message`` names the share, never its content."""
+
+    kind: OfferKind
+    message: str
+    share_name: str | None = None
+    reason: str = ""
+    error: type[ShareError] | None = None
+    repeat: bool = False  # the same text as the previous offer from the same source
+
+    @property
+    def accepted(self) -> bool:
+        return self.kind is OfferKind.ACCEPTED
+
+
+@dataclass(frozen=True)
+class AcceptedShare:
+    share: Share
+    source: str  # "camera", "image", "typed"
+
+    def describe(self) -> str:
+        return self.share.describe()
+
+
+class RetiredSetError(WrongSetError):
+    """The share belongs to a set that was retired (rotated or revoked)."""
+
+
+def _digest(text: str) -> bytes:
+    # A digest lets us recognise a repeated text without keeping the text (share material).
+    return hashlib.blake2b("".join(text.split()).encode(), digest_size=16).digest()
+
+
+class ShareCollector:
+    """Checks shares one by one as they arrive and keeps the accepted ones.
+
+    The first accepted share fixes the set (unless ``expected_fingerprint`` does). A camera
+    sees the same code in many frames: an offer repeating the previous text from the same
+    source returns the previous outcome marked ``repeat`` and records nothing new; presenting
+    the same sheet again later is refused as a duplicate.
+    """
+
+    def __init__(
+        self,
+        *,
+        retired: RetiredSets | None = None,
+        expected_fingerprint: bytes | None = None,
+        on_event: Callable[[str, Mapping[str, Any]], None] | None = None,
+    ) -> None:
+        self._retired = retired
+        self._expected = expected_fingerprint
+        self._on_event = on_event
+        self._accepted: list[AcceptedShare] = []
+        self._assembler = PartAssembler()
+        self._last: dict[str, tuple[bytes, Offer]] = {}
+        self.refusals: list[Offer] = []
+
+    # -- queries ---------------------------------------------------------------------------------
+    @property
+    def accepted(self) -> list[AcceptedShare]:
+        return list(self._accepted)
+
+    @property
+    def shares(self) -> list[Share]:
+        return [a.share for a in self._accepted]
+
+    @property
+    def fingerprint(self) -> bytes | None:
+        if self._expected is not None:
+            return self._expected
+        return self._accepted[0].share.fingerprint if self._accepted else None
+
+    @property
+    def label(self) -> str:
+        return self._accepted[0].share.label if self._accepted else ""
+
+    def status(self) -> tuple[bool, str]:
+        """Whether the quorum is reached, in words ("2 of 3 collected — 1 more needed")."""
+        return quorum_status(self.shares)
+
+    def parts_in_progress(self) -> list[str]:
+        return [
+            f"share {number}: {have} of {count} parts read"
+            for _fp, number, have, count in self._assembler.progress()
+        ]
+
+    # -- offers ----------------------------------------------------------------------------------
+    def no_code_seen(self, source: str) -> None:
+        """The source showed a frame with no code: the next sighting is a fresh presentation."""
+        self._last.pop(source, None)
+
+    def offer_text(self, text: str, source: str) -> Offer:
+        """Parse and check one share text (QR text, one part, or a typed transcription)."""
+        digest = _digest(text)
+        last = self._last.get(source)
+        if last is not None and last[0] == digest:
+            prev = last[1]
+            return Offer(prev.kind, prev.message, prev.share_name, prev.reason, prev.error, True)
+        try:
+            parsed = parse_any(text)
+            if isinstance(parsed, SharePart):
+                whole = self._assembler.add(parsed)
+                if whole is None:
+                    offer = Offer(
+                        OfferKind.PART,
+                        f"read {parsed.describe()}; show the other parts of that sheet",
+                        f"share {parsed.number}",
+                    )
+                    self._last[source] = (digest, offer)
+                    return offer
+                parsed = whole
+            offer = self._offer_share(parsed, source)
+        except ShareError as exc:
+            offer = self._refuse(exc)
+        self._last[source] = (digest, offer)
+        return offer
+
+    def offer_share(self, share: Share, source: str) -> Offer:
+        try:
+            return self._offer_share(share, source)
+        except ShareError as exc:
+            return self._refuse(exc)
+
+    def _offer_share(self, share: Share, source: str) -> Offer:
+        name = share.describe()
+        reason = self._retired.retired_reason(share.fingerprint_text) if self._retired else None
+        if reason:
+            raise RetiredSetError(
+                f"it belongs to set {share.fingerprint_text}, which was retired ({reason}); "
+                "retired portions open nothing — ask for the current set's share",
+                name,
+            )
+        expected = self.fingerprint
+        if expected is not None and share.fingerprint != expected:
+            label = f" ({self.label})" if self.label else ""
+            raise WrongSetError(
+                f"it belongs to another set, {share.fingerprint_text} "
+                f"({share.label or 'no label'}), not {format_fingerprint(expected)}{label}",
+                name,
+            )
+        for a in self._accepted:
+            if a.share.number == share.number:
+                raise DuplicateShareError("it was already collected", name)
+            if a.share.slot == share.slot:
+                raise DuplicateShareError(
+                    f"it carries the same portion as {a.share.describe()}", name
+                )
+        self._accepted.append(AcceptedShare(share, source))
+        _reached, status = self.status()
+        self._event(
+            "share_accepted",
+            {
+                "share": share.number,
+                "custodian": share.custodian,
+                "role": share.role,
+                "source": source,
+                "set": share.fingerprint_text,
+            },
+        )
+        return Offer(OfferKind.ACCEPTED, f"accepted {name}. {status}", name)
+
+    def _refuse(self, exc: ShareError) -> Offer:
+        name = exc.share or "the share"
+        kind = type(exc)
+        label = {
+            DuplicateShareError: "duplicate",
+            WrongSetError: "foreign set",
+            RetiredSetError: "retired set",
+            CorruptShareError: "corrupt",
+            ForgedShareError: "forged",
+            MalformedShareError: "not a readable share",
+        }.get(kind, "refused")
+        offer = Offer(
+            OfferKind.REFUSED,
+            f"Refused {name} ({label}): {exc.reason}",
+            exc.share,
+            exc.reason,
+            kind,
+        )
+        self.refusals.append(offer)
+        self._event("share_refused", {"share": name, "why": label, "reason": exc.reason})
+        return offer
+
+    def remove(self, number: int) -> None:
+        self._accepted = [a for a in self._accepted if a.share.number != number]
+        self._last.clear()
+
+    def clear(self) -> None:
+        """Drop every collected share, part and remembered digest."""
+        self._accepted.clear()
+        self._assembler.clear()
+        self._last.clear()
+
+    def _event(self, what: str, fields: Mapping[str, Any]) -> None:
+        if self._on_event is not None:
+            self._on_event(what, fields)
+
+
+# -- the flow ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    kind: str
+    fields: Mapping[str, Any]
+    at: dt.datetime
+
+
+@dataclass
+class _Outcome:
+    fingerprint: str = ""
+    label: str = ""
+    used: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    error: str = ""
+    reconstructed_at: dt.datetime | None = None
+    wiped_at: dt.datetime | None = None
+    wipe_reason: str = ""
+    secret_length: int = 0
+    policy: str = ""
+
+
+class ReconstructionResult:
+    """A worker's answer: the recovery (taken exactly once) or an error in words."""
+
+    __slots__ = ("_recovery", "error", "shares")
+
+    def __init__(self, recovery: Recovery | None, error: str, shares: Sequence[Share]) -> None:
+        self._recovery = recovery
+        self.error = error
+        self.shares = list(shares)
+
+    def take(self) -> Recovery | None:
+        recovery, self._recovery = self._recovery, None
+        return recovery
+
+    def discard(self) -> None:
+        """Wipe a result nobody will take (e.g. the window closed while the worker ran)."""
+        recovery = self.take()
+        if recovery is not None:
+            recovery.wipe()
+
+    def __repr__(self) -> str:
+        state = "error" if self.error else "recovery" if self._recovery else "taken"
+        return f"<ReconstructionResult {state} (redacted)>"
+
+
+class ReconstructFlow:
+    """The break-glass ceremony: builds the :class:`Wizard` and holds what its steps need."""
+
+    def __init__(
+        self,
+        audit: AuditSink,
+        *,
+        clock: Clock | None = None,
+        config: ReconstructConfig | None = None,
+        retired: RetiredSets | None = None,
+        expected_fingerprint: bytes | None = None,
+        drill: bool = False,
+    ) -> None:
+        self.audit = audit
+        self.clock: Clock = clock or SystemClock()
+        self.config = config or ReconstructConfig()
+        self.drill_default = drill
+        self.authorisation: Authorisation | None = None
+        self.events: list[RecordedEvent] = []
+        self.collector = ShareCollector(
+            retired=retired,
+            expected_fingerprint=expected_fingerprint,
+            on_event=self._record_suffix,
+        )
+        self.outcome = _Outcome()
+        self.checklist: dict[str, bool] = {key: False for key, _ in CHECKLIST}
+        self.started_at = self.clock.now()
+        self.revealed_until: dt.datetime | None = None
+        self.wipe_listeners: list[Callable[[str], None]] = []
+        self.wizard = Wizard(
+            [
+                Step(
+                    "trigger",
+                    "Trigger and authorisation",
+                    next="collect",
+                    check=self._check_trigger,
+                    on_leave=self._leave_trigger,
+                ),
+                Step("collect", "Collect shares", next="reconstruct", check=self._check_collect),
+                Step(
+                    "reconstruct",
+                    "Reconstruct",
+                    next="reveal",
+                    check=self._check_reconstruct,
+                    on_enter=self._enter_reconstruct,
+                ),
+                Step(
+                    "reveal",
+                    "Reveal",
+                    next="after",
+                    on_leave=self._leave_reveal,
+                    can_go_back=False,
+                ),
+                Step("after", "After", check=self._check_after, can_go_back=False),
+            ],
+            start="trigger",
+            on_finish=self._finish,
+            on_cancel=self._cancel,
+        )
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def drill(self) -> bool:
+        return self.authorisation.drill if self.authorisation else self.drill_default
+
+    @property
+    def prefix(self) -> str:
+        return "drill" if self.drill else "breakglass"
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    def record(self, what: str, fields: Mapping[str, Any]) -> None:
+        """Record ``<prefix>.<what>`` with the incident reference; public fields only."""
+        kind = f"{self.prefix}.{what}"
+        full = dict(fields)
+        if self.authorisation is not None:
+            full.setdefault("incident", self.authorisation.incident.strip())
+        self.events.append(RecordedEvent(kind, full, self.clock.now()))
+        self.audit.record(kind, full)
+
+    def _record_suffix(self, what: str, fields: Mapping[str, Any]) -> None:
+        self.record(what, fields)
+
+    # -- step 1 --------------------------------------------------------------------------------
+    def authorise(
+        self,
+        incident: str,
+        trigger: str,
+        operator: str,
+        witnesses: Sequence[str] = (),
+        *,
+        drill: bool | None = None,
+    ) -> Authorisation:
+        self.authorisation = Authorisation(
+            incident,
+            trigger,
+            operator,
+            tuple(witnesses),
+            self.drill_default if drill is None else drill,
+        )
+        return self.authorisation
+
+    def _check_trigger(self, state: WizardState) -> list[str]:
+        if self.authorisation is None:
+            return ["fill in the incident reference, the trigger condition and the operator"]
+        return self.authorisation.problems(self.config)
+
+    def _leave_trigger(self, state: WizardState, direction: Direction) -> None:
+        if direction is Direction.FORWARD and self.authorisation is not None:
+            self.record("authorised", {**self.authorisation.fields(), "sentence": self.sentence()})
+
+    def sentence(self) -> str:
+        return self.authorisation.sentence() if self.authorisation else ""
+
+    # -- step 2 --------------------------------------------------------------------------------
+    def offer_text(self, text: str, source: str) -> Offer:
+        return self.collector.offer_text(text, source)
+
+    def _check_collect(self, state: WizardState) -> list[str]:
+        reached, status = self.collector.status()
+        return [] if reached else [status]
+
+    # -- step 3 --------------------------------------------------------------------------------
+    def _enter_reconstruct(self, state: WizardState) -> None:
+        self.outcome.error = ""
+
+    def _check_reconstruct(self, state: WizardState) -> list[str]:
+        if self.outcome.error:
+            return [self.outcome.error]
+        if not state.has_secret(SECRET_SLOT):
+            return ["the credential has not been reconstructed yet"]
+        return []
+
+    def compute_reconstruction(self) -> ReconstructionResult:
+        """Recover the credential from the collected shares. Safe off the GUI thread.
+
+        Touches no widget, records nothing and hands the secret to no callback: the result is
+        an opaque holder that :meth:`apply_reconstruction` takes on the GUI thread.
+        """
+        shares = self.collector.shares
+        try:
+            recovery = recover(shares, expected_fingerprint=self.collector.fingerprint)
+        except (InsufficientSharesError, RecoveryError) as exc:
+            return ReconstructionResult(None, str(exc), shares)
+        except BreakglassError as exc:  # pragma: no cover - defensive
+            return ReconstructionResult(None, str(exc), shares)
+        return ReconstructionResult(recovery, "", shares)
+
+    def apply_reconstruction(self, result: ReconstructionResult) -> bool:
+        """Take a computed result: hold the secret in the wizard state and record the event.
+
+        Returns True when the credential is ready; otherwise ``outcome.error`` says why, in
+        words naming the shares.
+        """
+        recovery = result.take()
+        if recovery is None:
+            self.outcome.error = result.error or "the credential could not be reconstructed"
+            self.record("reconstruction_failed", {"reason": self.outcome.error})
+            return False
+        if not self.wizard.running:  # cancelled while the worker ran
+            recovery.wipe()
+            return False
+        self.state.set_secret(SECRET_SLOT, recovery.secret)
+        shares = result.shares
+        self.outcome = _Outcome(
+            fingerprint=shares[0].fingerprint_text,
+            label=recovery.label,
+            used=[s.describe() for s in recovery.used],
+            refused=[str(e) for e in recovery.rejected],
+            reconstructed_at=self.clock.now(),
+            secret_length=len(recovery.secret),
+            policy=shares[0].policy.short(),
+        )
+        self.record(
+            "reconstructed",
+            {
+                "set": self.outcome.fingerprint,
+                "label": recovery.label,
+                "shares_used": [s.number for s in recovery.used],
+                "custodians": [s.holder for s in recovery.used],
+                "refused": self.outcome.refused,
+            },
+        )
+        return True
+
+    def run_reconstruction(self) -> bool:
+        """Compute and apply in one go (headless use and tests)."""
+        return self.apply_reconstruction(self.compute_reconstruction())
+
+    @property
+    def secret(self) -> SecretBytes | None:
+        """The reconstructed credential, by reference (never copy it), or None."""
+        if not self.state.has_secret(SECRET_SLOT):
+            return None
+        return self.state.secret(SECRET_SLOT)
+
+    @property
+    def ready(self) -> bool:
+        return self.secret is not None
+
+    # -- step 4 --------------------------------------------------------------------------------
+    def reveal(self) -> dt.datetime:
+        """Start a reveal window; return when it ends. Recorded (without the value)."""
+        if self.secret is None:
+            raise BreakglassError("there is no credential to reveal (it was wiped)")
+        until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
+        self.revealed_until = until
+        self.record("revealed", {"seconds": self.config.reveal_seconds})
+        return until
+
+    def hide(self, reason: str = "hidden") -> None:
+        if self.revealed_until is not None:
+            self.revealed_until = None
+            self.record("hidden", {"reason": reason})
+
+    def reveal_remaining(self) -> float:
+        """Seconds left in the current reveal window (0 when hidden)."""
+        if self.revealed_until is None:
+            return 0.0
+        return max(0.0, (self.revealed_until - self.clock.now()).total_seconds())
+
+    def hold_remaining(self) -> float:
+        """Seconds before the held credential is wiped for timeout (0 when none is held)."""
+        if self.secret is None or self.outcome.reconstructed_at is None:
+            return 0.0
+        end = self.outcome.reconstructed_at + dt.timedelta(seconds=self.config.hold_seconds)
+        return max(0.0, (end - self.clock.now()).total_seconds())
+
+    def tick(self) -> None:
+        """Apply the clock: end an expired reveal; wipe a credential held too long."""
+        if self.revealed_until is not None and self.reveal_remaining() <= 0:
+            self.hide("countdown ended")
+        if self.secret is not None and self.hold_remaining() <= 0:
+            self.wipe("timeout")
+
+    def note_copied(self, seconds: float) -> None:
+        self.record("copied_to_clipboard", {"clear_after_seconds": seconds})
+
+    def _leave_reveal(self, state: WizardState, direction: Direction) -> None:
+        if direction is Direction.FORWARD:
+            self.wipe("done")
+
+    # -- wipe ---------------------------------------------------------------------------------
+    def wipe(self, reason: str) -> None:
+        """Overwrite the credential, drop the shares; tell listeners (widgets, clipboard)."""
+        held = self.state.secret(SECRET_SLOT) is not None
+        self.state.drop_secret(SECRET_SLOT)
+        self.collector.clear()
+        self.revealed_until = None
+        for listener in list(self.wipe_listeners):
+            listener(reason)
+        if held and self.outcome.wiped_at is None:
+            self.outcome.wiped_at = self.clock.now()
+            self.outcome.wipe_reason = reason
+            self.record("wiped", {"reason": reason})
+
+    # -- step 5 --------------------------------------------------------------------------------
+    def tick_item(self, key: str, done: bool = True) -> None:
+        if key not in self.checklist:
+            raise KeyError(key)
+        self.checklist[key] = done
+
+    def _check_after(self, state: WizardState) -> list[str]:
+        if self.drill:
+            return []
+        labels = dict(CHECKLIST)
+        return [f"not yet ticked: {labels[k]}" for k, done in self.checklist.items() if not done]
+
+    def _finish(self, state: WizardState) -> None:
+        self.wipe("done")
+        self.record(
+            "completed",
+            {"checklist": dict(self.checklist), "review_record": "drafted"},
+        )
+
+    def _cancel(self, state: WizardState) -> None:
+        self.wipe("cancelled")
+        self.record("cancelled", {"step": self.wizard.current})
+
+    def close(self) -> None:
+        """The window is closing: cancel (which wipes) if still running."""
+        if self.wizard.running:
+            self.wipe("closed")
+            self.wizard.cancel()
+        else:
+            self.wipe("closed")
+
+    # -- review record ------------------------------------------------------------------------
+    def review_record(self, *, bypass_rate: str = "") -> str:
+        """The blameless review record, pre-filled from this ceremony's audit events."""
+        auth = self.authorisation
+        o = self.outcome
+
+        def stamp(when: dt.datetime | None) -> str:
+            return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else "—"
+
+        refused = [
+            str(e.fields.get("share", "")) + ": " + str(e.fields.get("reason", ""))
+            for e in self.events
+            if e.kind.endswith(".share_refused")
+        ]
+        kind = "drill" if self.drill else "break-glass"
+        lines = [
+            f"# {kind} review record — {auth.incident.strip() if auth else '(no incident)'}",
+            f"incident:        {auth.incident.strip() if auth else ''}",
+            f"kind:            {'DRILL (not real use)' if self.drill else 'real use'}",
+            f"broke_glass:     {auth.operator.strip() if auth else ''}",
+            f"witnesses:       {', '.join(auth.fields()['witnesses']) if auth else ''}",
+            f"why_glass:       {auth.trigger.strip() if auth else ''}",
+            f"credential:      {o.label or '(no label)'} — set {o.fingerprint or '—'}",
+            f"window:          {stamp(self.started_at)} → {stamp(o.wiped_at)}"
+            + (f"  (wiped: {o.wipe_reason})" if o.wipe_reason else ""),
+            "shares_used:     " + ("; ".join(o.used) if o.used else "—"),
+            "refused:         " + ("; ".join(refused) if refused else "none"),
+            "actions_taken:   ",
+            "appropriate?:    ",
+            "audit_verified:  ",
+            "follow_ups:",
+        ]
+        labels = dict(CHECKLIST)
+        for key, done in self.checklist.items():
+            lines.append(f"  - [{'x' if done else ' '}] {labels[key]}")
+        lines += [
+            "reviewer:        ",
+            f"bypass_rate:     {bypass_rate}",
+        ]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,430 @@
+"""The break-glass flow driven headless: authorisation, collection, reconstruction, reveal, wipe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink, MemoryRegistry, SetRecord
+from breakglass_gui.ceremony.reconstruct_flow import (
+    CHECKLIST,
+    SECRET_SLOT,
+    Authorisation,
+    OfferKind,
+    ReconstructConfig,
+    ReconstructFlow,
+    registry_retired_sets,
+)
+from breakglass_gui.ceremony.wizard import WizardError, WizardStatus
+from breakglass_gui.core.errors import (
+    CorruptShareError,
+    DuplicateShareError,
+    ForgedShareError,
+    MalformedShareError,
+    WrongSetError,
+)
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
+from breakglass_gui.core.share import (
+    FINGERPRINT_BYTES,
+    Share,
+    leaf_hash,
+    leaf_input,
+    merkle_path,
+    merkle_root,
+    set_digest,
+)
+
+SECRET = b"correct-horse-battery-staple-42"
+PEOPLE = [
+    Custodian("Ana Ruiz", "primary on-call"),
+    Custodian("Ben Okafor", "secondary on-call"),
+    Custodian("Chen Wu", "engineering manager"),
+    Custodian("Dita Lang", "peer team on-call"),
+    Custodian("Eli Moss", "VP engineering"),
+]
+
+
+def make_set(
+    m: int = 3, n: int = 5, secret: bytes = SECRET, label: str = "prod-db root"
+) -> ShareSet:
+    return split_credential(
+        secret,
+        policy=Policy.simple(m, n),
+        label=label,
+        custodians=PEOPLE[:n],
+        created=dt.date(2026, 1, 2),
+    )
+
+
+def forged_set(secret: bytes) -> tuple[Share, ...]:
+    """Share 3 carries another key's words, with a Merkle tree built over it (a tampered set)."""
+    good = make_set(2, 3, secret).shares
+    other = make_set(2, 3, secret).shares
+    packed = [good[0].packed_words, good[1].packed_words, other[2].packed_words]
+    header = good[0].header
+    leaves = [
+        leaf_hash(leaf_input(k + 1, good[k].custodian, good[k].role, packed[k])) for k in range(3)
+    ]
+    fp = set_digest(header, good[0].sealed, merkle_root(leaves))[:FINGERPRINT_BYTES]
+    return tuple(
+        Share(
+            fp,
+            k + 1,
+            good[k].custodian,
+            good[k].role,
+            header,
+            tuple(merkle_path(leaves, k)),
+            good[0].sealed,
+            packed[k],
+        )
+        for k in range(3)
+    )
+
+
+def corrupt_text(text: str) -> str:
+    """Change one digit near the middle of a QR text (the kind of damage a bad scan makes)."""
+    i = len(text) // 2
+    return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1 :]
+
+
+def new_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock]:
+    clock = ManualClock(dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC))
+    audit = MemoryAuditSink(clock)
+    flow = ReconstructFlow(audit, clock=clock, **kw)  # type: ignore[arg-type]
+    return flow, audit, clock
+
+
+def authorised_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock]:
+    flow, audit, clock = new_flow(**kw)
+    flow.authorise("INC-4821", flow.config.triggers[0], "Ana Ruiz", ["Ben Okafor"])
+    flow.wizard.next()
+    return flow, audit, clock
+
+
+def all_event_text(audit: MemoryAuditSink) -> str:
+    return json.dumps([[e.kind, e.fields] for e in audit.events], default=str)
+
+
+# -- trigger and authorisation --------------------------------------------------------------------
+
+
+def test_authorisation_needs_a_matching_incident_a_trigger_and_an_operator() -> None:
+    cfg = ReconstructConfig()
+    assert Authorisation("", "", "").problems(cfg) == [
+        "an incident reference is required",
+        "choose which trigger condition from the runbook holds",
+        "the operator's name is required",
+    ]
+    bad = Authorisation("4821", "x", "Ana").problems(cfg)
+    assert bad and "does not match" in bad[0] and "INC-" in bad[0]
+    assert Authorisation("INC-4821", "x", "Ana").problems(cfg) == []
+    custom = ReconstructConfig(incident_pattern=r"OPS-\d{4}", require_witness=True)
+    assert Authorisation("OPS-12", "x", "Ana").problems(custom)[0].startswith("the incident")
+    assert Authorisation("OPS-1234", "x", "Ana").problems(custom) == [
+        "at least one witness is required"
+    ]
+    assert "own witness" in Authorisation("INC-1", "x", "Ana", ("Ana",)).problems(cfg)[0]
+
+
+def test_authorisation_is_read_back_as_one_sentence() -> None:
+    real = Authorisation(
+        "INC-4821", "the bastion host is unreachable", "Ana Ruiz", ("Ben Okafor", "Chen Wu")
+    )
+    assert real.sentence() == (
+        "Ana Ruiz is breaking glass for INC-4821 because the bastion host is unreachable, "
+        "witnessed by Ben Okafor and Chen Wu. This is a REAL use: it is recorded, and the "
+        "credential must be rotated after."
+    )
+    drill = Authorisation("INC-1", "t", "Ana", (), drill=True)
+    assert "with no witness" in drill.sentence() and "DRILL" in drill.sentence()
+
+
+def test_trigger_step_blocks_until_authorised_and_records_the_authorisation() -> None:
+    flow, audit, _ = new_flow()
+    with pytest.raises(WizardError, match="incident reference"):
+        flow.wizard.next()
+    flow.authorise("INC-7", "the bastion host is unreachable", "Ana Ruiz", ["Ben Okafor"])
+    assert flow.wizard.next() == "collect"
+    assert audit.kinds() == ["breakglass.authorised"]
+    fields = audit.events[0].fields
+    assert fields["incident"] == "INC-7" and fields["witnesses"] == ["Ben Okafor"]
+    assert fields["sentence"] == flow.sentence()
+
+
+# -- collecting shares ----------------------------------------------------------------------------
+
+
+def test_shares_are_accepted_with_quorum_status_and_named_by_custodian() -> None:
+    flow, audit, _ = authorised_flow()
+    s = make_set()
+    first = flow.offer_text(s.shares[1].qr_texts()[0], "camera")
+    assert first.kind is OfferKind.ACCEPTED
+    assert first.message == (
+        "accepted share 2 of 5 (Ben Okafor, secondary on-call). 1 of 3 collected — 2 more needed"
+    )
+    flow.offer_text(s.shares[3].transcription(), "typed")
+    assert flow.collector.status() == (False, "2 of 3 collected — 1 more needed")
+    assert [a.describe() for a in flow.collector.accepted] == [
+        "share 2 of 5 (Ben Okafor, secondary on-call)",
+        "share 4 of 5 (Dita Lang, peer team on-call)",
+    ]
+    with pytest.raises(WizardError, match="1 more needed"):
+        flow.wizard.next()
+    flow.offer_text(s.shares[0].qr_texts()[0], "image")
+    assert flow.collector.status()[0]
+    assert flow.wizard.next() == "reconstruct"
+    sources = [e.fields["source"] for e in audit.events if e.kind.endswith("share_accepted")]
+    assert sources == ["camera", "typed", "image"]
+
+
+def test_duplicate_foreign_retired_and_corrupt_shares_are_refused_by_name_and_reason() -> None:
+    registry = MemoryRegistry()
+    old = make_set(2, 3, b"old value", label="prod-db root (2025)")
+    registry.add_set(
+        SetRecord(old.fingerprint_text, "prod-db root (2025)", "2-of-3", dt.date(2025, 1, 1))
+    )
+    registry.retire_set(old.fingerprint_text, "rotated on 2026-01-02 after INC-4000")
+    flow, audit, _ = authorised_flow(retired=registry_retired_sets(registry))
+    s = make_set()
+    foreign = make_set(2, 3, b"another credential", label="billing api")
+    assert flow.offer_text(s.shares[0].qr_texts()[0], "camera").accepted
+
+    dup = flow.offer_text(s.shares[0].transcription(), "typed")
+    assert dup.kind is OfferKind.REFUSED and dup.error is DuplicateShareError
+    assert dup.message == (
+        "Refused share 1 of 5 (Ana Ruiz, primary on-call) (duplicate): it was already collected"
+    )
+
+    wrong = flow.offer_text(foreign.shares[1].qr_texts()[0], "camera")
+    assert wrong.error is WrongSetError
+    assert wrong.share_name == "share 2 of 3 (Ben Okafor, secondary on-call)"
+    assert foreign.fingerprint_text in wrong.reason and s.fingerprint_text in wrong.reason
+    assert "billing api" in wrong.reason
+
+    retired = flow.offer_text(old.shares[2].qr_texts()[0], "camera")
+    assert retired.kind is OfferKind.REFUSED and "retired" in retired.message
+    assert "rotated on 2026-01-02 after INC-4000" in retired.reason
+    assert retired.share_name == "share 3 of 3 (Chen Wu, engineering manager)"
+
+    bad = flow.offer_text(corrupt_text(s.shares[2].qr_texts()[0]), "camera")
+    assert bad.kind is OfferKind.REFUSED
+    assert bad.error in (CorruptShareError, MalformedShareError)
+    junk = flow.offer_text("hello world", "typed")
+    assert junk.kind is OfferKind.REFUSED
+
+    assert len(flow.collector.accepted) == 1
+    refused = [e for e in audit.events if e.kind == "breakglass.share_refused"]
+    assert [e.fields["why"] for e in refused[:3]] == ["duplicate", "foreign set", "retired set"]
+    text = all_event_text(audit)
+    for share in (*s.shares, *foreign.shares, *old.shares):
+        assert " ".join(share.words) not in text
+        assert share.qr_texts()[0] not in text
+
+
+def test_a_code_held_in_front_of_the_camera_is_announced_once() -> None:
+    flow, audit, _ = authorised_flow()
+    s = make_set()
+    text = s.shares[0].qr_texts()[0]
+    first = flow.offer_text(text, "camera")
+    again = flow.offer_text(text, "camera")
+    assert first.accepted and again.accepted and again.repeat
+    assert len(flow.collector.accepted) == 1
+    flow.collector.no_code_seen("camera")  # the sheet left the view and is shown again
+    shown_again = flow.offer_text(text, "camera")
+    assert shown_again.error is DuplicateShareError and not shown_again.repeat
+    kinds = audit.kinds()
+    assert kinds.count("breakglass.share_accepted") == 1
+    assert kinds.count("breakglass.share_refused") == 1
+
+
+def test_a_large_share_is_collected_part_by_part_in_any_order() -> None:
+    big = bytes(range(256)) * 3
+    s = split_credential(big, policy=Policy.simple(2, 2), label="tls key", custodians=PEOPLE[:2])
+    parts = s.shares[0].qr_texts()
+    assert len(parts) > 1
+    flow, _, _ = authorised_flow()
+    outcomes = [flow.offer_text(p, "camera") for p in reversed(parts)]
+    assert [o.kind for o in outcomes[:-1]] == [OfferKind.PART] * (len(parts) - 1)
+    assert outcomes[-1].accepted
+    for p in s.shares[1].qr_texts():
+        flow.offer_text(p, "camera")
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    assert bytes(flow.secret or b"") == big
+    flow.wipe("done")
+
+
+# -- reconstruct, reveal, wipe --------------------------------------------------------------------
+
+
+def collected_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock, ShareSet]:
+    flow, audit, clock = authorised_flow(**kw)
+    s = make_set()
+    for k in (4, 0, 2):
+        flow.offer_text(s.shares[k].qr_texts()[0], "camera")
+    flow.wizard.next()
+    return flow, audit, clock, s
+
+
+def test_reconstruction_reveal_countdown_and_wipe_on_done() -> None:
+    flow, audit, clock, s = collected_flow(config=ReconstructConfig(reveal_seconds=60))
+    with pytest.raises(WizardError, match="not been reconstructed"):
+        flow.wizard.next()
+    assert flow.run_reconstruction()
+    secret = flow.secret
+    assert secret is not None and bytes(secret) == SECRET
+    assert flow.outcome.used == [s.shares[k].describe() for k in (4, 0, 2)]
+    flow.wizard.next()
+    assert flow.wizard.current == "reveal"
+
+    flow.reveal()
+    clock.advance(59)
+    flow.tick()
+    assert flow.reveal_remaining() == pytest.approx(1)
+    clock.advance(1.5)
+    flow.tick()
+    assert flow.revealed_until is None  # hid itself
+    assert flow.secret is not None  # still held: it can be revealed again
+
+    seen: list[str] = []
+    flow.wipe_listeners.append(seen.append)
+    flow.wizard.next()  # Done
+    assert secret.is_wiped and flow.secret is None and not flow.state.has_secret(SECRET_SLOT)
+    assert flow.collector.accepted == []
+    assert seen == ["done"]
+    kinds = audit.kinds()
+    assert kinds[-4:] == [
+        "breakglass.reconstructed",
+        "breakglass.revealed",
+        "breakglass.hidden",
+        "breakglass.wiped",
+    ]
+    assert audit.events[-1].fields == {"reason": "done", "incident": "INC-4821"}
+    assert SECRET.decode() not in all_event_text(audit)
+
+
+def test_a_credential_held_too_long_is_wiped_for_timeout() -> None:
+    flow, audit, clock, _ = collected_flow(config=ReconstructConfig(hold_seconds=300))
+    flow.run_reconstruction()
+    secret = flow.secret
+    assert secret is not None
+    flow.wizard.next()
+    clock.advance(299)
+    flow.tick()
+    assert flow.hold_remaining() == pytest.approx(1)
+    assert not secret.is_wiped
+    clock.advance(1)
+    flow.tick()
+    assert secret.is_wiped and flow.secret is None
+    assert audit.events[-1].kind == "breakglass.wiped"
+    assert audit.events[-1].fields["reason"] == "timeout"
+    with pytest.raises(Exception, match="wiped"):
+        flow.reveal()
+
+
+def test_cancel_and_close_wipe_and_are_recorded_once() -> None:
+    flow, audit, _, _ = collected_flow()
+    flow.run_reconstruction()
+    secret = flow.secret
+    assert secret is not None
+    flow.close()
+    assert secret.is_wiped
+    assert flow.wizard.status is WizardStatus.CANCELLED
+    assert audit.kinds()[-2:] == ["breakglass.wiped", "breakglass.cancelled"]
+    assert audit.events[-2].fields["reason"] == "closed"
+    flow.close()  # idempotent
+    assert audit.kinds().count("breakglass.wiped") == 1
+
+
+def test_a_result_arriving_after_cancel_is_wiped_not_kept() -> None:
+    flow, _, _, _ = collected_flow()
+    result = flow.compute_reconstruction()
+    assert "redacted" in repr(result)
+    flow.wizard.cancel()
+    recovery_holder = result
+    assert not flow.apply_reconstruction(recovery_holder)
+    assert flow.secret is None
+    assert recovery_holder.take() is None
+
+
+def test_a_forged_extra_share_is_identified_and_recovery_proceeds() -> None:
+    shares = forged_set(b"never a wrong secret")
+    flow, audit, _ = authorised_flow()
+    for share in (shares[2], shares[0], shares[1]):
+        assert flow.collector.offer_share(share, "camera").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    assert bytes(flow.secret or b"") == b"never a wrong secret"
+    assert len(flow.outcome.refused) == 1
+    assert flow.outcome.refused[0].startswith(shares[2].describe())
+    recorded = audit.events[-1]
+    assert recorded.kind == "breakglass.reconstructed" and recorded.fields["refused"]
+    assert ForgedShareError.__name__  # the core's type is what names it
+    flow.wipe("done")
+
+
+def test_a_forged_share_in_an_exact_quorum_fails_with_a_way_on() -> None:
+    shares = forged_set(b"x")
+    flow, audit, _ = authorised_flow()
+    flow.collector.offer_share(shares[0], "camera")
+    flow.collector.offer_share(shares[2], "camera")
+    flow.wizard.next()
+    assert not flow.run_reconstruction()
+    assert "bring another custodian's share" in flow.outcome.error
+    with pytest.raises(WizardError, match="do not open"):
+        flow.wizard.next()
+    assert flow.wizard.back() == "collect"  # collect another share and try again
+    flow.collector.offer_share(shares[1], "camera")
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    assert audit.kinds().count("breakglass.reconstruction_failed") == 1
+    flow.wipe("done")
+
+
+# -- after ----------------------------------------------------------------------------------------
+
+
+def test_real_use_cannot_finish_until_the_checklist_is_ticked() -> None:
+    flow, audit, clock, s = collected_flow()
+    flow.run_reconstruction()
+    flow.wizard.next()
+    clock.advance(30)
+    flow.wizard.next()
+    assert flow.wizard.current == "after"
+    with pytest.raises(WizardError, match="Rotate the credential"):
+        flow.wizard.finish()
+    for key, _ in CHECKLIST:
+        flow.tick_item(key)
+    flow.wizard.finish()
+    assert flow.wizard.status is WizardStatus.FINISHED
+    assert audit.events[-1].kind == "breakglass.completed"
+    record = flow.review_record(bypass_rate="1 break-glass / 90 d")
+    assert record.startswith("# break-glass review record — INC-4821\n")
+    assert "broke_glass:     Ana Ruiz" in record
+    assert "witnesses:       Ben Okafor" in record
+    assert f"set {s.fingerprint_text}" in record
+    assert "window:          2026-03-01T03:00:00Z → 2026-03-01T03:00:30Z  (wiped: done)" in record
+    assert "share 5 of 5 (Eli Moss, VP engineering)" in record
+    assert "[x] Rotate the credential" in record
+    assert "bypass_rate:     1 break-glass / 90 d" in record
+    assert SECRET.decode() not in record
+
+
+def test_a_drill_runs_the_same_graph_but_is_never_recorded_as_real_use() -> None:
+    flow, audit, _ = new_flow(drill=True)
+    flow.authorise("INC-9001", flow.config.triggers[0], "Ana Ruiz", ["Ben Okafor"])
+    assert "DRILL" in flow.sentence()
+    flow.wizard.next()
+    s = make_set()
+    for k in (0, 1, 2):
+        flow.offer_text(s.shares[k].qr_texts()[0], "camera")
+    flow.wizard.next()
+    flow.run_reconstruction()
+    flow.wizard.next()
+    flow.wizard.next()
+    flow.wizard.finish()  # no checklist needed for a drill
+    assert audit.kinds() and all(k.startswith("drill.") for k in audit.kinds())
+    assert "drill review record" in flow.review_record()
