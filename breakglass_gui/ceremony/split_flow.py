@@ -1,0 +1,986 @@
+"""The split ceremony as a step graph, with no UI.
+
+Steps: credential -> policy -> custodians -> review -> print -> verify, then ``finish()``.
+
+* **credential**: name, scope, notes; the secret typed, pasted, loaded from a file or
+  generated, held only as a :class:`SecretBytes` in the wizard state.
+* **policy**: a preset (2-of-3, 2-of-4, 3-of-5, each with its one-line guidance), a custom
+  M-of-N, or a group policy.
+* **custodians**: name, role, contact channel and location for each share, with warnings
+  that explain themselves (the same person twice, a quorum in one place or one role, fewer
+  custodians than shares).
+* **review**: everything on one page with the set fingerprint. The shares are made here
+  (``compute_shares`` may run on a worker thread; ``accept_shares`` stores the result).
+* **print**: every custodian's sheet, the ceremony record and the runbook are printed
+  and/or saved (``render_document`` may run on a worker; ``mark_emitted`` records it). Once
+  one document is out, there is no going back: the set is on paper.
+* **verify**: every share scanned back from its sheet or its verification words typed;
+  optionally a quorum test-combined in memory.
+* ``finish()``: the registry and the audit log are written, the secret is wiped.
+
+Cancel at any step wipes the secret and records an aborted ceremony.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from breakglass_gui.core.errors import BreakglassError, PolicyError, RecoveryError, ShareError
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import (
+    MAX_SECRET_BYTES,
+    Custodian,
+    ShareSet,
+    recover,
+    split_credential,
+)
+from breakglass_gui.core.secret import SecretBytes, wipe_buffer
+from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share, parse_any
+
+from .ports import AuditSink, Clock, PdfRenderer, Registry, SetRecord, SystemClock
+from .wizard import Direction, Step, Wizard, WizardState
+
+__all__ = [
+    "ALPHABETS",
+    "PRESETS",
+    "STEP_TITLES",
+    "CustodianEntry",
+    "DocumentItem",
+    "Preset",
+    "SplitCeremony",
+    "SplitPorts",
+    "VerifyOutcome",
+    "custodian_warnings",
+    "default_folder",
+    "folder_risk",
+    "generate_secret",
+    "read_secret_file",
+    "secret_from_text",
+]
+
+STEP_TITLES = {
+    "credential": "Credential",
+    "policy": "Policy",
+    "custodians": "Custodians",
+    "review": "Review",
+    "print": "Print and save",
+    "verify": "Verify",
+}
+
+# -- presets -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    threshold: int
+    count: int
+    title: str
+    guidance: str
+
+    @property
+    def policy(self) -> Policy:
+        return Policy.simple(self.threshold, self.count)
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "2-of-3",
+        2,
+        3,
+        "2-of-3 — the small-team default",
+        "Primary on-call, secondary on-call and a manager; any two recover. Survives one "
+        "custodian being unreachable, asleep, or compromised.",
+    ),
+    Preset(
+        "2-of-4",
+        2,
+        4,
+        "2-of-4 — when on-call coverage is uneven",
+        "A fourth custodian (a leader or a peer team's on-call) gives more options for the "
+        "second person without raising the threshold above two.",
+    ),
+    Preset(
+        "3-of-5",
+        3,
+        5,
+        "3-of-5 — tier-zero credentials",
+        "For credentials whose silent misuse is worse than their delayed use: slower to "
+        "convene, harder to execute under genuine time pressure.",
+    ),
+)
+
+# -- generating and loading secrets --------------------------------------------------------------
+
+ALPHABETS: dict[str, bytes] = {
+    "letters and digits": b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    "letters, digits and symbols": (
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&*+-=?@^_~"
+    ),
+    "hexadecimal": b"0123456789abcdef",
+    "unambiguous (no 0/O, 1/l/I)": b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789",
+}
+
+
+def generate_secret(length: int, alphabet: str) -> SecretBytes:
+    """``length`` characters drawn uniformly from ``ALPHABETS[alphabet]`` into a SecretBytes.
+
+    No ``str`` is ever made of the result: the characters go straight into the buffer.
+    """
+    if alphabet not in ALPHABETS:
+        raise PolicyError(f"unknown alphabet {alphabet!r}")
+    if not 8 <= length <= 1024:
+        raise PolicyError(f"a generated secret is 8 to 1024 characters, not {length}")
+    chars = ALPHABETS[alphabet]
+    out = SecretBytes(length)
+    for i in range(length):
+        out[i] = chars[secrets.randbelow(len(chars))]
+    return out
+
+
+def read_secret_file(path: str | os.PathLike[str], *, strip_newline: bool = True) -> SecretBytes:
+    """Read a credential file into a SecretBytes (one trailing newline dropped)."""
+    p = Path(path)
+    size = p.stat().st_size
+    if not 1 <= size <= MAX_SECRET_BYTES + 2:
+        raise PolicyError(f"{p.name}: a credential file holds 1 to {MAX_SECRET_BYTES} bytes")
+    buf = SecretBytes(size)
+    with open(p, "rb", buffering=0) as f:
+        view = memoryview(buf)
+        got = 0
+        while got < size:
+            n = f.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        view.release()
+    keep = got
+    if strip_newline:
+        if keep and buf[keep - 1] == 0x0A:
+            keep -= 1
+        if keep and buf[keep - 1] == 0x0D:
+            keep -= 1
+    if keep == len(buf):
+        return buf
+    out = SecretBytes(keep)
+    out[:] = memoryview(buf)[:keep]
+    buf.wipe()
+    if not keep:
+        raise PolicyError(f"{p.name} is empty")
+    return out
+
+
+# -- custodians ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustodianEntry:
+    """Who holds one share, and where: public facts printed on the record."""
+
+    name: str = ""
+    role: str = ""
+    contact: str = ""
+    location: str = ""
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.name.casefold().split())
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _reaches_quorum(policy: Policy, numbers: Sequence[int]) -> bool:
+    have = [0] * len(policy.groups)
+    for k in numbers:
+        have[policy.locate(k)[0]] += 1
+    done = sum(1 for gi, g in enumerate(policy.groups) if have[gi] >= g.threshold)
+    return done >= policy.group_threshold
+
+
+def custodian_warnings(policy: Policy, entries: Sequence[CustodianEntry]) -> list[str]:
+    """Warnings that explain themselves; none of them blocks the ceremony."""
+    out: list[str] = []
+    total = policy.total_shares
+    named = [(k + 1, e) for k, e in enumerate(entries[:total]) if e.name.strip()]
+    missing = [k + 1 for k in range(total) if k >= len(entries) or not entries[k].name.strip()]
+    by_person: dict[str, list[int]] = {}
+    for k, e in named:
+        by_person.setdefault(e.key, []).append(k)
+    for numbers in by_person.values():
+        if len(numbers) > 1:
+            who = entries[numbers[0] - 1].name.strip()
+            shares = ", ".join(str(k) for k in numbers)
+            extra = (
+                " — alone they reach the quorum, so no second person is needed"
+                if _reaches_quorum(policy, numbers)
+                else ""
+            )
+            out.append(
+                f"{who} holds shares {shares}: the same person twice counts once when "
+                f"convening{extra}."
+            )
+    people = len(by_person)
+    if people < total:
+        detail = f" (shares {', '.join(map(str, missing))} have nobody named)" if missing else ""
+        out.append(
+            f"{people} custodian{'s' if people != 1 else ''} for {total} shares{detail}: "
+            "each share should have its own person, or the set is weaker than its policy says."
+        )
+    for what, attr in (("location", "location"), ("role", "role")):
+        groups: dict[str, list[int]] = {}
+        labels: dict[str, str] = {}
+        for k, e in enumerate(entries[:total], start=1):
+            value = getattr(e, attr).strip()
+            if value:
+                groups.setdefault(_norm(value), []).append(k)
+                labels.setdefault(_norm(value), value)
+        for key, numbers in groups.items():
+            if len(numbers) > 1 and _reaches_quorum(policy, numbers):
+                shares = ", ".join(str(k) for k in numbers)
+                reason = (
+                    "one fire, flood, burglary or outage there takes the quorum"
+                    if what == "location"
+                    else "one team's bad night, departure or compromise takes the quorum"
+                )
+                out.append(
+                    f"Shares {shares} share one {what} ({labels[key]}) and together reach the "
+                    f"quorum: {reason}. Portions must fail independently."
+                )
+    return out
+
+
+# -- folders -------------------------------------------------------------------------------------
+
+_TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")  # noqa: S108 - we warn about them
+
+_SYNC_MARKERS = (
+    ("dropbox", "Dropbox"),
+    ("onedrive", "OneDrive"),
+    ("google drive", "Google Drive"),
+    ("googledrive", "Google Drive"),
+    ("my drive", "Google Drive"),
+    ("icloud", "iCloud Drive"),
+    ("mobile documents", "iCloud Drive"),
+    ("nextcloud", "Nextcloud"),
+    ("owncloud", "ownCloud"),
+    ("seafile", "Seafile"),
+    ("pcloud", "pCloud"),
+    ("mega", "MEGA"),
+    ("box sync", "Box"),
+    ("cloudstorage", "a cloud storage provider"),
+)
+
+
+def folder_risk(folder: str | os.PathLike[str]) -> str | None:
+    """Why saving share sheets to ``folder`` deserves a second thought, or None.
+
+    Synced folders copy share material to someone else's servers; temporary folders are
+    emptied at reboot (and are often readable by other users or kept in RAM).
+    """
+    p = Path(folder).expanduser()
+    try:
+        resolved = p.resolve()
+    except OSError:
+        resolved = p
+    temp_roots = {Path(tempfile.gettempdir()), *(Path(t) for t in _TEMP_DIRS)}
+    for root in temp_roots:
+        try:
+            root_resolved = root.resolve()
+        except OSError:
+            continue
+        if resolved == root_resolved or root_resolved in resolved.parents:
+            return (
+                f"{p} is a temporary folder: it may be emptied at the next restart and other "
+                "programs can read it. Keep the sheets somewhere deliberate."
+            )
+    for part in resolved.parts:
+        low = part.casefold()
+        for marker, name in _SYNC_MARKERS:
+            if marker == "mega":
+                if low == "mega" or low.startswith("mega "):
+                    return _sync_message(p, name)
+            elif marker in low:
+                return _sync_message(p, name)
+    probe = resolved
+    for candidate in (probe, *probe.parents):
+        if (candidate / ".stfolder").exists():
+            return _sync_message(p, "Syncthing")
+        if (candidate / ".dropbox").exists():
+            return _sync_message(p, "Dropbox")
+    return None
+
+
+def _sync_message(p: Path, name: str) -> str:
+    return (
+        f"{p} looks synced by {name}: the share sheets would be copied to other machines and "
+        "servers. Save them to a local folder or removable media instead, unless that is the plan."
+    )
+
+
+def default_folder(label: str, fingerprint_text: str, home: Path | None = None) -> Path:
+    base = (home or Path.home()) / "Documents"
+    if not base.is_dir():
+        base = home or Path.home()
+    slug = _slug(label) or "credential"
+    return base / "Breakglass" / f"{slug}-{fingerprint_text}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:40]
+
+
+# -- documents ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentItem:
+    """One document to hand out: a share sheet, the ceremony record or the runbook."""
+
+    id: str  # "share-3", "record", "runbook"
+    title: str
+    file_name: str
+    share_number: int | None = None
+    required: bool = True
+    emitted: list[str] = field(default_factory=list)  # "saved to /x/y.pdf", "printed"
+
+    @property
+    def done(self) -> bool:
+        return bool(self.emitted)
+
+
+# -- verification ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    ok: bool
+    message: str
+    share_number: int | None = None
+    partial: bool = False  # one part of a multi-part code accepted, more to come
+
+
+# -- ports bundle ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SplitPorts:
+    audit: AuditSink
+    registry: Registry
+    renderer: PdfRenderer
+    clock: Clock = field(default_factory=SystemClock)
+    host: str = ""  # the person running the ceremony, for the record
+
+
+SECRET = "credential"  # noqa: S105 - the name of the secret slot, not a secret
+
+
+class SplitCeremony:
+    """The split flow over a :class:`Wizard`, with the operations each page needs.
+
+    Methods named ``compute_*`` / ``render_*`` only read and may run on a worker thread
+    while the page waits; all others mutate and belong on the caller's (GUI) thread.
+    """
+
+    def __init__(
+        self,
+        ports: SplitPorts,
+        *,
+        replaces: SetRecord | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.ports = ports
+        self.replaces = replaces
+        self._assembler = PartAssembler()
+        self._on_change = on_change
+        steps = [
+            Step(
+                "credential",
+                STEP_TITLES["credential"],
+                next="policy",
+                check=self._check_credential,
+            ),
+            Step("policy", STEP_TITLES["policy"], next="custodians", check=self._check_policy),
+            Step(
+                "custodians",
+                STEP_TITLES["custodians"],
+                next="review",
+                check=self._check_custodians,
+                warn=self._warn_custodians,
+            ),
+            Step(
+                "review",
+                STEP_TITLES["review"],
+                next="print",
+                check=self._check_review,
+                warn=self._warn_custodians,
+                on_leave=self._leave_review,
+            ),
+            Step(
+                "print",
+                STEP_TITLES["print"],
+                next="verify",
+                check=self._check_print,
+                warn=self._warn_print,
+            ),
+            Step("verify", STEP_TITLES["verify"], check=self._check_verify),
+        ]
+        state = WizardState(
+            {
+                "name": replaces.label if replaces else "",
+                "scope": replaces.scope if replaces else "",
+                "notes": "",
+                "policy": None,
+                "preset": "2-of-3",
+                "custodians": [],
+                "documents": [],
+                "verified": {},
+                "test_combined": None,
+                "started": ports.clock.now(),
+            }
+        )
+        if replaces is not None:
+            state["replaces"] = replaces.fingerprint
+        self.wizard = Wizard(
+            steps, "credential", state, on_finish=self._finish, on_cancel=self._cancel
+        )
+        self.timings: dict[str, float] = {}
+        self.summary: list[str] = []
+
+    # -- conveniences -------------------------------------------------------------------------
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    @property
+    def share_set(self) -> ShareSet | None:
+        value = self.state.objects.get("share_set")
+        return value if isinstance(value, ShareSet) else None
+
+    @property
+    def policy(self) -> Policy | None:
+        value = self.state.get("policy")
+        return value if isinstance(value, Policy) else None
+
+    @property
+    def custodians(self) -> list[CustodianEntry]:
+        return list(self.state.get("custodians") or [])
+
+    @property
+    def documents(self) -> list[DocumentItem]:
+        return list(self.state.get("documents") or [])
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+    # -- credential ---------------------------------------------------------------------------
+    def set_details(self, name: str, scope: str = "", notes: str = "") -> None:
+        self.state["name"] = name.strip()
+        self.state["scope"] = scope.strip()
+        self.state["notes"] = notes.strip()
+        self._invalidate_shares()
+
+    def set_secret(self, secret: SecretBytes) -> None:
+        """The ceremony owns ``secret`` from now on (it is wiped on finish or cancel)."""
+        self.state.set_secret(SECRET, secret)
+        self._invalidate_shares()
+
+    def take_secret(self, buf: bytearray) -> None:
+        """Copy ``buf`` into a SecretBytes and overwrite ``buf``."""
+        self.set_secret(SecretBytes.take(buf))
+
+    def clear_secret(self) -> None:
+        self.state.drop_secret(SECRET)
+        self._invalidate_shares()
+
+    @property
+    def secret_length(self) -> int:
+        s = self.state.secret(SECRET)
+        return len(s) if s is not None and not s.is_wiped else 0
+
+    def _check_credential(self, state: WizardState) -> list[str]:
+        out = []
+        name = state.get("name", "")
+        if not name:
+            out.append("Give the credential a name (it is printed on every sheet).")
+        elif len(name.encode()) > MAX_TEXT_FIELD_BYTES:
+            out.append(f"The name is longer than {MAX_TEXT_FIELD_BYTES} bytes.")
+        if not state.has_secret(SECRET):
+            out.append("Enter, paste, load or generate the secret.")
+        elif self.secret_length > MAX_SECRET_BYTES:
+            out.append(f"The secret is longer than {MAX_SECRET_BYTES} bytes.")
+        return out
+
+    # -- policy -------------------------------------------------------------------------------
+    def choose_preset(self, key: str) -> Policy:
+        preset = next((p for p in PRESETS if p.key == key), None)
+        if preset is None:
+            raise PolicyError(f"unknown preset {key!r}")
+        self.state["preset"] = key
+        return self.set_policy(preset.policy, preset=key)
+
+    def set_policy(self, policy: Policy, *, preset: str | None = None) -> Policy:
+        policy.validate()
+        self.state["policy"] = policy
+        self.state["preset"] = preset
+        entries = self.custodians
+        total = policy.total_shares
+        self.state["custodians"] = (entries + [CustodianEntry()] * total)[:total]
+        self._invalidate_shares()
+        return policy
+
+    def _check_policy(self, state: WizardState) -> list[str]:
+        if self.policy is None:
+            return ["Choose a preset, an M-of-N or a group policy."]
+        try:
+            self.policy.validate()
+        except PolicyError as exc:
+            return [str(exc)]
+        return []
+
+    # -- custodians ---------------------------------------------------------------------------
+    def set_custodians(self, entries: Sequence[CustodianEntry]) -> None:
+        policy = self.policy
+        if policy is None:
+            raise PolicyError("choose a policy before naming custodians")
+        if len(entries) != policy.total_shares:
+            raise PolicyError(f"{len(entries)} custodians given for {policy.total_shares} shares")
+        self.state["custodians"] = [
+            CustodianEntry(e.name.strip(), e.role.strip(), e.contact.strip(), e.location.strip())
+            for e in entries
+        ]
+        self._invalidate_shares()
+
+    def set_custodian(self, number: int, entry: CustodianEntry) -> None:
+        entries = self.custodians
+        entries[number - 1] = entry
+        self.set_custodians(entries)
+
+    def custodian_warnings(self) -> list[str]:
+        policy = self.policy
+        if policy is None:
+            return []
+        return custodian_warnings(policy, self.custodians)
+
+    def _warn_custodians(self, state: WizardState) -> list[str]:
+        return self.custodian_warnings()
+
+    def _check_custodians(self, state: WizardState) -> list[str]:
+        out = []
+        for k, e in enumerate(self.custodians, start=1):
+            for what, value in (("name", e.name), ("role", e.role)):
+                if len(value.encode()) > MAX_TEXT_FIELD_BYTES:
+                    out.append(
+                        f"Share {k}: the {what} is longer than {MAX_TEXT_FIELD_BYTES} bytes."
+                    )
+        return out
+
+    def group_of(self, number: int) -> str:
+        policy = self.policy
+        if policy is None or policy.is_simple:
+            return ""
+        return policy.groups[policy.locate(number)[0]].name
+
+    # -- review: making the shares ------------------------------------------------------------
+    def compute_shares(self) -> ShareSet:
+        """Split the secret (reads state only; safe on a worker thread while the page waits)."""
+        secret = self.state.secret(SECRET)
+        policy = self.policy
+        if secret is None or secret.is_wiped or policy is None:
+            raise PolicyError("the secret and the policy are needed first")
+        people = [Custodian(e.name, e.role) for e in self.custodians]
+        return split_credential(
+            secret,
+            policy=policy,
+            label=self.state["name"],
+            custodians=people,
+            created=self.ports.clock.now().date(),
+        )
+
+    def accept_shares(self, share_set: ShareSet) -> None:
+        self.state.objects["share_set"] = share_set
+        self.state["fingerprint"] = share_set.fingerprint_text
+        self.state["documents"] = self._document_list(share_set)
+        self.state["verified"] = {}
+        self.state["test_combined"] = None
+        self._assembler.clear()
+        self.timings["review_ready"] = time.perf_counter()
+        self._changed()
+
+    def make_shares(self) -> ShareSet:
+        """Both halves at once, for headless use."""
+        share_set = self.compute_shares()
+        self.accept_shares(share_set)
+        return share_set
+
+    def _invalidate_shares(self) -> None:
+        if self.state.objects.pop("share_set", None) is not None:
+            self.state.data.pop("fingerprint", None)
+            self.state["documents"] = []
+            self.state["verified"] = {}
+            self._assembler.clear()
+
+    def _check_review(self, state: WizardState) -> list[str]:
+        if self.share_set is None:
+            return ["The shares are being made."]
+        return []
+
+    def _leave_review(self, state: WizardState, direction: Direction) -> None:
+        if direction is Direction.BACK:
+            self._invalidate_shares()
+
+    def review_lines(self) -> list[tuple[str, str]]:
+        """Everything on one page, as (label, value) pairs; no secret, no share material."""
+        policy = self.policy
+        rows: list[tuple[str, str]] = [
+            ("Credential", self.state.get("name", "")),
+            ("Scope", self.state.get("scope", "") or "—"),
+            ("Notes", self.state.get("notes", "") or "—"),
+            ("Secret", f"{self.secret_length} bytes (hidden)"),
+            ("Policy", f"{policy.short()}: {policy.describe()}" if policy else "—"),
+        ]
+        if self.replaces is not None:
+            rows.append(("Replaces", f"{self.replaces.label} ({self.replaces.fingerprint})"))
+        for k, e in enumerate(self.custodians, start=1):
+            group = self.group_of(k)
+            where = ", ".join(x for x in (e.role, e.contact, e.location) if x)
+            value = (e.name or "(nobody named)") + (f" — {where}" if where else "")
+            rows.append((f"Share {k}" + (f" ({group})" if group else ""), value))
+        share_set = self.share_set
+        rows.append(("Set fingerprint", share_set.fingerprint_text if share_set else "…"))
+        return rows
+
+    # -- print and save -----------------------------------------------------------------------
+    def _document_list(self, share_set: ShareSet) -> list[DocumentItem]:
+        fp = share_set.fingerprint_text
+        slug = _slug(share_set.header.label) or "credential"
+        docs = []
+        for s in share_set.shares:
+            who = _slug(s.custodian) or "custodian"
+            docs.append(
+                DocumentItem(
+                    f"share-{s.number}",
+                    f"Share sheet {s.number} of {s.total} — {s.holder}",
+                    f"{slug}-share-{s.number}-of-{s.total}-{who}.pdf",
+                    share_number=s.number,
+                )
+            )
+        docs.append(DocumentItem("record", "Ceremony record", f"{slug}-ceremony-record-{fp}.pdf"))
+        docs.append(DocumentItem("runbook", "Runbook", f"{slug}-runbook-{fp}.pdf", required=False))
+        return docs
+
+    def document(self, doc_id: str) -> DocumentItem:
+        for d in self.documents:
+            if d.id == doc_id:
+                return d
+        raise KeyError(doc_id)
+
+    def document_context(self) -> dict[str, Any]:
+        """Public facts the renderer prints on the record and the runbook."""
+        return {
+            "label": self.state.get("name", ""),
+            "scope": self.state.get("scope", ""),
+            "notes": self.state.get("notes", ""),
+            "host": self.ports.host,
+            "when": self.state.get("started"),
+            "custodians": [
+                {
+                    "number": k,
+                    "name": e.name,
+                    "role": e.role,
+                    "contact": e.contact,
+                    "location": e.location,
+                    "group": self.group_of(k),
+                }
+                for k, e in enumerate(self.custodians, start=1)
+            ],
+            "replaces": self.replaces.fingerprint if self.replaces else None,
+        }
+
+    def render_document(self, doc_id: str) -> bytes:
+        """PDF bytes of one document (reads state only; may run on a worker thread)."""
+        share_set = self.share_set
+        if share_set is None:
+            raise PolicyError("the shares have not been made yet")
+        item = self.document(doc_id)
+        context = self.document_context()
+        if item.share_number is not None:
+            share = share_set.shares[item.share_number - 1]
+            return self.ports.renderer.share_sheet(share, share_set, context)
+        if doc_id == "record":
+            return self.ports.renderer.ceremony_record(share_set, context)
+        return self.ports.renderer.runbook(share_set, context)
+
+    def mark_emitted(self, doc_id: str, how: str) -> None:
+        """Record that a document was saved (``"saved to …"``) or printed."""
+        item = self.document(doc_id)
+        item.emitted.append(how)
+        self.state["documents"] = self.documents  # same objects; keeps the key present
+        self.wizard.steps["print"].can_go_back = False  # the set is on paper now
+        if all(d.done for d in self.documents):
+            self.timings.setdefault("all_written", time.perf_counter())
+        self._changed()
+
+    def save_all(self, sink: Any, *, only_missing: bool = False) -> list[str]:
+        """Render and save every document through ``sink`` (a DocumentSink); headless helper."""
+        out = []
+        for item in self.documents:
+            if only_missing and item.done:
+                continue
+            data = self.render_document(item.id)
+            where = sink.save(item.file_name, data)
+            del data
+            self.mark_emitted(item.id, f"saved to {where}")
+            out.append(where)
+        return out
+
+    def _check_print(self, state: WizardState) -> list[str]:
+        missing = [d.title for d in self.documents if d.required and not d.done]
+        if not self.documents:
+            return ["The shares have not been made yet."]
+        if missing:
+            return ["Print or save: " + "; ".join(missing) + "."]
+        return []
+
+    def _warn_print(self, state: WizardState) -> list[str]:
+        out = []
+        for d in self.documents:
+            if not d.required and not d.done:
+                out.append(f"The {d.title.lower()} has not been printed or saved.")
+        return out
+
+    # -- verify -------------------------------------------------------------------------------
+    def _expected(self, number: int) -> Share:
+        share_set = self.share_set
+        if share_set is None:
+            raise PolicyError("the shares have not been made yet")
+        return share_set.shares[number - 1]
+
+    def _mark_verified(self, number: int, how: str) -> None:
+        verified = dict(self.state.get("verified") or {})
+        verified[number] = how
+        self.state["verified"] = verified
+        self._changed()
+
+    def verified(self) -> dict[int, str]:
+        return dict(self.state.get("verified") or {})
+
+    def verify_scanned_text(self, text: str) -> VerifyOutcome:
+        """Check a QR text (or typed transcription) read back from a printed sheet."""
+        share_set = self.share_set
+        if share_set is None:
+            return VerifyOutcome(False, "The shares have not been made yet.")
+        try:
+            parsed = parse_any(text)
+        except ShareError as exc:
+            return VerifyOutcome(False, f"That code is not a readable share: {exc.reason}.")
+        except BreakglassError as exc:
+            return VerifyOutcome(False, f"That code is not a readable share: {exc}.")
+        if isinstance(parsed, Share):
+            share: Share | None = parsed
+        else:
+            if parsed.fingerprint != share_set.fingerprint:
+                return VerifyOutcome(False, "That code belongs to another set.")
+            try:
+                share = self._assembler.add(parsed)
+            except ShareError as exc:
+                return VerifyOutcome(False, f"That part does not fit: {exc.reason}.")
+            if share is None:
+                return VerifyOutcome(
+                    True,
+                    f"Part {parsed.index} of {parsed.count} of share {parsed.number} read; "
+                    "scan the other parts.",
+                    parsed.number,
+                    partial=True,
+                )
+        assert share is not None
+        if share.fingerprint != share_set.fingerprint:
+            return VerifyOutcome(
+                False,
+                f"That sheet is from set {share.fingerprint_text}, not this ceremony's "
+                f"{share_set.fingerprint_text}.",
+            )
+        expected = share_set.shares[share.number - 1]
+        if not hmac.compare_digest(share.to_bytes(), expected.to_bytes()):
+            return VerifyOutcome(
+                False, f"{share.describe()} does not match what was printed for it."
+            )
+        already = share.number in self.verified()
+        self._mark_verified(share.number, "scanned")
+        note = " (again)" if already else ""
+        return VerifyOutcome(True, f"{expected.describe()} verified{note}.", share.number)
+
+    def verify_words(self, number: int, typed: str) -> VerifyOutcome:
+        """Check the three verification words read off sheet ``number``."""
+        expected = self._expected(number)
+        words = [w for w in re.split(r"[\s,;.-]+", typed.casefold()) if w]
+        if words == [w.casefold() for w in expected.verification_words()]:
+            self._mark_verified(number, "words")
+            return VerifyOutcome(True, f"{expected.describe()} verified by its words.", number)
+        return VerifyOutcome(
+            False,
+            f"Those are not the verification words of {expected.describe()}; read them again "
+            "from the top of its sheet.",
+            number,
+        )
+
+    def unverified(self) -> list[int]:
+        share_set = self.share_set
+        if share_set is None:
+            return []
+        done = self.verified()
+        return [s.number for s in share_set.shares if s.number not in done]
+
+    def quorum_for_test(self) -> list[Share]:
+        """The first quorum by the policy: used for the optional in-memory test-combine."""
+        share_set = self.share_set
+        if share_set is None:
+            return []
+        policy = share_set.header.policy
+        chosen: list[Share] = []
+        for gi, g in enumerate(policy.groups[: policy.group_threshold]):
+            chosen += [s for s in share_set.shares if s.group_index == gi][: g.threshold]
+        return chosen
+
+    def compute_test_combine(self) -> bool:
+        """Recover from a quorum in memory and compare with the secret; shows nothing."""
+        share_set = self.share_set
+        secret = self.state.secret(SECRET)
+        if share_set is None or secret is None or secret.is_wiped:
+            return False
+        try:
+            recovery = recover(self.quorum_for_test(), expected_fingerprint=share_set.fingerprint)
+        except (RecoveryError, BreakglassError):
+            return False
+        try:
+            return len(recovery.secret) == len(secret) and hmac.compare_digest(
+                recovery.secret, secret
+            )
+        finally:
+            recovery.wipe()
+
+    def accept_test_combine(self, ok: bool) -> None:
+        self.state["test_combined"] = ok
+        self._changed()
+
+    def _check_verify(self, state: WizardState) -> list[str]:
+        missing = self.unverified()
+        if self.share_set is None:
+            return ["The shares have not been made yet."]
+        if missing:
+            return [
+                "Scan back or type the verification words of share"
+                + ("s " if len(missing) > 1 else " ")
+                + ", ".join(map(str, missing))
+                + "."
+            ]
+        if state.get("test_combined") is False:
+            return ["The test combination failed: do not hand out these sheets."]
+        return []
+
+    # -- finish and cancel ----------------------------------------------------------------------
+    def _finish(self, state: WizardState) -> None:
+        share_set = self.share_set
+        assert share_set is not None
+        policy = share_set.header.policy
+        record = SetRecord(
+            fingerprint=share_set.fingerprint_text,
+            label=share_set.header.label,
+            policy=policy.short(),
+            created=share_set.header.created,
+            custodians=tuple(s.holder if s.custodian or s.role else "" for s in share_set.shares),
+            scope=state.get("scope", ""),
+            replaces=self.replaces.fingerprint if self.replaces else None,
+            metadata={
+                **share_set.public_metadata(),
+                "custodian_details": self.document_context()["custodians"],
+            },
+        )
+        self.ports.registry.add_set(record)
+        documents = {d.file_name: d.emitted for d in self.documents}
+        self.ports.audit.record(
+            "split.completed",
+            {
+                "label": share_set.header.label,
+                "fingerprint": share_set.fingerprint_text,
+                "policy": policy.short(),
+                "custodians": [s.describe() for s in share_set.shares],
+                "documents": documents,
+                "verified": {str(k): v for k, v in sorted(self.verified().items())},
+                "test_combined": state.get("test_combined"),
+                "host": self.ports.host,
+                "replaces": record.replaces,
+            },
+        )
+        if self.replaces is not None:
+            reason = f"rotated: replaced by set {share_set.fingerprint_text}"
+            self.ports.registry.retire_set(self.replaces.fingerprint, reason)
+            self.ports.audit.record(
+                "set.retired",
+                {
+                    "fingerprint": self.replaces.fingerprint,
+                    "label": self.replaces.label,
+                    "reason": reason,
+                },
+            )
+        self.summary = [
+            f"Set {share_set.fingerprint_text} for “{share_set.header.label}” is registered: "
+            f"{policy.describe()}.",
+            f"{len(share_set.shares)} share sheets handed out and verified.",
+            "The secret has been wiped from this program's memory.",
+        ]
+        if self.replaces is not None:
+            self.summary.append(
+                f"The old set {self.replaces.fingerprint} is retired: collect and destroy its "
+                "sheets."
+            )
+        self.summary.append(
+            "Next: give each custodian their sheet, file the ceremony record, and schedule a "
+            "drill within the quarter."
+        )
+
+    def _cancel(self, state: WizardState) -> None:
+        share_set = self.share_set
+        printed = [d.file_name for d in self.documents if d.done]
+        self.ports.audit.record(
+            "split.aborted",
+            {
+                "label": state.get("name", ""),
+                "step": self.wizard.current,
+                "fingerprint": share_set.fingerprint_text if share_set else None,
+                "documents_out": printed,
+                "host": self.ports.host,
+            },
+        )
+        self._assembler.clear()
+
+    def finish(self) -> list[str]:
+        self.wizard.finish()
+        return self.summary
+
+    def cancel(self) -> None:
+        self.wizard.cancel()
+        self._assembler.clear()
+
+
+def secret_from_text(text: str) -> SecretBytes:
+    """UTF-8 of ``text`` in a SecretBytes (the intermediate buffer is overwritten).
+
+    The ``str`` itself cannot be wiped from Python; the GUI clears its widget right after.
+    """
+    tmp = bytearray(text, "utf-8")
+    try:
+        return SecretBytes(tmp)
+    finally:
+        wipe_buffer(tmp)

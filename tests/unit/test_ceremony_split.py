@@ -1,0 +1,314 @@
+"""The split ceremony flow, driven headless through its step graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breakglass_gui.ceremony.ports import (
+    FolderSink,
+    ManualClock,
+    MemoryAuditSink,
+    MemoryDocumentSink,
+    MemoryRegistry,
+    SetRecord,
+)
+from breakglass_gui.ceremony.split_flow import (
+    ALPHABETS,
+    PRESETS,
+    CustodianEntry,
+    SplitCeremony,
+    SplitPorts,
+    custodian_warnings,
+    folder_risk,
+    generate_secret,
+    read_secret_file,
+    secret_from_text,
+)
+from breakglass_gui.ceremony.wizard import WizardError, WizardStatus
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.secret import SecretBytes
+from breakglass_gui.core.share import parse_text
+
+SECRET = b"correct horse battery staple 42!"
+
+
+class RecordingRenderer:
+    """Stands in for breakglass_gui.paper: a tiny PDF-shaped blob naming what it holds."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def share_sheet(self, share: Any, share_set: Any, context: Mapping[str, Any]) -> bytes:
+        self.calls.append(f"sheet {share.number}")
+        return b"%PDF-1.4 sheet " + share.qr_texts()[0].encode()
+
+    def ceremony_record(self, share_set: Any, context: Mapping[str, Any]) -> bytes:
+        self.calls.append("record")
+        return b"%PDF-1.4 record " + share_set.fingerprint_text.encode()
+
+    def runbook(self, share_set: Any, context: Mapping[str, Any]) -> bytes:
+        self.calls.append("runbook")
+        return b"%PDF-1.4 runbook"
+
+
+PEOPLE = [
+    CustodianEntry("Ana Ruiz", "primary on-call", "signal", "Lisbon"),
+    CustodianEntry("Bo Chen", "secondary on-call", "phone", "Berlin"),
+    CustodianEntry("Cy Okafor", "engineering manager", "email", "home safe"),
+]
+
+
+def _ceremony(replaces: SetRecord | None = None) -> tuple[SplitCeremony, SplitPorts]:
+    clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+    ports = SplitPorts(
+        audit=MemoryAuditSink(clock),
+        registry=MemoryRegistry(),
+        renderer=RecordingRenderer(),
+        clock=clock,
+        host="Dee (host)",
+    )
+    return SplitCeremony(ports, replaces=replaces), ports
+
+
+def _to_review(c: SplitCeremony, secret: bytes = SECRET) -> SecretBytes:
+    buf = SecretBytes(secret)
+    c.set_details("prod-db root", "database root on prod", "rotate after use")
+    c.set_secret(buf)
+    c.wizard.next()
+    c.choose_preset("2-of-3")
+    c.wizard.next()
+    c.set_custodians(PEOPLE)
+    c.wizard.next()
+    return buf
+
+
+def test_full_ceremony_registers_audits_and_wipes() -> None:
+    c, ports = _ceremony()
+    buf = _to_review(c)
+    assert c.wizard.current == "review"
+    assert not c.wizard.can_go_next()  # the shares are not made yet
+    share_set = c.make_shares()
+    rows = dict(c.review_lines())
+    assert rows["Set fingerprint"] == share_set.fingerprint_text
+    assert rows["Secret"] == f"{len(SECRET)} bytes (hidden)"
+    assert SECRET.decode() not in repr(rows)
+    c.wizard.next()
+    assert c.wizard.problems()[0].startswith("Print or save: Share sheet 1 of 3")
+    sink = MemoryDocumentSink()
+    saved = c.save_all(sink)
+    assert len(saved) == 5 and not c.wizard.can_go_back()
+    assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "record", "runbook"]  # type: ignore[attr-defined]
+    c.wizard.next()
+    assert c.wizard.current == "verify"
+    assert "shares 1, 2, 3" in c.wizard.problems()[0]
+    # scan back two sheets, type the words of the third
+    for number in (1, 2):
+        data = sink.documents[c.document(f"share-{number}").file_name]
+        qr = data.split(b" ", 2)[2].decode()
+        assert c.verify_scanned_text(qr).ok
+    words = " ".join(share_set.shares[2].verification_words())
+    assert not c.verify_words(3, "wrong words here").ok
+    assert c.verify_words(3, words.upper()).ok
+    assert c.compute_test_combine()
+    c.accept_test_combine(True)
+    assert c.wizard.can_go_next()
+    summary = c.finish()
+    assert c.wizard.status is WizardStatus.FINISHED
+    assert buf.is_wiped
+    assert share_set.fingerprint_text in summary[0]
+    rec = ports.registry.list_sets()[0]
+    assert rec.fingerprint == share_set.fingerprint_text and rec.status == "active"
+    assert rec.policy == "2-of-3" and rec.created == dt.date(2026, 3, 2)
+    audit = ports.audit.events  # type: ignore[attr-defined]
+    assert [e.kind for e in audit] == ["split.completed"]
+    fields = audit[0].fields
+    assert fields["verified"] == {"1": "scanned", "2": "scanned", "3": "words"}
+    assert fields["test_combined"] is True
+    blob = repr(audit) + repr(rec)
+    assert SECRET.decode() not in blob
+    for s in share_set.shares:
+        assert s.words[0] + " " + s.words[1] not in blob
+        assert s.qr_texts()[0] not in blob
+
+
+def test_cancel_mid_ceremony_wipes_and_records_abort() -> None:
+    c, ports = _ceremony()
+    buf = _to_review(c)
+    c.make_shares()
+    c.wizard.next()
+    c.save_all(MemoryDocumentSink())
+    c.cancel()
+    assert buf.is_wiped and c.wizard.status is WizardStatus.CANCELLED
+    (event,) = ports.audit.events  # type: ignore[attr-defined]
+    assert event.kind == "split.aborted" and event.fields["step"] == "print"
+    assert len(event.fields["documents_out"]) == 5
+    assert ports.registry.list_sets() == []
+
+
+def test_going_back_from_review_discards_the_shares() -> None:
+    c, _ = _ceremony()
+    _to_review(c)
+    first = c.make_shares()
+    c.wizard.back()
+    assert c.share_set is None and "fingerprint" not in c.state
+    c.set_custodian(3, CustodianEntry("Cy Okafor", "VP engineering"))
+    c.wizard.next()
+    second = c.make_shares()
+    assert second.fingerprint != first.fingerprint
+
+
+def test_verify_refuses_foreign_and_mismatched_sheets() -> None:
+    c, _ = _ceremony()
+    _to_review(c)
+    c.make_shares()
+    c.wizard.next()
+    c.save_all(MemoryDocumentSink())
+    c.wizard.next()
+    other, _ = _ceremony()
+    _to_review(other)
+    foreign = other.make_shares().shares[0].qr_texts()[0]
+    out = c.verify_scanned_text(foreign)
+    assert not out.ok and "from set" in out.message
+    out = c.verify_scanned_text("BG1" + "0" * 40)
+    assert not out.ok and "not a readable share" in out.message
+    assert c.unverified() == [1, 2, 3]
+    with pytest.raises(WizardError):
+        c.finish()
+
+
+def test_large_secret_verifies_from_parts_in_any_order() -> None:
+    c, _ = _ceremony()
+    _to_review(c, secret=bytes(range(256)) * 2)
+    share_set = c.make_shares()
+    parts = share_set.shares[0].qr_texts()
+    assert len(parts) > 1
+    for text in reversed(parts[1:]):
+        out = c.verify_scanned_text(text)
+        assert out.ok and out.partial
+    assert c.verify_scanned_text(parts[0]).ok
+    assert c.verified() == {1: "scanned"}
+
+
+def test_rotation_retires_the_old_set() -> None:
+    old = SetRecord("AAAA-BBBB-CCCC-DDDD", "prod-db root", "2-of-3", dt.date(2025, 1, 1))
+    c, ports = _ceremony(replaces=old)
+    ports.registry.add_set(old)
+    assert c.state["name"] == "prod-db root"
+    _to_review(c)
+    share_set = c.make_shares()
+    c.wizard.next()
+    c.save_all(MemoryDocumentSink())
+    c.wizard.next()
+    for s in share_set.shares:
+        c.verify_words(s.number, " ".join(s.verification_words()))
+    summary = c.finish()
+    registry = ports.registry
+    assert registry.retired["AAAA-BBBB-CCCC-DDDD"].endswith(share_set.fingerprint_text)  # type: ignore[attr-defined]
+    assert [e.kind for e in ports.audit.events] == ["split.completed", "set.retired"]  # type: ignore[attr-defined]
+    assert any("retired" in line for line in summary)
+
+
+def test_group_policy_and_custodian_warnings() -> None:
+    policy = Policy.grouped(2, [("leadership", 1, 2), ("on-call", 2, 3)])
+    same_place = [
+        CustodianEntry("Ana", "VP", location="HQ"),
+        CustodianEntry("Bo", "CTO", location="HQ"),
+        CustodianEntry("Cy", "on-call", location="HQ"),
+        CustodianEntry("Di", "on-call", location="HQ"),
+        CustodianEntry("ana ", "on-call", location="Remote"),
+    ]
+    warnings = custodian_warnings(policy, same_place)
+    text = "\n".join(warnings)
+    assert "Ana holds shares 1, 5" in text
+    assert "4 custodians for 5 shares" in text
+    assert "one location (HQ)" in text  # 1 leader + 2 on-call at HQ reach the quorum
+    # the three on-call shares satisfy only one of the two groups needed: no role warning
+    assert "one role" not in text
+    two_on_call = [PEOPLE[0], CustodianEntry("Bo", "Primary  On-call", location="x"), PEOPLE[2]]
+    (role_warning,) = custodian_warnings(Policy.simple(2, 3), two_on_call)
+    assert role_warning.startswith("Shares 1, 2 share one role (primary on-call)")
+    fine = [
+        CustodianEntry("Ana", "VP", location="A"),
+        CustodianEntry("Bo", "CTO", location="B"),
+        CustodianEntry("Cy", "on-call 1", location="C"),
+        CustodianEntry("Di", "on-call 2", location="D"),
+        CustodianEntry("Ed", "on-call 3", location="E"),
+    ]
+    assert custodian_warnings(policy, fine) == []
+    simple = Policy.simple(2, 3)
+    assert custodian_warnings(simple, PEOPLE) == []
+    blank = custodian_warnings(simple, [PEOPLE[0], CustodianEntry(), CustodianEntry()])
+    assert blank == [
+        "1 custodian for 3 shares (shares 2, 3 have nobody named): "
+        "each share should have its own person, or the set is weaker than its "
+        "policy says."
+    ]
+
+
+def test_presets_carry_guidance_from_the_reference() -> None:
+    assert [p.key for p in PRESETS] == ["2-of-3", "2-of-4", "3-of-5"]
+    assert [p.policy.short() for p in PRESETS] == ["2-of-3", "2-of-4", "3-of-5"]
+    assert "unreachable, asleep, or compromised" in PRESETS[0].guidance
+    assert "silent misuse is worse" in PRESETS[2].guidance
+
+
+def test_credential_step_blocks_until_name_and_secret() -> None:
+    c, _ = _ceremony()
+    problems = c.wizard.problems()
+    assert len(problems) == 2
+    c.set_details("x")
+    c.set_secret(generate_secret(24, "hexadecimal"))
+    assert c.wizard.can_go_next()
+    c.clear_secret()
+    assert not c.wizard.can_go_next()
+
+
+def test_generate_secret_uses_alphabet_and_length() -> None:
+    for name, chars in ALPHABETS.items():
+        s = generate_secret(64, name)
+        assert len(s) == 64 and set(s) <= set(chars)
+    a, b = generate_secret(32, "letters and digits"), generate_secret(32, "letters and digits")
+    assert a != b
+    with pytest.raises(ValueError):
+        generate_secret(4, "hexadecimal")
+
+
+def test_read_secret_file_strips_one_newline(tmp_path: Path) -> None:
+    p = tmp_path / "cred.txt"
+    p.write_bytes(b"abc\r\n")
+    s = read_secret_file(p)
+    assert bytes(s) == b"abc" and isinstance(s, SecretBytes)
+    p.write_bytes(b"\x00\x01\n\n")
+    assert bytes(read_secret_file(p)) == b"\x00\x01\n"
+    assert bytes(read_secret_file(p, strip_newline=False)) == b"\x00\x01\n\n"
+    assert bytes(secret_from_text("pässword")) == "pässword".encode()
+
+
+def test_folder_risk_names_temp_and_synced(tmp_path: Path) -> None:
+    assert "temporary" in (folder_risk(tmp_path) or "")
+    home = Path.home()
+    assert "Dropbox" in (folder_risk(home / "Dropbox" / "keys") or "")
+    assert "OneDrive" in (folder_risk(home / "OneDrive - Acme" / "x") or "")
+    assert folder_risk(home / "Documents" / "Breakglass") is None
+
+
+def test_folder_sink_writes_private_files(tmp_path: Path) -> None:
+    sink = FolderSink(tmp_path / "out")
+    where = sink.save("a.pdf", b"%PDF")
+    assert Path(where).read_bytes() == b"%PDF"
+    assert Path(where).stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ValueError):
+        sink.save("../escape.pdf", b"x")
+
+
+def test_scanned_share_text_round_trips() -> None:
+    c, _ = _ceremony()
+    _to_review(c)
+    s = c.make_shares().shares[1]
+    parsed = parse_text(s.qr_texts()[0])
+    assert parsed == s
