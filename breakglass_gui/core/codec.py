@@ -45,6 +45,8 @@ def digits_encode(data: bytes) -> str:
 
 
 def digits_decode(text: str) -> bytes:
+    if not text:
+        return b""
     if not text.isascii() or not text.isdigit():
         raise DecodeError("expected only the digits 0-9")
     full, rest = divmod(len(text), DIGITS_FOR[BLOCK])

@@ -81,14 +81,15 @@ def unpack_words(packed: bytes) -> list[str]:
     return [WORDS[(value >> (10 * (WORD_COUNT - 1 - i))) & 0x3FF] for i in range(WORD_COUNT)]
 
 
-def parse_words(words: Sequence[str]) -> Slip39Header:
+def parse_words(words: Sequence[str], key_bytes: int | None = KEY_BYTES) -> Slip39Header:
     """Check a share's words (checksum, length, padding) and read its header.
 
-    Raises ``MnemonicError`` (from the reference implementation) when they are not a share.
+    Raises ``MnemonicError`` (from the reference implementation) when they are not a share,
+    or (unless ``key_bytes`` is None) when it does not carry a key of that many bytes.
     """
     share = _Slip39Share.from_mnemonic(" ".join(words))
-    if len(share.value) != KEY_BYTES:
-        raise MnemonicError(f"a Breakglass share carries a {KEY_BYTES}-byte key")
+    if key_bytes is not None and len(share.value) != key_bytes:
+        raise MnemonicError(f"a Breakglass share carries a {key_bytes}-byte key")
     return Slip39Header(
         share.identifier,
         share.extendable,
@@ -136,7 +137,7 @@ def split_key(key: SecretBytes, policy: Policy) -> list[list[list[str]]]:
     return out
 
 
-def combine_words(word_lists: Sequence[Sequence[str]]) -> SecretBytes:
+def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") -> SecretBytes:
     """Recover the set key from a quorum of word lists into a buffer we own.
 
     ``shamir_mnemonic.combine_mnemonics`` returns an immutable ``bytes``; it is copied into
@@ -144,7 +145,7 @@ def combine_words(word_lists: Sequence[Sequence[str]]) -> SecretBytes:
     (CPython frees it then, without overwriting it: the residue test counts what remains).
     Raises ``MnemonicError`` when the shares do not combine.
     """
-    recovered = shamir_mnemonic.combine_mnemonics([" ".join(w) for w in word_lists], b"")
+    recovered = shamir_mnemonic.combine_mnemonics([" ".join(w) for w in word_lists], passphrase)
     try:
         key = SecretBytes(len(recovered))
         key[:] = recovered

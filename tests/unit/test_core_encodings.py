@@ -1,0 +1,218 @@
+"""Share text forms: size in QR, exhaustive error detection, parts, transcription, fuzzing."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+
+import pytest
+import qrcode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from breakglass_gui.core import codec, slip39
+from breakglass_gui.core.errors import ShareError
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Custodian, recover, split_credential
+from breakglass_gui.core.share import (
+    MAX_SINGLE_QR_BYTES,
+    PREFIX,
+    PartAssembler,
+    Share,
+    SharePart,
+    parse_any,
+    parse_text,
+    parse_transcription,
+)
+
+LABEL16 = "Prod DB root key"  # 16 characters
+NAME, ROLE = "Ana Ruiz-Oyelaran", "on-call"  # 24 characters together
+
+
+def qr_version(text: str) -> int:
+    q = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    q.add_data(text)
+    q.make(fit=True)
+    return int(q.version)
+
+
+@pytest.fixture(scope="module")
+def share_3_of_5() -> Share:
+    assert len(LABEL16) == 16 and len(NAME + ROLE) == 24
+    s = split_credential(
+        bytes(range(32)),
+        policy=Policy.simple(3, 5),
+        label=LABEL16,
+        custodians=[Custodian(NAME, ROLE)] * 5,
+    )
+    return s.shares[4]  # the deepest Merkle path of a 5-share tree is share 1..4: check all below
+
+
+def test_32_byte_3_of_5_fits_qr_version_9_at_m() -> None:
+    s = split_credential(
+        bytes(range(32)),
+        policy=Policy.simple(3, 5),
+        label=LABEL16,
+        custodians=[Custodian(NAME, ROLE)] * 5,
+    )
+    versions = [qr_version(sh.to_text()) for sh in s.shares]
+    assert max(versions) <= 9, versions
+    assert all(len(sh.qr_texts()) == 1 for sh in s.shares)
+
+
+def test_largest_single_record_fits_version_12() -> None:
+    text = PREFIX + codec.digits_encode(b"\xff" * MAX_SINGLE_QR_BYTES)
+    assert qr_version(text) <= 12
+    assert qr_version(PREFIX + codec.digits_encode(b"\xff" * (MAX_SINGLE_QR_BYTES + 2))) > 12
+
+
+def test_large_secret_splits_into_parts_read_in_any_order() -> None:
+    secret = bytes(random.Random(4).randbytes(4096))
+    shares = split_credential(secret, policy=Policy.simple(2, 3), label="pem").shares
+    texts = shares[1].qr_texts()
+    assert len(texts) > 1
+    assert all(qr_version(t) <= 12 for t in texts)
+    parts = [parse_text(t) for t in texts]
+    assert all(isinstance(p, SharePart) for p in parts)
+    random.Random(1).shuffle(parts)
+    asm = PartAssembler()
+    results = [asm.add(p) for p in parts]  # type: ignore[arg-type]
+    assert results[:-1] == [None] * (len(parts) - 1)
+    assert results[-1] == shares[1]
+    with recover([results[-1], shares[0]]).secret as got:  # type: ignore[list-item]
+        assert bytes(got) == secret
+
+
+def test_damaged_part_is_named() -> None:
+    shares = split_credential(b"k" * 2000, policy=Policy.simple(2, 3), label="pem").shares
+    text = shares[0].qr_texts()[1]
+    bad = text[:40] + ("1" if text[40] != "1" else "2") + text[41:]
+    with pytest.raises(ShareError, match="part 2 of"):
+        parse_text(bad)
+
+
+def test_every_single_character_substitution_in_text_form_is_detected(share_3_of_5: Share) -> None:
+    text = share_3_of_5.to_text()
+    alphabet = "0123456789" + PREFIX
+    silent = 0
+    tried = 0
+    for i, ch in enumerate(text):
+        for sub in alphabet:
+            if sub == ch:
+                continue
+            tried += 1
+            try:
+                got = parse_text(text[:i] + sub + text[i + 1 :])
+            except ShareError:
+                continue
+            silent += got != share_3_of_5  # an identical parse would be harmless; count any other
+    assert tried > 4000
+    assert silent == 0
+
+
+def test_every_single_word_substitution_in_transcription_is_detected(share_3_of_5: Share) -> None:
+    words = share_3_of_5.words
+    lines = share_3_of_5.transcription_lines()
+    data = "\n".join(line.render() for line in lines)
+    wordlist = slip39.wordlist()
+    silent = 0
+    for i in range(len(words)):
+        for w in wordlist:
+            if w == words[i]:
+                continue
+            typed = "WORDS\n" + " ".join([*words[:i], w, *words[i + 1:]]) + "\nDATA\n" + data
+            try:
+                parse_transcription(typed)
+            except ShareError:
+                continue
+            silent += 1
+    # every data character of every line, replaced by every other character
+    for li, line in enumerate(lines):
+        for ci in range(len(line.chars)):
+            for c in codec.CROCKFORD:
+                if c == line.chars[ci]:
+                    continue
+                chars = line.chars[:ci] + c + line.chars[ci + 1 :]
+                changed = [*lines]
+                changed[li] = codec.TranscriptionLine(line.number, chars, line.check)
+                typed = (
+                    "WORDS\n"
+                    + " ".join(words)
+                    + "\nDATA\n"
+                    + "\n".join(x.render() for x in changed)
+                )
+                try:
+                    parse_transcription(typed)
+                except ShareError:
+                    continue
+                silent += 1
+    assert silent == 0
+
+
+def test_transcription_round_trip_and_aliases(share_3_of_5: Share) -> None:
+    assert parse_transcription(share_3_of_5.transcription()) == share_3_of_5
+    assert parse_any(share_3_of_5.transcription()) == share_3_of_5
+    # data typed in lower case, with O for 0 and L for 1, is still the same share
+    sloppy_lines = [
+        f"{line.number}. " + (line.chars + line.check).lower().replace("0", "o").replace("1", "l")
+        for line in share_3_of_5.transcription_lines()
+    ]
+    typed = " ".join(share_3_of_5.words).upper() + "\ndata\n" + "\n".join(sloppy_lines)
+    assert parse_transcription(typed) == share_3_of_5
+
+
+def test_transcription_line_checks_catch_neighbour_swaps() -> None:
+    chars = "K7P29XQ4"
+    good = codec.chunk_checks(3, chars)
+    for i in range(len(chars) - 1):
+        if chars[i] != chars[i + 1]:
+            swapped = chars[:i] + chars[i + 1] + chars[i] + chars[i + 2 :]
+            assert codec.chunk_checks(3, swapped) != good
+    assert codec.chunk_checks(4, chars) != good  # a line typed under the wrong number
+
+
+def test_digits_codec_round_trip_every_length() -> None:
+    rnd = random.Random(7)
+    for n in range(0, 60):
+        data = rnd.randbytes(n)
+        assert codec.digits_decode(codec.digits_encode(data)) == data
+    with pytest.raises(codec.DecodeError):
+        codec.digits_decode("99999")  # 5 digits = 2 bytes, but 99999 > 65535
+    with pytest.raises(codec.DecodeError):
+        codec.digits_decode("1234")  # no block is 4 digits long
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(max_size=400),
+        st.text(alphabet="0123456789", max_size=500).map(lambda s: PREFIX + s),
+    )
+)
+def test_parser_raises_only_typed_errors(text: str) -> None:
+    with contextlib.suppress(ShareError):
+        parse_any(text)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_real_records_raise_only_typed_errors(
+    share_3_of_5: Share, data: st.DataObject
+) -> None:
+    record = bytearray(share_3_of_5.to_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        pos = data.draw(st.integers(0, len(record) - 1))
+        if op == "flip":
+            record[pos] ^= data.draw(st.integers(1, 255))
+        elif op == "cut":
+            del record[pos:]
+            if not record:
+                record.append(1)
+        else:
+            record.insert(pos, data.draw(st.integers(0, 255)))
+    try:
+        parsed = parse_text(PREFIX + codec.digits_encode(bytes(record)))
+    except ShareError:
+        return
+    assert parsed == share_3_of_5  # only an unchanged record may parse
