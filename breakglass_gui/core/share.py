@@ -56,7 +56,7 @@ MAX_TEXT_FIELD_BYTES = 64
 MAX_SEALED_BYTES = 16 * 1024 + 16
 EPOCH = dt.date(1970, 1, 1)
 # Largest record that still fits one QR code of version 12 at error correction M in the text
-# form ("BG1" + digits, measured with qrcode); larger records are cut into parts of at most this size.
+# form ("BG1" + digits, measured with qrcode); larger records are cut into parts.
 MAX_SINGLE_QR_BYTES = 279
 AEAD_NONCE = bytes(12)
 
