@@ -1,0 +1,80 @@
+"""The short, independent recovery steps printed as an appendix page.
+
+Written from the share format (``core/share.py``, ``core/sealing.py``): a quorum of SLIP-39
+word lists gives the 32-byte set key with any SLIP-39 tool; the key opens the sealed
+credential, which every share carries in its data lines. The script below is tested against
+real sets (tests/unit/test_paper_recovery.py), so the page cannot drift from the format.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RECOVERY_SCRIPT", "RECOVERY_STEPS", "RECOVERY_TITLE", "SPEC_POINTER"]
+
+RECOVERY_TITLE = "Recovering without Breakglass"
+SPEC_POINTER = "resources/spec/FORMAT.md, section 'Recovering without Breakglass'"
+
+RECOVERY_STEPS: tuple[str, ...] = (
+    "Gather a quorum of share sheets of the same set (the set fingerprint printed on each must "
+    "be the same). You need exactly the quorum: the rule is printed on every sheet.",
+    "From each sheet, type the 33 numbered words (the share's SLIP-39 words) and the numbered "
+    "DATA lines. On each data line, the last 2 characters are checks; the 8 before them are "
+    "data, in Crockford base32 (0-9 A-Z without I L O U).",
+    "The set key: combine the word lists with any SLIP-39 implementation, empty passphrase "
+    "(for example Trezor's python-shamir-mnemonic: 'shamir recover'). The result is a 32-byte "
+    "master secret K. In a group of the kind 'any 1 of ...', every member holds the same words: "
+    "enter them once.",
+    "The record: join the data characters of all lines in order and decode them as base32 "
+    "(5 bits per character, drop the final spare bits). Bytes: kind (1), set fingerprint (8), "
+    "share number (1), custodian and role (each: length byte + UTF-8), then the set header "
+    "H = creation day (2 bytes, days since 1970-01-01) + policy (1 byte + 1 byte per group, + "
+    "length-prefixed group names if there are several groups) + label (length byte + UTF-8), "
+    "then the Merkle path (8 bytes per level, 0 to 6 levels), then the sealed credential C "
+    "(the credential + a 16-byte tag) to the end.",
+    "The credential: AES-256-GCM-decrypt C with key K, a nonce of 12 zero bytes and associated "
+    "data 'BG1' + H. Only the right path length gives a valid tag: try 0 to 6 levels. A wrong "
+    "or forged share can never produce a wrong credential; it produces a failed tag.",
+    "The script below does steps 3-5 with Python 3 and the packages 'cryptography' and "
+    "'shamir-mnemonic'. Save each typed share in its own file and run: "
+    "python3 recover.py share-a.txt share-b.txt > credential",
+)
+
+RECOVERY_SCRIPT = """\
+import re, sys
+import shamir_mnemonic
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+words, data = [], None
+for name in sys.argv[1:]:
+    text = open(name).read().upper()
+    head, lines = re.split(r"(?m)^ *DATA\\b", text, maxsplit=1)
+    w = re.findall(r"[A-Z]+", re.split(r"(?m)^ *WORDS\\b", head, maxsplit=1)[-1])
+    words.append(" ".join(w).lower())
+    chars = "".join(re.findall(r"(?m)^ *\\d+ +(\\S{1,4}(?: \\S{1,4})?) +\\S\\S *$", lines))
+    chars = chars.replace(" ", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    n = len(chars) * 5 // 8
+    value = 0
+    for c in chars:
+        value = value * 32 + B32.index(c)
+    data = (value >> (len(chars) * 5 - n * 8)).to_bytes(n, "big")
+key = shamir_mnemonic.combine_mnemonics(list(dict.fromkeys(words)), b"")
+off = 10
+off += 1 + data[off]  # custodian
+off += 1 + data[off]  # role
+h = off
+groups = (data[off + 2] & 15) + 1
+off += 3 + groups
+if groups > 1:
+    for _ in range(groups):
+        off += 1 + data[off]
+off += 1 + data[off]  # label
+header = data[h:off]
+for levels in range(7):
+    try:
+        secret = AESGCM(key).decrypt(bytes(12), data[off + 8 * levels:], b"BG1" + header)
+    except Exception:
+        continue
+    sys.stdout.buffer.write(secret)
+    break
+else:
+    sys.exit("these shares do not open the sealed credential")
+"""
