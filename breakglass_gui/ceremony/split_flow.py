@@ -639,6 +639,22 @@ class SplitCeremony:
     def _leave_review(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.BACK:
             self._invalidate_shares()
+        elif direction is Direction.FORWARD and not state.get("started_logged"):
+            share_set = self.share_set
+            assert share_set is not None
+            self._audit(
+                "split_started",
+                label=share_set.header.label,
+                policy=share_set.header.policy.short(),
+                custodians=[s.holder for s in share_set.shares],
+                operator=self.ports.host or None,
+                replaces=self.replaces.fingerprint if self.replaces else None,
+            )
+            state["started_logged"] = True
+
+    def _audit(self, kind: str, **fields: Any) -> None:
+        """One audit event; fields left as None are not recorded."""
+        self.ports.audit.record(kind, {k: v for k, v in fields.items() if v is not None})
 
     def review_lines(self) -> list[tuple[str, str]]:
         """Everything on one page, as (label, value) pairs; no secret, no share material."""
@@ -726,6 +742,16 @@ class SplitCeremony:
         """Record that a document was saved (``"saved to …"``) or printed."""
         item = self.document(doc_id)
         item.emitted.append(how)
+        share_set = self.share_set
+        if item.share_number is not None and share_set is not None:
+            share = share_set.shares[item.share_number - 1]
+            self._audit(
+                "share_printed",
+                set=share_set.fingerprint_text,
+                share=share.number,
+                custodian=share.holder,
+                medium="printed" if how.startswith("printed") else "saved",
+            )
         self.state["documents"] = self.documents  # same objects; keeps the key present
         self.wizard.steps["print"].can_go_back = False  # the set is on paper now
         if all(d.done for d in self.documents):
@@ -769,6 +795,16 @@ class SplitCeremony:
 
     def _mark_verified(self, number: int, how: str) -> None:
         verified = dict(self.state.get("verified") or {})
+        share_set = self.share_set
+        if number not in verified and share_set is not None:
+            share = share_set.shares[number - 1]
+            self._audit(
+                "share_verified",
+                set=share_set.fingerprint_text,
+                share=number,
+                custodian=share.holder,
+                how=how,
+            )
         verified[number] = how
         self.state["verified"] = verified
         self._changed()
@@ -908,31 +944,23 @@ class SplitCeremony:
             },
         )
         self.ports.registry.add_set(record)
-        documents = {d.file_name: d.emitted for d in self.documents}
-        self.ports.audit.record(
-            "split.completed",
-            {
-                "label": share_set.header.label,
-                "fingerprint": share_set.fingerprint_text,
-                "policy": policy.short(),
-                "custodians": [s.describe() for s in share_set.shares],
-                "documents": documents,
-                "verified": {str(k): v for k, v in sorted(self.verified().items())},
-                "test_combined": state.get("test_combined"),
-                "host": self.ports.host,
-                "replaces": record.replaces,
-            },
+        self._audit(
+            "split_finished",
+            set=share_set.fingerprint_text,
+            label=share_set.header.label,
+            policy=policy.short(),
+            shares=len(share_set.shares),
+            replaces=record.replaces,
         )
         if self.replaces is not None:
             reason = f"rotated: replaced by set {share_set.fingerprint_text}"
             self.ports.registry.retire_set(self.replaces.fingerprint, reason)
-            self.ports.audit.record(
-                "set.retired",
-                {
-                    "fingerprint": self.replaces.fingerprint,
-                    "label": self.replaces.label,
-                    "reason": reason,
-                },
+            self._audit(
+                "set_retired",
+                set=self.replaces.fingerprint,
+                by=self.ports.host or "split ceremony",
+                reason="rotated",
+                replaced_by=share_set.fingerprint_text,
             )
         self.summary = [
             f"Set {share_set.fingerprint_text} for “{share_set.header.label}” is registered: "
@@ -952,17 +980,12 @@ class SplitCeremony:
 
     def _cancel(self, state: WizardState) -> None:
         share_set = self.share_set
-        printed = [d.file_name for d in self.documents if d.done]
-        self.ports.audit.record(
-            "split.aborted",
-            {
-                "label": state.get("name", ""),
-                "step": self.wizard.current,
-                "fingerprint": share_set.fingerprint_text if share_set else None,
-                "documents_out": printed,
-                "host": self.ports.host,
-            },
-        )
+        out = [d.file_name for d in self.documents if d.done]
+        reason = f"cancelled at the {STEP_TITLES[self.wizard.current].lower()} step"
+        if share_set is not None:
+            reason += f" (set {share_set.fingerprint_text}"
+            reason += f", {len(out)} documents already out)" if out else ", nothing printed)"
+        self._audit("ceremony_aborted", reason=reason)
         self._assembler.clear()
 
     def finish(self) -> list[str]:

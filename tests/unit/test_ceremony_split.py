@@ -125,10 +125,24 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert rec.fingerprint == share_set.fingerprint_text and rec.status == "active"
     assert rec.policy == "2-of-3" and rec.created == dt.date(2026, 3, 2)
     audit = ports.audit.events  # type: ignore[attr-defined]
-    assert [e.kind for e in audit] == ["split.completed"]
-    fields = audit[0].fields
-    assert fields["verified"] == {"1": "scanned", "2": "scanned", "3": "words"}
-    assert fields["test_combined"] is True
+    assert [e.kind for e in audit] == [
+        "split_started",
+        *["share_printed"] * 3,
+        *["share_verified"] * 3,
+        "split_finished",
+    ]
+    assert audit[0].fields["custodians"] == [
+        "Ana Ruiz, primary on-call",
+        "Bo Chen, secondary on-call",
+        "Cy Okafor, engineering manager",
+    ]
+    assert [e.fields["how"] for e in audit[4:7]] == ["scanned", "scanned", "words"]
+    assert audit[-1].fields == {
+        "set": share_set.fingerprint_text,
+        "label": "prod-db root",
+        "policy": "2-of-3",
+        "shares": 3,
+    }
     blob = repr(audit) + repr(rec)
     assert SECRET.decode() not in blob
     for s in share_set.shares:
@@ -144,9 +158,10 @@ def test_cancel_mid_ceremony_wipes_and_records_abort() -> None:
     c.save_all(MemoryDocumentSink())
     c.cancel()
     assert buf.is_wiped and c.wizard.status is WizardStatus.CANCELLED
-    (event,) = ports.audit.events  # type: ignore[attr-defined]
-    assert event.kind == "split.aborted" and event.fields["step"] == "print"
-    assert len(event.fields["documents_out"]) == 5
+    *_, event = ports.audit.events  # type: ignore[attr-defined]
+    assert event.kind == "ceremony_aborted"
+    assert event.fields["reason"].startswith("cancelled at the print and save step (set ")
+    assert event.fields["reason"].endswith("5 documents already out)")
     assert ports.registry.list_sets() == []
 
 
@@ -209,7 +224,9 @@ def test_rotation_retires_the_old_set() -> None:
     summary = c.finish()
     registry = ports.registry
     assert registry.retired["AAAA-BBBB-CCCC-DDDD"].endswith(share_set.fingerprint_text)  # type: ignore[attr-defined]
-    assert [e.kind for e in ports.audit.events] == ["split.completed", "set.retired"]  # type: ignore[attr-defined]
+    kinds = [e.kind for e in ports.audit.events]  # type: ignore[attr-defined]
+    assert kinds[-2:] == ["split_finished", "set_retired"]
+    assert ports.audit.events[-1].fields["replaced_by"] == share_set.fingerprint_text  # type: ignore[attr-defined]
     assert any("retired" in line for line in summary)
 
 
