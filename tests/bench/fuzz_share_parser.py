@@ -87,10 +87,7 @@ def main(count: int = 100_000, seed: int = 1) -> int:
                 traceback.print_exc()
             continue
         parsed += 1
-        if isinstance(item, SharePart):
-            ok = item.to_text() in genuine
-        else:
-            ok = item in shares
+        ok = item.to_text() in genuine if isinstance(item, SharePart) else item in shares
         if not ok:
             failures += 1
             print(f"input {n}: parsed into something that is not a real share", file=sys.stderr)
