@@ -14,7 +14,7 @@ class _BlockQt(importlib.abc.MetaPathFinder):
     """Makes PySide6 unimportable, as on a machine without it."""
 
     def find_spec(self, fullname: str, path: object, target: object = None) -> None:
-        if fullname.split(".")[0] in {"PySide6", "shiboken6"}:
+        if fullname.split(".", maxsplit=1)[0] in {"PySide6", "shiboken6"}:
             raise ImportError(f"{fullname} is blocked: the core must work without PySide6")
 
 
