@@ -18,8 +18,12 @@ Steps (``RECONSTRUCT_STEPS``)::
 
 Wipe happens on Done (leaving *reveal*), on timeout, on Cancel and on close (the GUI cancels):
 the secret is overwritten, the collected shares and share texts are dropped, and a
-``*.wiped`` event is recorded. A drill runs the same graph; every event kind starts with
-``drill.`` instead of ``breakglass.`` so a drill is never counted as real use.
+``*.wiped`` event is recorded. A drill runs the same graph.
+Events use the audit module's vocabulary (``reconstruction_started`` with ``drill`` true or
+false, ``share_accepted``, ``share_refused``, ``quorum_reached``, ``secret_revealed``,
+``secret_copied``, ``secret_wiped``, ``post_use_step_done``, ``reconstruction_finished``,
+``ceremony_aborted``); the audit adapter opens the ceremony as a drill or a real use from
+``reconstruction_started``, so a drill is never counted as real use.
 
 Nothing here holds the secret in a ``str``, passes it to a callback, logs it or puts it in an
 exception. Share texts are parsed at once and never stored.
@@ -254,7 +258,7 @@ class ShareCollector:
         *,
         retired: RetiredSets | None = None,
         expected_fingerprint: bytes | None = None,
-        on_event: Callable[[str, Mapping[str, Any]], None] | None = None,
+        on_event: Callable[[str, Mapping[str, Any], str], None] | None = None,
     ) -> None:
         self._retired = retired
         self._expected = expected_fingerprint
@@ -358,13 +362,8 @@ class ShareCollector:
         _reached, status = self.status()
         self._event(
             "share_accepted",
-            {
-                "share": share.number,
-                "custodian": share.custodian,
-                "role": share.role,
-                "source": source,
-                "set": share.fingerprint_text,
-            },
+            {"set": share.fingerprint_text, "share": share.number, "share_desc": name},
+            f"from {source}",
         )
         return Offer(OfferKind.ACCEPTED, f"accepted {name}. {status}", name)
 
@@ -387,7 +386,9 @@ class ShareCollector:
             kind,
         )
         self.refusals.append(offer)
-        self._event("share_refused", {"share": name, "why": label, "reason": exc.reason})
+        self._event(
+            "share_refused", {"share_desc": name, "reason": f"{label}: {exc.reason}"}, label
+        )
         return offer
 
     def remove(self, number: int) -> None:
@@ -400,9 +401,9 @@ class ShareCollector:
         self._assembler.clear()
         self._last.clear()
 
-    def _event(self, what: str, fields: Mapping[str, Any]) -> None:
+    def _event(self, kind: str, fields: Mapping[str, Any], note: str) -> None:
         if self._on_event is not None:
-            self._on_event(what, fields)
+            self._on_event(kind, fields, note)
 
 
 # -- the flow ------------------------------------------------------------------------------------
@@ -413,6 +414,11 @@ class RecordedEvent:
     kind: str
     fields: Mapping[str, Any]
     at: dt.datetime
+    note: str = ""
+
+
+def _clip(text: str, limit: int = 480) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -476,13 +482,14 @@ class ReconstructFlow:
         self.collector = ShareCollector(
             retired=retired,
             expected_fingerprint=expected_fingerprint,
-            on_event=self._record_suffix,
+            on_event=self._collector_event,
         )
         self.outcome = _Outcome()
         self.checklist: dict[str, bool] = {key: False for key, _ in CHECKLIST}
         self.started_at = self.clock.now()
         self.revealed_until: dt.datetime | None = None
         self.wipe_listeners: list[Callable[[str], None]] = []
+        self._abort_reason = "cancelled"
         self.wizard = Wizard(
             [
                 Step(
@@ -520,24 +527,25 @@ class ReconstructFlow:
         return self.authorisation.drill if self.authorisation else self.drill_default
 
     @property
-    def prefix(self) -> str:
-        return "drill" if self.drill else "breakglass"
-
-    @property
     def state(self) -> WizardState:
         return self.wizard.state
 
-    def record(self, what: str, fields: Mapping[str, Any]) -> None:
-        """Record ``<prefix>.<what>`` with the incident reference; public fields only."""
-        kind = f"{self.prefix}.{what}"
-        full = dict(fields)
-        if self.authorisation is not None:
-            full.setdefault("incident", self.authorisation.incident.strip())
-        self.events.append(RecordedEvent(kind, full, self.clock.now()))
-        self.audit.record(kind, full)
+    def record(
+        self, kind: str, fields: Mapping[str, Any], *, note: str = "", audit: bool = True
+    ) -> None:
+        """Record one event in the audit vocabulary (``reconstruction_started``, ...).
 
-    def _record_suffix(self, what: str, fields: Mapping[str, Any]) -> None:
-        self.record(what, fields)
+        ``fields`` go to the audit log and must be on its allow-list (public facts only; the
+        adapter adds the ceremony number). ``note`` stays in this ceremony's own list (e.g. a
+        wipe's reason) and feeds the review record and the drill report.
+        """
+        clean = {k: v for k, v in fields.items() if v is not None}
+        self.events.append(RecordedEvent(kind, clean, self.clock.now(), note))
+        if audit:
+            self.audit.record(kind, dict(clean))
+
+    def _collector_event(self, kind: str, fields: Mapping[str, Any], note: str) -> None:
+        self.record(kind, fields, note=note)
 
     # -- step 1 --------------------------------------------------------------------------------
     def authorise(
@@ -565,7 +573,7 @@ class ReconstructFlow:
 
     def _leave_trigger(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD and self.authorisation is not None:
-            self.record("authorised", {**self.authorisation.fields(), "sentence": self.sentence()})
+            self.record("reconstruction_started", self.authorisation.fields(), note=self.sentence())
 
     def sentence(self) -> str:
         return self.authorisation.sentence() if self.authorisation else ""
@@ -613,7 +621,11 @@ class ReconstructFlow:
         recovery = result.take()
         if recovery is None:
             self.outcome.error = result.error or "the credential could not be reconstructed"
-            self.record("reconstruction_failed", {"reason": self.outcome.error})
+            self.record(
+                "share_refused",
+                {"share_desc": "the presented quorum", "reason": _clip(self.outcome.error)},
+                note="reconstruction failed",
+            )
             return False
         if not self.wizard.running:  # cancelled while the worker ran
             recovery.wipe()
@@ -630,15 +642,20 @@ class ReconstructFlow:
             policy=shares[0].policy.short(),
         )
         self.record(
-            "reconstructed",
-            {
-                "set": self.outcome.fingerprint,
-                "label": recovery.label,
-                "shares_used": [s.number for s in recovery.used],
-                "custodians": [s.holder for s in recovery.used],
-                "refused": self.outcome.refused,
-            },
+            "quorum_reached",
+            {"set": self.outcome.fingerprint, "shares": self.outcome.used},
+            note="reconstructed",
         )
+        for bad in recovery.rejected:
+            self.record(
+                "share_refused",
+                {
+                    "share_desc": bad.share or "a share",
+                    "reason": _clip(f"forged: {bad.reason}"),
+                    "set": self.outcome.fingerprint,
+                },
+                note="forged",
+            )
         return True
 
     def run_reconstruction(self) -> bool:
@@ -663,13 +680,17 @@ class ReconstructFlow:
             raise BreakglassError("there is no credential to reveal (it was wiped)")
         until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
         self.revealed_until = until
-        self.record("revealed", {"seconds": self.config.reveal_seconds})
+        self.record(
+            "secret_revealed",
+            {"set": self.outcome.fingerprint, "via": "screen"},
+            note=f"for {self.config.reveal_seconds:g} s",
+        )
         return until
 
     def hide(self, reason: str = "hidden") -> None:
         if self.revealed_until is not None:
             self.revealed_until = None
-            self.record("hidden", {"reason": reason})
+            self.record("hidden", {}, note=reason, audit=False)
 
     def reveal_remaining(self) -> float:
         """Seconds left in the current reveal window (0 when hidden)."""
@@ -692,7 +713,9 @@ class ReconstructFlow:
             self.wipe("timeout")
 
     def note_copied(self, seconds: float) -> None:
-        self.record("copied_to_clipboard", {"clear_after_seconds": seconds})
+        self.record(
+            "secret_copied", {"set": self.outcome.fingerprint, "clear_after_s": round(seconds)}
+        )
 
     def _leave_reveal(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD:
@@ -710,12 +733,14 @@ class ReconstructFlow:
         if held and self.outcome.wiped_at is None:
             self.outcome.wiped_at = self.clock.now()
             self.outcome.wipe_reason = reason
-            self.record("wiped", {"reason": reason})
+            self.record("secret_wiped", {"set": self.outcome.fingerprint}, note=reason)
 
     # -- step 5 --------------------------------------------------------------------------------
-    def tick_item(self, key: str, done: bool = True) -> None:
+    def tick_item(self, key: str, done: bool = True, note: str = "") -> None:
         if key not in self.checklist:
             raise KeyError(key)
+        if done and not self.checklist[key]:
+            self.record("post_use_step_done", {"step": key, "note": note or None})
         self.checklist[key] = done
 
     def _check_after(self, state: WizardState) -> list[str]:
@@ -727,18 +752,26 @@ class ReconstructFlow:
     def _finish(self, state: WizardState) -> None:
         self.wipe("done")
         self.record(
-            "completed",
-            {"checklist": dict(self.checklist), "review_record": "drafted"},
+            "reconstruction_finished",
+            {
+                "outcome": "drill completed" if self.drill else "completed",
+                "set": self.outcome.fingerprint or None,
+            },
         )
 
     def _cancel(self, state: WizardState) -> None:
         self.wipe("cancelled")
-        self.record("cancelled", {"step": self.wizard.current})
+        title = self.wizard.steps[self.wizard.current].title.lower()
+        self.record(
+            "ceremony_aborted",
+            {"reason": f"{self._abort_reason} at the {title} step"},
+        )
 
     def close(self) -> None:
         """The window is closing: cancel (which wipes) if still running."""
         if self.wizard.running:
             self.wipe("closed")
+            self._abort_reason = "window closed"
             self.wizard.cancel()
         else:
             self.wipe("closed")
@@ -753,9 +786,9 @@ class ReconstructFlow:
             return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else "—"
 
         refused = [
-            str(e.fields.get("share", "")) + ": " + str(e.fields.get("reason", ""))
+            f"{e.fields.get('share_desc', '')}: {e.fields.get('reason', '')}"
             for e in self.events
-            if e.kind.endswith(".share_refused")
+            if e.kind == "share_refused"
         ]
         kind = "drill" if self.drill else "break-glass"
         lines = [

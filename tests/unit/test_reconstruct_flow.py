@@ -148,17 +148,22 @@ def test_trigger_step_blocks_until_authorised_and_records_the_authorisation() ->
         flow.wizard.next()
     flow.authorise("INC-7", "the bastion host is unreachable", "Ana Ruiz", ["Ben Okafor"])
     assert flow.wizard.next() == "collect"
-    assert audit.kinds() == ["breakglass.authorised"]
-    fields = audit.events[0].fields
-    assert fields["incident"] == "INC-7" and fields["witnesses"] == ["Ben Okafor"]
-    assert fields["sentence"] == flow.sentence()
+    assert audit.kinds() == ["reconstruction_started"]
+    assert audit.events[0].fields == {
+        "incident": "INC-7",
+        "trigger": "the bastion host is unreachable",
+        "operator": "Ana Ruiz",
+        "witnesses": ["Ben Okafor"],
+        "drill": False,
+    }
+    assert flow.events[0].note == flow.sentence()
 
 
 # -- collecting shares ----------------------------------------------------------------------------
 
 
 def test_shares_are_accepted_with_quorum_status_and_named_by_custodian() -> None:
-    flow, audit, _ = authorised_flow()
+    flow, _audit, _ = authorised_flow()
     s = make_set()
     first = flow.offer_text(s.shares[1].qr_texts()[0], "camera")
     assert first.kind is OfferKind.ACCEPTED
@@ -176,8 +181,10 @@ def test_shares_are_accepted_with_quorum_status_and_named_by_custodian() -> None
     flow.offer_text(s.shares[0].qr_texts()[0], "image")
     assert flow.collector.status()[0]
     assert flow.wizard.next() == "reconstruct"
-    sources = [e.fields["source"] for e in audit.events if e.kind.endswith("share_accepted")]
-    assert sources == ["camera", "typed", "image"]
+    accepted = [e for e in flow.events if e.kind == "share_accepted"]
+    assert [e.note for e in accepted] == ["from camera", "from typed", "from image"]
+    assert [e.fields["share"] for e in accepted] == [2, 4, 1]
+    assert accepted[0].fields["share_desc"] == "share 2 of 5 (Ben Okafor, secondary on-call)"
 
 
 def test_duplicate_foreign_retired_and_corrupt_shares_are_refused_by_name_and_reason() -> None:
@@ -216,8 +223,12 @@ def test_duplicate_foreign_retired_and_corrupt_shares_are_refused_by_name_and_re
     assert junk.kind is OfferKind.REFUSED
 
     assert len(flow.collector.accepted) == 1
-    refused = [e for e in audit.events if e.kind == "breakglass.share_refused"]
-    assert [e.fields["why"] for e in refused[:3]] == ["duplicate", "foreign set", "retired set"]
+    refused = [e for e in audit.events if e.kind == "share_refused"]
+    assert [e.fields["reason"].split(":")[0] for e in refused[:3]] == [
+        "duplicate",
+        "foreign set",
+        "retired set",
+    ]
     text = all_event_text(audit)
     for share in (*s.shares, *foreign.shares, *old.shares):
         assert " ".join(share.words) not in text
@@ -236,8 +247,8 @@ def test_a_code_held_in_front_of_the_camera_is_announced_once() -> None:
     shown_again = flow.offer_text(text, "camera")
     assert shown_again.error is DuplicateShareError and not shown_again.repeat
     kinds = audit.kinds()
-    assert kinds.count("breakglass.share_accepted") == 1
-    assert kinds.count("breakglass.share_refused") == 1
+    assert kinds.count("share_accepted") == 1
+    assert kinds.count("share_refused") == 1
 
 
 def test_a_large_share_is_collected_part_by_part_in_any_order() -> None:
@@ -296,13 +307,12 @@ def test_reconstruction_reveal_countdown_and_wipe_on_done() -> None:
     assert flow.collector.accepted == []
     assert seen == ["done"]
     kinds = audit.kinds()
-    assert kinds[-4:] == [
-        "breakglass.reconstructed",
-        "breakglass.revealed",
-        "breakglass.hidden",
-        "breakglass.wiped",
+    assert kinds[-3:] == ["quorum_reached", "secret_revealed", "secret_wiped"]
+    assert audit.events[-1].fields == {"set": s.fingerprint_text}
+    assert [(e.kind, e.note) for e in flow.events[-2:]] == [
+        ("hidden", "countdown ended"),
+        ("secret_wiped", "done"),
     ]
-    assert audit.events[-1].fields == {"reason": "done", "incident": "INC-4821"}
     assert SECRET.decode() not in all_event_text(audit)
 
 
@@ -319,8 +329,8 @@ def test_a_credential_held_too_long_is_wiped_for_timeout() -> None:
     clock.advance(1)
     flow.tick()
     assert secret.is_wiped and flow.secret is None
-    assert audit.events[-1].kind == "breakglass.wiped"
-    assert audit.events[-1].fields["reason"] == "timeout"
+    assert audit.events[-1].kind == "secret_wiped"
+    assert flow.events[-1].note == "timeout"
     with pytest.raises(Exception, match="wiped"):
         flow.reveal()
 
@@ -333,10 +343,11 @@ def test_cancel_and_close_wipe_and_are_recorded_once() -> None:
     flow.close()
     assert secret.is_wiped
     assert flow.wizard.status is WizardStatus.CANCELLED
-    assert audit.kinds()[-2:] == ["breakglass.wiped", "breakglass.cancelled"]
-    assert audit.events[-2].fields["reason"] == "closed"
+    assert audit.kinds()[-2:] == ["secret_wiped", "ceremony_aborted"]
+    assert flow.events[-2].note == "closed"
+    assert audit.events[-1].fields == {"reason": "window closed at the reconstruct step"}
     flow.close()  # idempotent
-    assert audit.kinds().count("breakglass.wiped") == 1
+    assert audit.kinds().count("secret_wiped") == 1
 
 
 def test_a_result_arriving_after_cancel_is_wiped_not_kept() -> None:
@@ -361,14 +372,16 @@ def test_a_forged_extra_share_is_identified_and_recovery_proceeds() -> None:
     assert len(flow.outcome.refused) == 1
     assert flow.outcome.refused[0].startswith(shares[2].describe())
     recorded = audit.events[-1]
-    assert recorded.kind == "breakglass.reconstructed" and recorded.fields["refused"]
+    assert recorded.kind == "share_refused"
+    assert recorded.fields["share_desc"] == shares[2].describe()
+    assert recorded.fields["reason"].startswith("forged: ")
     assert ForgedShareError.__name__  # the core's type is what names it
     flow.wipe("done")
 
 
 def test_a_forged_share_in_an_exact_quorum_fails_with_a_way_on() -> None:
     shares = forged_set(b"x")
-    flow, audit, _ = authorised_flow()
+    flow, _audit, _ = authorised_flow()
     flow.collector.offer_share(shares[0], "camera")
     flow.collector.offer_share(shares[2], "camera")
     flow.wizard.next()
@@ -380,7 +393,8 @@ def test_a_forged_share_in_an_exact_quorum_fails_with_a_way_on() -> None:
     flow.collector.offer_share(shares[1], "camera")
     flow.wizard.next()
     assert flow.run_reconstruction()
-    assert audit.kinds().count("breakglass.reconstruction_failed") == 1
+    failed = [e for e in flow.events if e.note == "reconstruction failed"]
+    assert len(failed) == 1 and failed[0].fields["share_desc"] == "the presented quorum"
     flow.wipe("done")
 
 
@@ -398,9 +412,17 @@ def test_real_use_cannot_finish_until_the_checklist_is_ticked() -> None:
         flow.wizard.finish()
     for key, _ in CHECKLIST:
         flow.tick_item(key)
+    flow.tick_item("rotate")  # ticking twice records once
     flow.wizard.finish()
     assert flow.wizard.status is WizardStatus.FINISHED
-    assert audit.events[-1].kind == "breakglass.completed"
+    assert [e.fields["step"] for e in audit.events if e.kind == "post_use_step_done"] == [
+        "rotate",
+        "resplit",
+        "redistribute",
+        "postmortem",
+    ]
+    assert audit.events[-1].kind == "reconstruction_finished"
+    assert audit.events[-1].fields == {"outcome": "completed", "set": s.fingerprint_text}
     record = flow.review_record(bypass_rate="1 break-glass / 90 d")
     assert record.startswith("# break-glass review record — INC-4821\n")
     assert "broke_glass:     Ana Ruiz" in record
@@ -426,5 +448,40 @@ def test_a_drill_runs_the_same_graph_but_is_never_recorded_as_real_use() -> None
     flow.wizard.next()
     flow.wizard.next()
     flow.wizard.finish()  # no checklist needed for a drill
-    assert audit.kinds() and all(k.startswith("drill.") for k in audit.kinds())
+    assert audit.events[0].kind == "reconstruction_started"
+    assert audit.events[0].fields["drill"] is True
+    assert audit.events[-1].fields["outcome"] == "drill completed"
     assert "drill review record" in flow.review_record()
+
+
+def test_every_event_is_on_the_audit_logs_allow_list() -> None:
+    events = pytest.importorskip("breakglass_gui.audit.events")
+    registry = MemoryRegistry()
+    old = make_set(2, 3, b"old value")
+    registry.add_set(SetRecord(old.fingerprint_text, "old", "2-of-3", dt.date(2025, 1, 1)))
+    registry.retire_set(old.fingerprint_text, "rotated")
+    flow, audit, _ = authorised_flow(retired=registry_retired_sets(registry))
+    s = make_set()
+    flow.offer_text(s.shares[0].qr_texts()[0], "camera")
+    flow.offer_text(s.shares[0].qr_texts()[0], "typed")
+    flow.offer_text(old.shares[0].qr_texts()[0], "camera")
+    flow.offer_text(corrupt_text(s.shares[1].qr_texts()[0]), "camera")
+    for k in (1, 2, 3):
+        flow.offer_text(s.shares[k].qr_texts()[0], "camera")
+    flow.wizard.next()
+    flow.run_reconstruction()
+    flow.wizard.next()
+    flow.reveal()
+    flow.note_copied(30)
+    flow.wizard.next()
+    for key, _ in CHECKLIST:
+        flow.tick_item(key)
+    flow.wizard.finish()
+    kinds = set(audit.kinds())
+    assert {"share_refused", "secret_copied", "reconstruction_finished"} <= kinds
+    for e in audit.events:
+        events.check_fields(e.kind, {"ceremony": 1, **e.fields})
+    aborted, audit2, _ = authorised_flow()
+    aborted.close()
+    for e in audit2.events:
+        events.check_fields(e.kind, {"ceremony": 2, **e.fields})
