@@ -32,9 +32,11 @@ __all__ = [
     "MemoryDocumentSink",
     "MemoryRegistry",
     "PdfRenderer",
+    "PortsSplitRecorder",
     "QrDecoder",
     "Registry",
     "SetRecord",
+    "SplitRecorder",
     "SystemClock",
 ]
 
@@ -154,6 +156,126 @@ class MemoryRegistry:
 
     def list_sets(self) -> Sequence[SetRecord]:
         return list(self.sets.values())
+
+
+# -- the split ceremony's record ------------------------------------------------------------------
+
+
+@runtime_checkable
+class SplitRecorder(Protocol):
+    """Where a split ceremony leaves its trace: one method per event (as ``audit.AuditTrail``).
+
+    ``finished`` registers the new set and, with ``replaces``, retires the old one.
+    Implementations name shares by number and custodian only, never by their material.
+    """
+
+    def started(
+        self, share_set: ShareSet, *, operator: str | None, replaces: str | None
+    ) -> None: ...
+
+    def share_printed(self, share: Share, *, medium: str) -> None: ...
+
+    def share_verified(self, share: Share, *, how: str) -> None: ...
+
+    def finished(
+        self,
+        share_set: ShareSet,
+        *,
+        replaces: str | None,
+        operator: str | None,
+        contacts: Mapping[int, tuple[str, str]],
+        scope: str = "",
+    ) -> None: ...
+
+    def aborted(self, reason: str) -> None: ...
+
+
+class PortsSplitRecorder:
+    """A SplitRecorder over the small AuditSink and Registry ports (in-memory in tests)."""
+
+    def __init__(self, audit: AuditSink, registry: Registry, clock: Clock | None = None) -> None:
+        self.audit = audit
+        self.registry = registry
+        self.clock: Clock = clock or SystemClock()
+
+    def _record(self, kind: str, **fields: Any) -> None:
+        self.audit.record(kind, {k: v for k, v in fields.items() if v is not None})
+
+    def started(self, share_set: ShareSet, *, operator: str | None, replaces: str | None) -> None:
+        self._record(
+            "split_started",
+            label=share_set.header.label,
+            policy=share_set.header.policy.describe(),
+            custodians=[s.holder for s in share_set.shares],
+            operator=operator,
+            replaces=replaces,
+        )
+
+    def share_printed(self, share: Share, *, medium: str) -> None:
+        self._record(
+            "share_printed",
+            set=share.fingerprint_text,
+            share=share.number,
+            custodian=share.holder,
+            medium=medium,
+        )
+
+    def share_verified(self, share: Share, *, how: str) -> None:
+        self._record(
+            "share_verified",
+            set=share.fingerprint_text,
+            share=share.number,
+            custodian=share.holder,
+            how=how,
+        )
+
+    def finished(
+        self,
+        share_set: ShareSet,
+        *,
+        replaces: str | None,
+        operator: str | None,
+        contacts: Mapping[int, tuple[str, str]],
+        scope: str = "",
+    ) -> None:
+        policy = share_set.header.policy
+        fp = share_set.fingerprint_text
+        self.registry.add_set(
+            SetRecord(
+                fingerprint=fp,
+                label=share_set.header.label,
+                policy=policy.short(),
+                created=share_set.header.created,
+                custodians=tuple(s.holder for s in share_set.shares),
+                scope=scope,
+                replaces=replaces,
+                metadata={
+                    **share_set.public_metadata(),
+                    "total_shares": policy.total_shares,
+                    "contacts": {str(k): list(v) for k, v in contacts.items()},
+                },
+            )
+        )
+        self._record(
+            "split_finished",
+            set=fp,
+            label=share_set.header.label,
+            policy=policy.describe(),
+            shares=len(share_set.shares),
+            replaces=replaces,
+        )
+        if replaces is not None:
+            self.registry.retire_set(replaces, f"replaced by set {fp}")
+            self._record(
+                "set_retired",
+                set=replaces,
+                by=operator or "split ceremony",
+                reason=f"replaced by set {fp}",
+                replaced_by=fp,
+            )
+
+    def aborted(self, reason: str) -> None:
+        self._record("ceremony_aborted", reason=reason)
 
 
 # -- documents -------------------------------------------------------------------------------------

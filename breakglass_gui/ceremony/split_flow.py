@@ -46,7 +46,16 @@ from breakglass_gui.core.sealing import (
 from breakglass_gui.core.secret import SecretBytes, wipe_buffer
 from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share, parse_any
 
-from .ports import AuditSink, Clock, PdfRenderer, Registry, SetRecord, SystemClock
+from .ports import (
+    Clock,
+    MemoryAuditSink,
+    MemoryRegistry,
+    PdfRenderer,
+    PortsSplitRecorder,
+    SetRecord,
+    SplitRecorder,
+    SystemClock,
+)
 from .wizard import Direction, Step, Wizard, WizardState
 
 __all__ = [
@@ -375,11 +384,19 @@ class VerifyOutcome:
 
 @dataclass
 class SplitPorts:
-    audit: AuditSink
-    registry: Registry
+    recorder: SplitRecorder
     renderer: PdfRenderer
     clock: Clock = field(default_factory=SystemClock)
     host: str = ""  # the person running the ceremony, for the record
+
+    @classmethod
+    def in_memory(
+        cls, renderer: PdfRenderer, clock: Clock | None = None, host: str = ""
+    ) -> SplitPorts:
+        """Ports that keep the registry and the audit events in memory (tests, screenshots)."""
+        clock = clock or SystemClock()
+        recorder = PortsSplitRecorder(MemoryAuditSink(clock), MemoryRegistry(), clock)
+        return cls(recorder, renderer, clock, host)
 
 
 SECRET = "credential"  # noqa: S105 - the name of the secret slot, not a secret
@@ -642,19 +659,12 @@ class SplitCeremony:
         elif direction is Direction.FORWARD and not state.get("started_logged"):
             share_set = self.share_set
             assert share_set is not None
-            self._audit(
-                "split_started",
-                label=share_set.header.label,
-                policy=share_set.header.policy.short(),
-                custodians=[s.holder for s in share_set.shares],
+            self.ports.recorder.started(
+                share_set,
                 operator=self.ports.host or None,
                 replaces=self.replaces.fingerprint if self.replaces else None,
             )
             state["started_logged"] = True
-
-    def _audit(self, kind: str, **fields: Any) -> None:
-        """One audit event; fields left as None are not recorded."""
-        self.ports.audit.record(kind, {k: v for k, v in fields.items() if v is not None})
 
     def review_lines(self) -> list[tuple[str, str]]:
         """Everything on one page, as (label, value) pairs; no secret, no share material."""
@@ -745,13 +755,8 @@ class SplitCeremony:
         share_set = self.share_set
         if item.share_number is not None and share_set is not None:
             share = share_set.shares[item.share_number - 1]
-            self._audit(
-                "share_printed",
-                set=share_set.fingerprint_text,
-                share=share.number,
-                custodian=share.holder,
-                medium="printed" if how.startswith("printed") else "saved",
-            )
+            medium = "paper" if how.startswith("printed") else "pdf"
+            self.ports.recorder.share_printed(share, medium=medium)
         self.state["documents"] = self.documents  # same objects; keeps the key present
         self.wizard.steps["print"].can_go_back = False  # the set is on paper now
         if all(d.done for d in self.documents):
@@ -798,13 +803,7 @@ class SplitCeremony:
         share_set = self.share_set
         if number not in verified and share_set is not None:
             share = share_set.shares[number - 1]
-            self._audit(
-                "share_verified",
-                set=share_set.fingerprint_text,
-                share=number,
-                custodian=share.holder,
-                how=how,
-            )
+            self.ports.recorder.share_verified(share, how=how)
         verified[number] = how
         self.state["verified"] = verified
         self._changed()
@@ -930,38 +929,13 @@ class SplitCeremony:
         share_set = self.share_set
         assert share_set is not None
         policy = share_set.header.policy
-        record = SetRecord(
-            fingerprint=share_set.fingerprint_text,
-            label=share_set.header.label,
-            policy=policy.short(),
-            created=share_set.header.created,
-            custodians=tuple(s.holder if s.custodian or s.role else "" for s in share_set.shares),
-            scope=state.get("scope", ""),
+        self.ports.recorder.finished(
+            share_set,
             replaces=self.replaces.fingerprint if self.replaces else None,
-            metadata={
-                **share_set.public_metadata(),
-                "custodian_details": self.document_context()["custodians"],
-            },
+            operator=self.ports.host or None,
+            contacts={k: (e.contact, e.location) for k, e in enumerate(self.custodians, 1)},
+            scope=state.get("scope", ""),
         )
-        self.ports.registry.add_set(record)
-        self._audit(
-            "split_finished",
-            set=share_set.fingerprint_text,
-            label=share_set.header.label,
-            policy=policy.short(),
-            shares=len(share_set.shares),
-            replaces=record.replaces,
-        )
-        if self.replaces is not None:
-            reason = f"rotated: replaced by set {share_set.fingerprint_text}"
-            self.ports.registry.retire_set(self.replaces.fingerprint, reason)
-            self._audit(
-                "set_retired",
-                set=self.replaces.fingerprint,
-                by=self.ports.host or "split ceremony",
-                reason="rotated",
-                replaced_by=share_set.fingerprint_text,
-            )
         self.summary = [
             f"Set {share_set.fingerprint_text} for “{share_set.header.label}” is registered: "
             f"{policy.describe()}.",
@@ -985,7 +959,7 @@ class SplitCeremony:
         if share_set is not None:
             reason += f" (set {share_set.fingerprint_text}"
             reason += f", {len(out)} documents already out)" if out else ", nothing printed)"
-        self._audit("ceremony_aborted", reason=reason)
+        self.ports.recorder.aborted(reason)
         self._assembler.clear()
 
     def finish(self) -> list[str]:

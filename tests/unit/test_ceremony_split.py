@@ -65,14 +65,20 @@ PEOPLE = [
 
 def _ceremony(replaces: SetRecord | None = None) -> tuple[SplitCeremony, SplitPorts]:
     clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
-    ports = SplitPorts(
-        audit=MemoryAuditSink(clock),
-        registry=MemoryRegistry(),
-        renderer=RecordingRenderer(),
-        clock=clock,
-        host="Dee (host)",
-    )
+    ports = SplitPorts.in_memory(RecordingRenderer(), clock, host="Dee (host)")
     return SplitCeremony(ports, replaces=replaces), ports
+
+
+def _audit(ports: SplitPorts) -> MemoryAuditSink:
+    audit = ports.recorder.audit
+    assert isinstance(audit, MemoryAuditSink)
+    return audit
+
+
+def _registry(ports: SplitPorts) -> MemoryRegistry:
+    registry = ports.recorder.registry
+    assert isinstance(registry, MemoryRegistry)
+    return registry
 
 
 def _to_review(c: SplitCeremony, secret: bytes = SECRET) -> SecretBytes:
@@ -102,7 +108,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     sink = MemoryDocumentSink()
     saved = c.save_all(sink)
     assert len(saved) == 5 and not c.wizard.can_go_back()
-    assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "record", "runbook"]  # type: ignore[attr-defined]
+    assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "record", "runbook"]
     c.wizard.next()
     assert c.wizard.current == "verify"
     assert "shares 1, 2, 3" in c.wizard.problems()[0]
@@ -121,10 +127,10 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert c.wizard.status is WizardStatus.FINISHED
     assert buf.is_wiped
     assert share_set.fingerprint_text in summary[0]
-    rec = ports.registry.list_sets()[0]
+    rec = _registry(ports).list_sets()[0]
     assert rec.fingerprint == share_set.fingerprint_text and rec.status == "active"
     assert rec.policy == "2-of-3" and rec.created == dt.date(2026, 3, 2)
-    audit = ports.audit.events  # type: ignore[attr-defined]
+    audit = _audit(ports).events
     assert [e.kind for e in audit] == [
         "split_started",
         *["share_printed"] * 3,
@@ -137,10 +143,11 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
         "Cy Okafor, engineering manager",
     ]
     assert [e.fields["how"] for e in audit[4:7]] == ["scanned", "scanned", "words"]
+    assert {e.fields["medium"] for e in audit[1:4]} == {"pdf"}
     assert audit[-1].fields == {
         "set": share_set.fingerprint_text,
         "label": "prod-db root",
-        "policy": "2-of-3",
+        "policy": "any 2 of these 3 shares",
         "shares": 3,
     }
     blob = repr(audit) + repr(rec)
@@ -158,11 +165,11 @@ def test_cancel_mid_ceremony_wipes_and_records_abort() -> None:
     c.save_all(MemoryDocumentSink())
     c.cancel()
     assert buf.is_wiped and c.wizard.status is WizardStatus.CANCELLED
-    *_, event = ports.audit.events  # type: ignore[attr-defined]
+    *_, event = _audit(ports).events
     assert event.kind == "ceremony_aborted"
     assert event.fields["reason"].startswith("cancelled at the print and save step (set ")
     assert event.fields["reason"].endswith("5 documents already out)")
-    assert ports.registry.list_sets() == []
+    assert _registry(ports).list_sets() == []
 
 
 def test_going_back_from_review_discards_the_shares() -> None:
@@ -212,7 +219,7 @@ def test_large_secret_verifies_from_parts_in_any_order() -> None:
 def test_rotation_retires_the_old_set() -> None:
     old = SetRecord("AAAA-BBBB-CCCC-DDDD", "prod-db root", "2-of-3", dt.date(2025, 1, 1))
     c, ports = _ceremony(replaces=old)
-    ports.registry.add_set(old)
+    _registry(ports).add_set(old)
     assert c.state["name"] == "prod-db root"
     _to_review(c)
     share_set = c.make_shares()
@@ -222,11 +229,11 @@ def test_rotation_retires_the_old_set() -> None:
     for s in share_set.shares:
         c.verify_words(s.number, " ".join(s.verification_words()))
     summary = c.finish()
-    registry = ports.registry
-    assert registry.retired["AAAA-BBBB-CCCC-DDDD"].endswith(share_set.fingerprint_text)  # type: ignore[attr-defined]
-    kinds = [e.kind for e in ports.audit.events]  # type: ignore[attr-defined]
+    registry = _registry(ports)
+    assert registry.retired["AAAA-BBBB-CCCC-DDDD"].endswith(share_set.fingerprint_text)
+    kinds = [e.kind for e in _audit(ports).events]
     assert kinds[-2:] == ["split_finished", "set_retired"]
-    assert ports.audit.events[-1].fields["replaced_by"] == share_set.fingerprint_text  # type: ignore[attr-defined]
+    assert _audit(ports).events[-1].fields["replaced_by"] == share_set.fingerprint_text
     assert any("retired" in line for line in summary)
 
 
