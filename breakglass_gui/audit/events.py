@@ -1,0 +1,282 @@
+"""The audit events and their fields, by allow-list.
+
+Every event type names the fields it may carry and their types. Anything else is refused
+loudly (``EventFieldError``), so that nobody can smuggle a secret or share material into the
+log by adding a field. As a second line of defence, no text field may look like share material
+(a ``BG1...`` QR payload, or a run of SLIP-39 words).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from breakglass_gui.core import slip39
+from breakglass_gui.core.errors import BreakglassError
+
+__all__ = [
+    "EVENTS",
+    "EventFieldError",
+    "FieldSpec",
+    "check_fields",
+    "describe",
+]
+
+MAX_TEXT = 500
+MAX_ITEMS = 64
+MAX_WORD_RUN = 8  # this many SLIP-39 words in a row look like share material
+
+
+class EventFieldError(BreakglassError, ValueError):
+    """An event with an unknown type, an unlisted field, a wrong type or suspicious content."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    kind: type  # str, int, bool, float or list (of str)
+    required: bool = True
+
+
+def _req(kind: type) -> FieldSpec:
+    return FieldSpec(kind, True)
+
+
+def _opt(kind: type) -> FieldSpec:
+    return FieldSpec(kind, False)
+
+
+S, N, B, F, L = str, int, bool, float, list
+
+EVENTS: dict[str, dict[str, FieldSpec]] = {
+    # the log itself
+    "log_created": {"key": _req(S)},
+    "log_repaired": {"torn_bytes": _req(N), "after_seq": _req(N)},
+    # split ceremony
+    "split_started": {
+        "ceremony": _req(N),
+        "label": _req(S),
+        "policy": _req(S),
+        "custodians": _req(L),
+        "operator": _opt(S),
+        "replaces": _opt(S),
+    },
+    "split_finished": {
+        "ceremony": _req(N),
+        "set": _req(S),
+        "label": _req(S),
+        "policy": _req(S),
+        "shares": _req(N),
+        "replaces": _opt(S),
+    },
+    "share_printed": {
+        "ceremony": _opt(N),
+        "set": _req(S),
+        "share": _req(N),
+        "custodian": _req(S),
+        "medium": _opt(S),
+    },
+    "share_verified": {
+        "ceremony": _opt(N),
+        "set": _req(S),
+        "share": _req(N),
+        "custodian": _req(S),
+        "how": _opt(S),
+    },
+    # reconstruction (real or drill)
+    "reconstruction_started": {
+        "ceremony": _req(N),
+        "drill": _req(B),
+        "incident": _opt(S),
+        "operator": _opt(S),
+        "witnesses": _req(L),
+        "trigger": _opt(S),
+        "set": _opt(S),
+    },
+    "share_accepted": {
+        "ceremony": _req(N),
+        "set": _req(S),
+        "share": _req(N),
+        "share_desc": _req(S),
+    },
+    "share_refused": {
+        "ceremony": _req(N),
+        "share_desc": _req(S),
+        "reason": _req(S),
+        "set": _opt(S),
+    },
+    "quorum_reached": {"ceremony": _req(N), "set": _req(S), "shares": _req(L)},
+    "mirror_override": {"ceremony": _req(N), "reason": _req(S), "mirrors": _req(L)},
+    "secret_revealed": {"ceremony": _req(N), "set": _req(S), "via": _req(S)},
+    "secret_copied": {"ceremony": _req(N), "set": _req(S), "clear_after_s": _opt(N)},
+    "secret_wiped": {"ceremony": _req(N), "set": _opt(S)},
+    "post_use_step_done": {"ceremony": _req(N), "step": _req(S), "note": _opt(S)},
+    "step_timed": {"ceremony": _req(N), "step": _req(S), "seconds": _req(F)},
+    "reconstruction_finished": {"ceremony": _req(N), "outcome": _req(S), "set": _opt(S)},
+    "ceremony_aborted": {"ceremony": _req(N), "reason": _req(S)},
+    # lifecycle
+    "set_rotation_due": {"set": _req(S), "ceremony": _req(N)},
+    "set_retired": {
+        "set": _req(S),
+        "by": _req(S),
+        "reason": _opt(S),
+        "replaced_by": _opt(S),
+    },
+    "checkin": {
+        "ceremony": _req(N),
+        "set": _req(S),
+        "share": _req(N),
+        "custodian": _req(S),
+        "by": _opt(S),
+        "result": _req(S),
+    },
+    "checkin_refused": {"share_desc": _req(S), "reason": _req(S), "set": _opt(S)},
+    # review records
+    "review_created": {"review": _req(N), "ceremony": _req(N), "incident": _opt(S)},
+    "review_completed": {
+        "review": _req(N),
+        "ceremony": _req(N),
+        "appropriate": _req(S),
+        "reviewers": _req(L),
+    },
+}
+
+_QR_PAYLOAD = re.compile(r"BG1\s*\d{12,}", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z]+")
+
+
+@functools.cache
+def _wordlist() -> frozenset[str]:
+    return frozenset(slip39.wordlist())
+
+
+def looks_like_share_material(text: str) -> bool:
+    """True for a QR payload or a run of SLIP-39 words (which a share's words are)."""
+    if _QR_PAYLOAD.search(text):
+        return True
+    words = _wordlist()
+    run = 0
+    for token in _TOKEN.findall(text.lower()):
+        run = run + 1 if token in words else 0
+        if run >= MAX_WORD_RUN:
+            return True
+    return False
+
+
+def _check_text(event: str, name: str, value: str) -> None:
+    if len(value) > MAX_TEXT:
+        raise EventFieldError(f"{event}.{name}: longer than {MAX_TEXT} characters")
+    if looks_like_share_material(value):
+        raise EventFieldError(f"{event}.{name}: looks like share material; refused")
+
+
+def check_fields(event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``fields`` against the allow-list of ``event``; return a clean copy."""
+    spec = EVENTS.get(event)
+    if spec is None:
+        raise EventFieldError(f"unknown audit event {event!r}")
+    unknown = sorted(set(fields) - set(spec))
+    if unknown:
+        raise EventFieldError(f"{event}: field(s) not on the allow-list: {', '.join(unknown)}")
+    clean: dict[str, Any] = {}
+    for name, fs in spec.items():
+        if name not in fields or fields[name] is None:
+            if fs.required:
+                raise EventFieldError(f"{event}: missing field {name!r}")
+            continue
+        value = fields[name]
+        if fs.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if fs.kind is int and isinstance(value, bool):
+            raise EventFieldError(f"{event}.{name}: expected int, got bool")
+        if not isinstance(value, fs.kind):
+            raise EventFieldError(
+                f"{event}.{name}: expected {fs.kind.__name__}, got {type(value).__name__}"
+            )
+        if isinstance(value, str):
+            _check_text(event, name, value)
+        elif isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                raise EventFieldError(f"{event}.{name}: more than {MAX_ITEMS} items")
+            for item in value:
+                if not isinstance(item, str):
+                    raise EventFieldError(f"{event}.{name}: items must be text")
+                _check_text(event, name, item)
+            value = list(value)
+        clean[name] = value
+    return clean
+
+
+def _people(items: object) -> str:
+    if not isinstance(items, list) or not items:
+        return "none"
+    return ", ".join(str(i) for i in items)
+
+
+def describe(event: str, f: Mapping[str, Any]) -> str:
+    """One line a person can read (chat channels, syslog, ``audit show``). No share material."""
+    c = f"ceremony {f['ceremony']}: " if "ceremony" in f else ""
+    match event:
+        case "log_created":
+            return f"audit log created, signing key {f['key']}"
+        case "log_repaired":
+            return (
+                f"torn last line ({f['torn_bytes']} bytes) set aside after entry {f['after_seq']}"
+            )
+        case "split_started":
+            return f"{c}split started for {f['label']!r} ({f['policy']})"
+        case "split_finished":
+            extra = f", replaces {f['replaces']}" if f.get("replaces") else ""
+            return f"{c}set {f['set']} made: {f['shares']} shares, {f['policy']}{extra}"
+        case "share_printed":
+            return f"share {f['share']} of set {f['set']} printed for {f['custodian']}"
+        case "share_verified":
+            return f"share {f['share']} of set {f['set']} verified ({f['custodian']})"
+        case "reconstruction_started":
+            if f["drill"]:
+                return f"{c}DRILL reconstruction started, operator {f.get('operator') or '-'}"
+            return (
+                f"{c}BREAK-GLASS reconstruction started: incident {f.get('incident')}, operator "
+                f"{f.get('operator')}, witnesses {_people(f.get('witnesses'))}"
+                + (f", trigger: {f['trigger']}" if f.get("trigger") else "")
+            )
+        case "share_accepted":
+            return f"{c}accepted {f['share_desc']} of set {f['set']}"
+        case "share_refused":
+            return f"{c}refused {f['share_desc']}: {f['reason']}"
+        case "quorum_reached":
+            return f"{c}quorum reached for set {f['set']}: {_people(f['shares'])}"
+        case "mirror_override":
+            return f"{c}MIRRORS UNREACHABLE, override ({_people(f['mirrors'])}): {f['reason']}"
+        case "secret_revealed":
+            return f"{c}credential of set {f['set']} revealed ({f['via']})"
+        case "secret_copied":
+            return f"{c}credential of set {f['set']} copied to the clipboard"
+        case "secret_wiped":
+            return f"{c}credential wiped from memory"
+        case "post_use_step_done":
+            return f"{c}post-use step done: {f['step']}"
+        case "step_timed":
+            return f"{c}step {f['step']} took {f['seconds']:.1f} s"
+        case "reconstruction_finished":
+            return f"{c}reconstruction finished: {f['outcome']}"
+        case "ceremony_aborted":
+            return f"{c}aborted: {f['reason']}"
+        case "set_rotation_due":
+            return f"set {f['set']} is due for rotation (used in ceremony {f['ceremony']})"
+        case "set_retired":
+            extra = f", replaced by {f['replaced_by']}" if f.get("replaced_by") else ""
+            return f"set {f['set']} retired by {f['by']}{extra}"
+        case "checkin":
+            return (
+                f"check-in: share {f['share']} of set {f['set']} {f['result']} ({f['custodian']})"
+            )
+        case "checkin_refused":
+            return f"check-in refused for {f['share_desc']}: {f['reason']}"
+        case "review_created":
+            return f"review record {f['review']} opened for ceremony {f['ceremony']}"
+        case "review_completed":
+            return f"review record {f['review']} completed: appropriate? {f['appropriate']}"
+    return event.replace("_", " ")  # pragma: no cover - every event has a case above

@@ -1,0 +1,568 @@
+"""The registry: what this installation knows about its credentials, sets and ceremonies.
+
+SQLite (stdlib ``sqlite3``) in WAL mode, with versioned migrations (``PRAGMA user_version``).
+It never holds a secret or share material: sets are known by fingerprint, shares by number
+and custodian. It also keeps the audit log's anchor (entry count + head hash), so that a cut
+tail of the log is detected, and the queue of entries not yet delivered to a mirror.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MIGRATIONS",
+    "CeremonyRecord",
+    "CustodianRecord",
+    "Registry",
+    "SetRecord",
+]
+
+SET_STATUSES = ("active", "rotation-due", "retired")
+CEREMONY_KINDS = ("split", "reconstruction", "drill", "check-in")
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE credentials (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE share_sets (
+        fingerprint TEXT PRIMARY KEY,
+        credential_id INTEGER NOT NULL REFERENCES credentials(id),
+        label TEXT NOT NULL,
+        policy TEXT NOT NULL,
+        policy_short TEXT NOT NULL,
+        total_shares INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'rotation-due', 'retired')),
+        rotation_due_at TEXT,
+        retired_at TEXT,
+        retired_by TEXT,
+        retired_reason TEXT,
+        replaced_by TEXT
+    );
+    CREATE TABLE custodians (
+        set_fp TEXT NOT NULL REFERENCES share_sets(fingerprint),
+        number INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL DEFAULT '',
+        group_name TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        location TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (set_fp, number)
+    );
+    CREATE TABLE ceremonies (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('split', 'reconstruction', 'drill', 'check-in')),
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status IN ('open', 'done', 'failed', 'aborted')),
+        set_fp TEXT,
+        credential_id INTEGER,
+        incident TEXT,
+        operator TEXT,
+        witnesses TEXT NOT NULL DEFAULT '[]',
+        trigger_text TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        first_seq INTEGER,
+        last_seq INTEGER,
+        gate_override TEXT
+    );
+    CREATE TABLE ceremony_steps (
+        ceremony_id INTEGER NOT NULL REFERENCES ceremonies(id),
+        step TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE checkins (
+        id INTEGER PRIMARY KEY,
+        set_fp TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        custodian TEXT NOT NULL,
+        by_whom TEXT,
+        at TEXT NOT NULL,
+        seq INTEGER
+    );
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        ceremony_id INTEGER NOT NULL UNIQUE REFERENCES ceremonies(id),
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'completed')),
+        record TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        completed_at TEXT
+    );
+    CREATE TABLE log_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        count INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE mirror_queue (
+        mirror TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        queued_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (mirror, seq)
+    );
+    """,
+    # 2: indexes for the report's queries
+    """
+    CREATE INDEX ceremonies_by_kind_time ON ceremonies(kind, started_at);
+    CREATE INDEX checkins_by_share ON checkins(set_fp, number, at);
+    """,
+]
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class CustodianRecord:
+    number: int
+    name: str
+    role: str
+    group: str
+    contact: str
+    location: str
+
+    @property
+    def holder(self) -> str:
+        if self.name and self.role:
+            return f"{self.name}, {self.role}"
+        return self.name or self.role or "no custodian named"
+
+
+@dataclass(frozen=True)
+class SetRecord:
+    fingerprint: str
+    credential_id: int
+    label: str
+    policy: str
+    policy_short: str
+    total_shares: int
+    created: str
+    recorded_at: str
+    status: str
+    rotation_due_at: str | None
+    retired_at: str | None
+    retired_by: str | None
+    retired_reason: str | None
+    replaced_by: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class CeremonyRecord:
+    id: int
+    kind: str
+    status: str
+    set_fp: str | None
+    credential_id: int | None
+    incident: str | None
+    operator: str | None
+    witnesses: list[str]
+    trigger: str | None
+    started_at: str
+    finished_at: str | None
+    outcome: str | None
+    first_seq: int | None
+    last_seq: int | None
+    gate_override: str | None
+
+    @property
+    def drill(self) -> bool:
+        return self.kind == "drill"
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Registry:
+    """One SQLite database per home. Open it once per process; close it when done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    @property
+    def version(self) -> int:
+        row = self.conn.execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def migrate(self) -> None:
+        with self.tx() as c:
+            current = int(c.execute("PRAGMA user_version").fetchone()[0])
+            if current > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{self.path}: registry schema {current} is newer than this program "
+                    f"({len(MIGRATIONS)}); upgrade Breakglass"
+                )
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+                c.execute(f"PRAGMA user_version = {number}")
+
+    # -- log anchor and mirror queue ------------------------------------------------------
+    def set_anchor(self, count: int, head: str, when: dt.datetime) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO log_anchor (id, count, head, updated_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET count = excluded.count, head = excluded.head, "
+                "updated_at = excluded.updated_at WHERE excluded.count > log_anchor.count",
+                (count, head, _iso(when)),
+            )
+
+    def anchor(self) -> tuple[int, str] | None:
+        row = self.conn.execute("SELECT count, head FROM log_anchor WHERE id = 1").fetchone()
+        return (int(row["count"]), str(row["head"])) if row else None
+
+    def enqueue(self, mirror: str, seq: int, error: str, when: dt.datetime) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO mirror_queue (mirror, seq, queued_at, attempts, last_error) "
+                "VALUES (?, ?, ?, 1, ?) ON CONFLICT(mirror, seq) DO UPDATE SET "
+                "attempts = attempts + 1, last_error = excluded.last_error",
+                (mirror, seq, _iso(when), error),
+            )
+
+    def queued(self, mirror: str) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT seq FROM mirror_queue WHERE mirror = ? ORDER BY seq", (mirror,)
+        )
+        return [int(r[0]) for r in rows]
+
+    def dequeue(self, mirror: str, seq: int) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM mirror_queue WHERE mirror = ? AND seq = ?", (mirror, seq))
+
+    def queue_sizes(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT mirror, COUNT(*) FROM mirror_queue GROUP BY mirror")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    # -- credentials and sets ------------------------------------------------------------
+    def add_set(
+        self,
+        *,
+        fingerprint: str,
+        label: str,
+        policy: str,
+        policy_short: str,
+        total_shares: int,
+        created: dt.date,
+        custodians: Sequence[CustodianRecord],
+        credential_id: int | None,
+        when: dt.datetime,
+    ) -> int:
+        with self.tx() as c:
+            if credential_id is None:
+                cur = c.execute(
+                    "INSERT INTO credentials (label, created_at) VALUES (?, ?)", (label, _iso(when))
+                )
+                credential_id = int(cur.lastrowid or 0)
+            c.execute(
+                "INSERT INTO share_sets (fingerprint, credential_id, label, policy, policy_short, "
+                "total_shares, created, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(fingerprint) DO NOTHING",
+                (
+                    fingerprint,
+                    credential_id,
+                    label,
+                    policy,
+                    policy_short,
+                    total_shares,
+                    created.isoformat(),
+                    _iso(when),
+                ),
+            )
+            for p in custodians:
+                c.execute(
+                    "INSERT OR IGNORE INTO custodians (set_fp, number, name, role, group_name, "
+                    "contact, location) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (fingerprint, p.number, p.name, p.role, p.group, p.contact, p.location),
+                )
+        return credential_id
+
+    def get_set(self, fingerprint: str) -> SetRecord | None:
+        row = self.conn.execute(
+            "SELECT * FROM share_sets WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        return SetRecord(**dict(row)) if row else None
+
+    def sets(self, status: str | None = None) -> list[SetRecord]:
+        if status:
+            rows = self.conn.execute(
+                "SELECT * FROM share_sets WHERE status = ? ORDER BY recorded_at, fingerprint",
+                (status,),
+            )
+        else:
+            rows = self.conn.execute("SELECT * FROM share_sets ORDER BY recorded_at, fingerprint")
+        return [SetRecord(**dict(r)) for r in rows]
+
+    def custodians(self, fingerprint: str) -> list[CustodianRecord]:
+        rows = self.conn.execute(
+            "SELECT number, name, role, group_name, contact, location FROM custodians "
+            "WHERE set_fp = ? ORDER BY number",
+            (fingerprint,),
+        )
+        return [
+            CustodianRecord(
+                int(r["number"]),
+                r["name"],
+                r["role"],
+                r["group_name"],
+                r["contact"],
+                r["location"],
+            )
+            for r in rows
+        ]
+
+    def update_custodian(
+        self, fingerprint: str, number: int, *, contact: str | None, location: str | None
+    ) -> bool:
+        with self.tx() as c:
+            cur = c.execute(
+                "UPDATE custodians SET contact = COALESCE(?, contact), "
+                "location = COALESCE(?, location) WHERE set_fp = ? AND number = ?",
+                (contact, location, fingerprint, number),
+            )
+            return cur.rowcount > 0
+
+    def mark_rotation_due(self, fingerprint: str, when: dt.datetime) -> bool:
+        with self.tx() as c:
+            cur = c.execute(
+                "UPDATE share_sets SET status = 'rotation-due', rotation_due_at = ? "
+                "WHERE fingerprint = ? AND status = 'active'",
+                (_iso(when), fingerprint),
+            )
+            return cur.rowcount > 0
+
+    def retire(
+        self,
+        fingerprint: str,
+        *,
+        by: str,
+        reason: str | None,
+        replaced_by: str | None,
+        when: dt.datetime,
+    ) -> bool:
+        with self.tx() as c:
+            cur = c.execute(
+                "UPDATE share_sets SET status = 'retired', retired_at = ?, retired_by = ?, "
+                "retired_reason = ?, replaced_by = ? WHERE fingerprint = ? AND status != 'retired'",
+                (_iso(when), by, reason, replaced_by, fingerprint),
+            )
+            return cur.rowcount > 0
+
+    # -- ceremonies ------------------------------------------------------------------------
+    def start_ceremony(
+        self,
+        kind: str,
+        when: dt.datetime,
+        *,
+        set_fp: str | None = None,
+        incident: str | None = None,
+        operator: str | None = None,
+        witnesses: Sequence[str] = (),
+        trigger: str | None = None,
+    ) -> int:
+        if kind not in CEREMONY_KINDS:
+            raise ValueError(f"unknown ceremony kind {kind!r}")
+        credential_id = None
+        if set_fp:
+            rec = self.get_set(set_fp)
+            credential_id = rec.credential_id if rec else None
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO ceremonies (kind, set_fp, credential_id, incident, operator, "
+                "witnesses, trigger_text, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    set_fp,
+                    credential_id,
+                    incident,
+                    operator,
+                    json.dumps(list(witnesses), ensure_ascii=False),
+                    trigger,
+                    _iso(when),
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def ceremony_seq(self, ceremony_id: int, seq: int) -> None:
+        with self.tx() as c:
+            c.execute(
+                "UPDATE ceremonies SET first_seq = COALESCE(first_seq, ?), last_seq = ? "
+                "WHERE id = ?",
+                (seq, seq, ceremony_id),
+            )
+
+    def ceremony_set(self, ceremony_id: int, set_fp: str) -> None:
+        rec = self.get_set(set_fp)
+        with self.tx() as c:
+            c.execute(
+                "UPDATE ceremonies SET set_fp = ?, credential_id = ? WHERE id = ?",
+                (set_fp, rec.credential_id if rec else None, ceremony_id),
+            )
+
+    def ceremony_override(self, ceremony_id: int, reason: str) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE ceremonies SET gate_override = ? WHERE id = ?", (reason, ceremony_id))
+
+    def finish_ceremony(
+        self, ceremony_id: int, status: str, outcome: str, when: dt.datetime
+    ) -> None:
+        with self.tx() as c:
+            c.execute(
+                "UPDATE ceremonies SET status = ?, outcome = ?, finished_at = ? WHERE id = ?",
+                (status, outcome, _iso(when), ceremony_id),
+            )
+
+    def add_step(self, ceremony_id: int, step: str, seconds: float, when: dt.datetime) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO ceremony_steps (ceremony_id, step, seconds, at) VALUES (?, ?, ?, ?)",
+                (ceremony_id, step, seconds, _iso(when)),
+            )
+
+    def steps(self, ceremony_id: int) -> list[tuple[str, float]]:
+        rows = self.conn.execute(
+            "SELECT step, seconds FROM ceremony_steps WHERE ceremony_id = ? ORDER BY rowid",
+            (ceremony_id,),
+        )
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    def ceremony(self, ceremony_id: int) -> CeremonyRecord | None:
+        row = self.conn.execute("SELECT * FROM ceremonies WHERE id = ?", (ceremony_id,)).fetchone()
+        return self._ceremony(row) if row else None
+
+    def ceremonies(self, kind: str | None = None) -> list[CeremonyRecord]:
+        if kind:
+            rows = self.conn.execute("SELECT * FROM ceremonies WHERE kind = ? ORDER BY id", (kind,))
+        else:
+            rows = self.conn.execute("SELECT * FROM ceremonies ORDER BY id")
+        return [self._ceremony(r) for r in rows]
+
+    @staticmethod
+    def _ceremony(row: sqlite3.Row) -> CeremonyRecord:
+        d = dict(row)
+        d["witnesses"] = json.loads(d["witnesses"] or "[]")
+        d["trigger"] = d.pop("trigger_text")
+        return CeremonyRecord(**d)
+
+    def count_real_uses(self, credential_id: int, since: dt.datetime, until: dt.datetime) -> int:
+        """Real reconstructions (never drills) of a credential started in [since, until)."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM ceremonies WHERE kind = 'reconstruction' AND credential_id = ? "
+            "AND started_at >= ? AND started_at < ?",
+            (credential_id, _iso(since), _iso(until)),
+        ).fetchone()
+        return int(row[0])
+
+    def last_drill(self, credential_id: int) -> CeremonyRecord | None:
+        row = self.conn.execute(
+            "SELECT * FROM ceremonies WHERE kind = 'drill' AND credential_id = ? "
+            "ORDER BY started_at DESC, id DESC LIMIT 1",
+            (credential_id,),
+        ).fetchone()
+        return self._ceremony(row) if row else None
+
+    # -- check-ins -------------------------------------------------------------------------
+    def add_checkin(
+        self,
+        set_fp: str,
+        number: int,
+        custodian: str,
+        *,
+        by: str | None,
+        when: dt.datetime,
+        seq: int | None,
+    ) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO checkins (set_fp, number, custodian, by_whom, at, seq) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (set_fp, number, custodian, by, _iso(when), seq),
+            )
+
+    def last_checkins(self, set_fp: str) -> dict[int, str]:
+        rows = self.conn.execute(
+            "SELECT number, MAX(at) FROM checkins WHERE set_fp = ? GROUP BY number", (set_fp,)
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    # -- reviews ---------------------------------------------------------------------------
+    def add_review(self, ceremony_id: int, record: dict[str, Any], when: dt.datetime) -> int:
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO reviews (ceremony_id, record, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(ceremony_id) DO NOTHING",
+                (ceremony_id, json.dumps(record, ensure_ascii=False), _iso(when)),
+            )
+            if cur.rowcount:
+                return int(cur.lastrowid or 0)
+            row = c.execute(
+                "SELECT id FROM reviews WHERE ceremony_id = ?", (ceremony_id,)
+            ).fetchone()
+            return int(row[0])
+
+    def update_review(
+        self, review_id: int, record: dict[str, Any], completed: dt.datetime | None
+    ) -> None:
+        with self.tx() as c:
+            c.execute(
+                "UPDATE reviews SET record = ?, status = ?, completed_at = ? WHERE id = ?",
+                (
+                    json.dumps(record, ensure_ascii=False),
+                    "completed" if completed else "draft",
+                    _iso(completed) if completed else None,
+                    review_id,
+                ),
+            )
+
+    def review(self, review_id: int) -> tuple[int, str, dict[str, Any]] | None:
+        row = self.conn.execute(
+            "SELECT ceremony_id, status, record FROM reviews WHERE id = ?", (review_id,)
+        ).fetchone()
+        if not row:
+            return None
+        return int(row[0]), str(row[1]), json.loads(row[2])
+
+    def reviews(self) -> list[tuple[int, int, str, dict[str, Any]]]:
+        rows = self.conn.execute("SELECT id, ceremony_id, status, record FROM reviews ORDER BY id")
+        return [(int(r[0]), int(r[1]), str(r[2]), json.loads(r[3])) for r in rows]

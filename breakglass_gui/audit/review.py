@@ -1,0 +1,234 @@
+"""The blameless review record of a reconstruction: pre-filled from the log, completed by people.
+
+Fields follow the review record of the reference practice (incident, severity, who broke
+glass, set, window, why, actions taken, gate bypassed, appropriate?, audit verified,
+follow-ups, reviewers, bypass rate). What the log knows is filled in when the ceremony ends;
+people complete the rest. A record is complete once it has a severity, a verdict on whether
+breaking glass was appropriate, and at least one reviewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .events import looks_like_share_material
+from .log import read_entries
+from .yaml_emit import dump
+
+if TYPE_CHECKING:
+    from .log import Entry
+    from .service import AuditTrail
+
+__all__ = [
+    "EDITABLE",
+    "FIELDS",
+    "ReviewError",
+    "complete_review",
+    "get_review",
+    "open_review",
+    "prefill",
+    "to_yaml",
+]
+
+# (key, label) in the order of the reference record
+FIELDS: list[tuple[str, str]] = [
+    ("incident", "Incident"),
+    ("severity", "Severity"),
+    ("broke_glass", "Who broke glass"),
+    ("witnesses", "Witnesses"),
+    ("credential", "Credential"),
+    ("set", "Share set"),
+    ("window", "Window"),
+    ("why_glass", "Why break glass"),
+    ("shares_used", "Shares used"),
+    ("shares_refused", "Shares refused"),
+    ("actions_taken", "Actions taken"),
+    ("gate_bypassed", "Gate bypassed"),
+    ("appropriate", "Appropriate?"),
+    ("audit_verified", "Audit verified"),
+    ("follow_ups", "Follow-ups"),
+    ("reviewers", "Reviewers"),
+    ("reviewed_on", "Reviewed on"),
+    ("bypass_rate", "Bypass rate"),
+    ("ceremony", "Ceremony"),
+]
+LIST_FIELDS = {
+    "witnesses",
+    "shares_used",
+    "shares_refused",
+    "actions_taken",
+    "follow_ups",
+    "reviewers",
+}
+EDITABLE = {
+    "severity",
+    "why_glass",
+    "actions_taken",
+    "gate_bypassed",
+    "appropriate",
+    "follow_ups",
+    "reviewers",
+    "reviewed_on",
+}
+REQUIRED_TO_COMPLETE = ("severity", "appropriate", "reviewers")
+
+
+class ReviewError(ValueError):
+    """A review field that cannot be set as asked."""
+
+
+def _ceremony_entries(trail: AuditTrail, ceremony: int) -> list[Entry]:
+    return [e for e in read_entries(trail.log_path) if e.fields.get("ceremony") == ceremony]
+
+
+def audit_verified_text(trail: AuditTrail) -> str:
+    report = trail.verify()
+    if report.ok:
+        where = ", ".join(report.anchors_checked) or "no anchor"
+        return f"YES — signed log intact ({report.entries} entries; matches {where})"
+    return f"NO — {report.problems[0]}"
+
+
+def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
+    """What the log and the registry know about a reconstruction, in review-record form."""
+    rec = trail.registry.ceremony(ceremony)
+    if rec is None:
+        raise ReviewError(f"no ceremony {ceremony}")
+    entries = _ceremony_entries(trail, ceremony)
+    set_rec = trail.registry.get_set(rec.set_fp) if rec.set_fp else None
+    used: list[str] = []
+    refused: list[str] = []
+    actions: list[str] = []
+    override = ""
+    for e in entries:
+        f = e.fields
+        if e.event == "quorum_reached":
+            used = list(f["shares"])
+        elif e.event == "share_refused":
+            refused.append(f"{f['share_desc']}: {f['reason']}")
+        elif e.event == "secret_revealed":
+            actions.append(f"credential revealed ({f['via']}) at {e.time}")
+        elif e.event == "secret_copied":
+            actions.append(f"credential copied to the clipboard at {e.time}")
+        elif e.event == "secret_wiped":
+            actions.append(f"credential wiped from memory at {e.time}")
+        elif e.event == "post_use_step_done":
+            note = f" ({f['note']})" if f.get("note") else ""
+            actions.append(f"post-use: {f['step']}{note}")
+        elif e.event == "mirror_override":
+            override = (
+                f"audit mirrors unreachable ({', '.join(f['mirrors'])}); override: {f['reason']}"
+            )
+    window = f"{entries[0].time} → {entries[-1].time}" if entries else rec.started_at
+    if rec.finished_at is None and entries:
+        window += " (still open)"
+    if set_rec is not None:
+        rate = trail.bypass_rate(set_rec.credential_id).text()
+        credential = set_rec.label
+        set_text = f"{set_rec.fingerprint} ({set_rec.policy_short})"
+    else:
+        rate, credential, set_text = "unknown (set not in this registry)", "", rec.set_fp or ""
+    return {
+        "incident": rec.incident or "",
+        "severity": "",
+        "broke_glass": rec.operator or "",
+        "witnesses": list(rec.witnesses),
+        "credential": credential,
+        "set": set_text,
+        "window": window,
+        "why_glass": rec.trigger or "",
+        "shares_used": used,
+        "shares_refused": refused,
+        "actions_taken": actions,
+        "gate_bypassed": override or "none",
+        "appropriate": "",
+        "audit_verified": audit_verified_text(trail),
+        "follow_ups": [],
+        "reviewers": [],
+        "reviewed_on": "",
+        "bypass_rate": rate,
+        "ceremony": ceremony,
+    }
+
+
+def open_review(trail: AuditTrail, ceremony: int) -> int:
+    """Create the pre-filled review record of a real reconstruction; returns its id."""
+    record = prefill(trail, ceremony)
+    review_id = trail.registry.add_review(ceremony, record, trail.now())
+    trail.record(
+        "review_created",
+        {"review": review_id, "ceremony": ceremony, "incident": record["incident"] or None},
+    )
+    return review_id
+
+
+def get_review(trail: AuditTrail, review_id: int) -> tuple[str, dict[str, Any]]:
+    found = trail.registry.review(review_id)
+    if found is None:
+        raise ReviewError(f"no review record {review_id}")
+    _, status, record = found
+    return status, record
+
+
+def missing_fields(record: Mapping[str, Any]) -> list[str]:
+    return [k for k in REQUIRED_TO_COMPLETE if not record.get(k)]
+
+
+def complete_review(
+    trail: AuditTrail, review_id: int, updates: Mapping[str, str | Sequence[str]]
+) -> tuple[str, list[str]]:
+    """Apply people's answers. Text fields replace; list fields gain the items given.
+
+    Returns (status, fields still missing). When nothing is missing the record is marked
+    completed, ``audit_verified`` is re-checked, and the completion is logged.
+    """
+    found = trail.registry.review(review_id)
+    if found is None:
+        raise ReviewError(f"no review record {review_id}")
+    ceremony, _, record = found
+    for key, value in updates.items():
+        if key not in EDITABLE:
+            raise ReviewError(f"{key!r} is filled from the log, or not a review field")
+        values = [value] if isinstance(value, str) else list(value)
+        for v in values:
+            if looks_like_share_material(v):
+                raise ReviewError(f"{key}: looks like share material; refused")
+        if key in LIST_FIELDS:
+            merged = list(record.get(key) or [])
+            merged += [v.strip() for v in values if v.strip() and v.strip() not in merged]
+            record[key] = merged
+        else:
+            record[key] = " ".join(v.strip() for v in values)
+    missing = missing_fields(record)
+    completed = None
+    if not missing:
+        record["audit_verified"] = audit_verified_text(trail)
+        if not record.get("reviewed_on"):
+            record["reviewed_on"] = trail.now().date().isoformat()
+        completed = trail.now()
+    trail.registry.update_review(review_id, record, completed)
+    if completed is not None:
+        trail.record(
+            "review_completed",
+            {
+                "review": review_id,
+                "ceremony": ceremony,
+                "appropriate": record["appropriate"],
+                "reviewers": list(record["reviewers"]),
+            },
+        )
+        return "completed", []
+    return "draft", missing
+
+
+def ordered(record: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: record.get(k, [] if k in LIST_FIELDS else "") for k, _ in FIELDS}
+    out.update({k: v for k, v in record.items() if k not in out})
+    return out
+
+
+def to_yaml(record: Mapping[str, Any]) -> str:
+    name = record.get("incident") or f"ceremony {record.get('ceremony')}"
+    title = f"break-glass review record — {name}"
+    return dump(ordered(record), comment=title)
