@@ -1,0 +1,142 @@
+"""The ceremony record: what a later audit asks for.
+
+Set fingerprint, credential label, policy, each custodian with their share's number and
+verification words, and lines for the date, place, host and witness signatures. It holds no
+share material and no secret: file it, scan it, show it to auditors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.platypus import Flowable, Paragraph, Spacer
+
+from breakglass_gui.core.sealing import ShareSet
+from breakglass_gui.core.share import FORMAT_VERSION
+
+from .document import APP_VERSION, mm, write_pdf
+from .flow import (
+    Styles,
+    build_pdf,
+    content_width,
+    esc,
+    grid_table,
+    key_value_table,
+    signature_table,
+)
+from .fonts import fonts_for
+from .setinfo import SetInfo
+
+__all__ = ["ceremony_record_pdf", "render_ceremony_record"]
+
+
+def render_ceremony_record(
+    share_set: ShareSet | SetInfo,
+    *,
+    out: Path,
+    paper: str = "a4",
+    app_version: str = APP_VERSION,
+) -> Path:
+    """Write the ceremony record of a set (a ``ShareSet`` or its ``set.json`` facts)."""
+    return write_pdf(out, ceremony_record_pdf(share_set, paper, app_version), private=False)
+
+
+def ceremony_record_pdf(
+    share_set: ShareSet | SetInfo, paper: str = "a4", app_version: str = APP_VERSION
+) -> bytes:
+    info = share_set if isinstance(share_set, SetInfo) else SetInfo.from_share_set(share_set)
+    texts = [info.label] + [t for s in info.shares for t in (s.custodian, s.role, s.group)]
+    fonts = fonts_for(texts)
+    st = Styles(fonts)
+    width = content_width(paper)
+    grouped = not info.policy.is_simple
+
+    story: list[Flowable] = [
+        Paragraph("CEREMONY RECORD", st.title),
+        Paragraph(
+            "Break-glass share set. This record holds no share material and no secret: keep it "
+            "with the audit records and the review record of every use.",
+            st.subtitle,
+        ),
+        Spacer(1, 5 * mm),
+        key_value_table(
+            st,
+            [
+                ("Set fingerprint", Paragraph(info.fingerprint_text, st.big_mono)),
+                ("Credential", esc(info.label or "(no label)")),
+                (
+                    "Quorum",
+                    f"{esc(info.policy.describe())}<br/>"
+                    f"<font size='8'>{esc(info.policy.short())}</font>",
+                ),
+                ("Shares", str(info.total)),
+                ("Created", info.created.isoformat()),
+                ("Printed by", f"Breakglass {esc(app_version)}, share format v{FORMAT_VERSION}"),
+            ],
+            width,
+        ),
+        Paragraph("Custodians and their shares", st.h2),
+        Paragraph(
+            "Each custodian checks that their sheet shows this set fingerprint, their share "
+            "number and these verification words, seals it in a tamper-evident envelope, "
+            "writes the envelope's serial here and initials the row.",
+            st.body,
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    header = ["#", "Custodian", "Role"]
+    widths = [9 * mm, 36 * mm, 28 * mm]
+    if grouped:
+        header.append("Group")
+        widths.append(22 * mm)
+    header += ["Verification words", "Envelope serial", "Initials"]
+    rest = width - sum(widths)
+    widths += [rest * 0.42, rest * 0.38, rest * 0.20]
+    rows = []
+    for s in info.shares:
+        row = [str(s.number), esc(s.custodian or "(not named)"), esc(s.role or "-")]
+        if grouped:
+            row.append(esc(s.group))
+        row += [
+            f"<font name='{fonts.mono_bold}'>{esc(' '.join(s.verification_words).upper())}</font>",
+            "",
+            "",
+        ]
+        rows.append(row)
+    story += [
+        grid_table(st, header, rows, widths, row_height=10 * mm),
+        Paragraph("The ceremony", st.h2),
+        Paragraph(
+            "Kind (tick one):&nbsp;&nbsp;[&nbsp;&nbsp;] first split&nbsp;&nbsp;&nbsp;"
+            "[&nbsp;&nbsp;] re-split after a use&nbsp;&nbsp;&nbsp;[&nbsp;&nbsp;] drill",
+            st.body,
+        ),
+        Spacer(1, 3 * mm),
+        signature_table(
+            st,
+            [
+                "Date and time",
+                "Location",
+                "Host: name",
+                "Host: signature",
+                "Witness: name",
+                "Witness: signature",
+                "Device used (and that it was wiped or powered off)",
+                "Old shares destroyed (if a re-split): by whom, how",
+            ],
+            width,
+        ),
+        Paragraph("Notes", st.h2),
+        signature_table(st, ["", "", "", ""], width),
+    ]
+    return build_pdf(
+        story,
+        paper=paper,
+        title=f"Ceremony record - {info.label}",
+        subject=f"Set {info.fingerprint_text}",
+        fonts=fonts,
+        footer=lambda page, total: (
+            f"Ceremony record - set {info.fingerprint_text} - Breakglass {app_version} - "
+            f"page {page} of {total}"
+        ),
+    )

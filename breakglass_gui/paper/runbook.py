@@ -1,0 +1,453 @@
+"""The runbook: what to do at 3 a.m., generated from the set and its settings.
+
+Written for someone sleep-deprived, mildly panicked and possibly not the most senior person
+on the team, in the seven parts break-glass practice has settled on: trigger conditions,
+authorisation, convening the quorum, reconstruction, using the credential, mandatory
+post-use steps, escalation. Whatever the settings leave out gets a sensible default, worded
+so that the reader can act on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+
+from breakglass_gui.core.share import FORMAT_VERSION
+
+from .document import APP_VERSION, mm, write_pdf
+from .flow import Styles, build_pdf, content_width, esc, grid_table, key_value_table
+from .fonts import fonts_for
+from .recovery import SPEC_POINTER
+from .setinfo import CustodianEntry, SetInfo
+
+__all__ = ["RunbookInputs", "RunbookSettings", "RunbookSettingsError", "render_runbook"]
+
+DEFAULT_ALTERNATE_MINUTES = 15
+
+
+class RunbookSettingsError(ValueError):
+    """A runbook settings file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class RunbookSettings:
+    """What the set does not know: when, who, how to reach people, where to escalate."""
+
+    triggers: tuple[str, ...] = ()
+    who_may_invoke: str = ""
+    approval: str = ""
+    incident_channel: str = ""
+    contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Custodian name -> contact channels, in the order to try them."""
+    primaries: tuple[str, ...] = ()
+    """Custodians to call first (by name); default: the first quorum of each group."""
+    alternate_after_minutes: int = DEFAULT_ALTERNATE_MINUTES
+    escalation: tuple[str, ...] = ()
+    """Who to call if reconstruction fails, in order, with their authority."""
+    device: str = ""
+    audit_public_key: str | None = None
+    """The audit log's public key, printed so the log can be verified against paper."""
+
+    @classmethod
+    def load(cls, path: Path) -> RunbookSettings:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RunbookSettingsError(f"{path}: {exc.strerror or exc}") from exc
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RunbookSettingsError(f"{path}: not a JSON file ({exc})") from exc
+        if not isinstance(data, dict):
+            raise RunbookSettingsError(f"{path}: expected a JSON object")
+        try:
+            return cls.from_mapping(data)
+        except RunbookSettingsError as exc:
+            raise RunbookSettingsError(f"{path}: {exc}") from exc
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, object]) -> RunbookSettings:
+        known = {
+            "triggers",
+            "who_may_invoke",
+            "approval",
+            "incident_channel",
+            "contacts",
+            "primaries",
+            "alternate_after_minutes",
+            "escalation",
+            "device",
+            "audit_public_key",
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RunbookSettingsError(
+                f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        contacts_raw = data.get("contacts", {})
+        if not isinstance(contacts_raw, dict):
+            raise RunbookSettingsError("'contacts' maps custodian names to lists of channels")
+        contacts = {str(k): _texts(v, f"contacts[{k!r}]") for k, v in contacts_raw.items()}
+        minutes = data.get("alternate_after_minutes", DEFAULT_ALTERNATE_MINUTES)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
+            raise RunbookSettingsError("'alternate_after_minutes' must be 1 to 1440")
+        key = data.get("audit_public_key")
+        if key is not None and not isinstance(key, str):
+            raise RunbookSettingsError("'audit_public_key' must be text")
+        return cls(
+            triggers=_texts(data.get("triggers", []), "triggers"),
+            who_may_invoke=_text(data, "who_may_invoke"),
+            approval=_text(data, "approval"),
+            incident_channel=_text(data, "incident_channel"),
+            contacts=contacts,
+            primaries=_texts(data.get("primaries", []), "primaries"),
+            alternate_after_minutes=minutes,
+            escalation=_texts(data.get("escalation", []), "escalation"),
+            device=_text(data, "device"),
+            audit_public_key=key,
+        )
+
+
+@dataclass(frozen=True)
+class RunbookInputs:
+    set_info: SetInfo
+    settings: RunbookSettings = field(default_factory=RunbookSettings)
+    app_version: str = APP_VERSION
+
+
+def render_runbook(inputs: RunbookInputs, *, out: Path, paper: str = "a4") -> Path:
+    return write_pdf(out, runbook_pdf(inputs, paper), private=False)
+
+
+def runbook_pdf(inputs: RunbookInputs, paper: str = "a4") -> bytes:
+    return _Runbook(inputs, paper).build()
+
+
+def call_order(info: SetInfo, primaries: tuple[str, ...]) -> dict[int, bool]:
+    """Share number -> True if that custodian is called first.
+
+    Named ``primaries`` win; otherwise the first quorum of each group (the first M members
+    of a plain M-of-N set). Everyone else is an alternate.
+    """
+    if primaries:
+        wanted = {p.strip().casefold() for p in primaries}
+        return {s.number: s.custodian.strip().casefold() in wanted for s in info.shares}
+    first: dict[int, bool] = {}
+    for _, threshold, members in info.group_members():
+        for pos, s in enumerate(members):
+            first[s.number] = pos < threshold
+    return first
+
+
+class _Runbook:
+    def __init__(self, inputs: RunbookInputs, paper: str) -> None:
+        self.info = inputs.set_info
+        self.cfg = inputs.settings
+        self.version = inputs.app_version
+        self.paper = paper
+        texts = [self.info.label, self.cfg.who_may_invoke, self.cfg.approval]
+        texts += [self.cfg.incident_channel, self.cfg.device, *self.cfg.triggers]
+        texts += [*self.cfg.escalation, *(c for v in self.cfg.contacts.values() for c in v)]
+        texts += [t for s in self.info.shares for t in (s.custodian, s.role, s.group)]
+        self.fonts = fonts_for(texts)
+        self.st = Styles(self.fonts)
+        self.width = content_width(paper)
+
+    @property
+    def channel(self) -> str:
+        return self.cfg.incident_channel or "the incident channel"
+
+    def build(self) -> bytes:
+        info = self.info
+        story: list[Flowable] = [
+            Paragraph(
+                f"BREAK-GLASS RUNBOOK: {esc(info.label or 'unlabelled credential')}", self.st.title
+            ),
+            Paragraph(
+                "Read it top to bottom. Do the steps in order. Nothing here needs to be "
+                "remembered: it is all on this paper.",
+                self.st.subtitle,
+            ),
+            Spacer(1, 4 * mm),
+            key_value_table(
+                self.st,
+                [
+                    ("Credential", esc(info.label or "(no label)")),
+                    ("Set fingerprint", Paragraph(info.fingerprint_text, self.st.big_mono)),
+                    ("Quorum", esc(_capital(info.policy.describe()))),
+                    ("Shares", f"{info.total}, created {info.created.isoformat()}"),
+                    ("Incident channel", esc(self.channel)),
+                ],
+                self.width,
+            ),
+        ]
+        story += self._triggers()
+        story += self._authorisation()
+        story += self._convene()
+        story += self._reconstruct()
+        story += self._use()
+        story += self._after()
+        story += self._escalation()
+        return build_pdf(
+            story,
+            paper=self.paper,
+            title=f"Break-glass runbook - {info.label}",
+            subject=f"Set {info.fingerprint_text}",
+            fonts=self.fonts,
+            footer=lambda page, total: (
+                f"Runbook - {info.label} - set {info.fingerprint_text} - generated by Breakglass "
+                f"{self.version} - page {page} of {total}"
+            ),
+        )
+
+    def _section(self, number: int, title: str) -> Paragraph:
+        return Paragraph(f"{number}. {title}", self.st.h2)
+
+    # 1 -------------------------------------------------------------------------------------
+    def _triggers(self) -> list[Flowable]:
+        triggers = [esc(t) for t in self.cfg.triggers] or [
+            f"Normal access to <b>{esc(self.info.label or 'this credential')}</b> has failed "
+            "(for example single sign-on or the identity provider is down), <b>and</b> the "
+            "failure has been confirmed by a second person for 15 minutes or more.",
+            "The work cannot wait for normal access to come back: production is down, data is "
+            "at risk, or a security incident needs this access now.",
+        ]
+        return [
+            self._section(1, "Use this only if"),
+            *self.st.bullets(triggers),
+            Paragraph(
+                "Not sure? Then it is not yet time. Ask in "
+                f"{esc(self.channel)} and keep trying normal access.",
+                self.st.body,
+            ),
+        ]
+
+    # 2 -------------------------------------------------------------------------------------
+    def _authorisation(self) -> list[Flowable]:
+        who = esc(self.cfg.who_may_invoke) or (
+            "the incident commander, or any on-call engineer with the incident commander's "
+            "agreement"
+        )
+        approval = esc(self.cfg.approval) or "the incident commander (if that is not you)"
+        return [
+            self._section(2, "Who may start it, and how it is recorded"),
+            *self.st.steps(
+                [
+                    f"Who may start it: {who}.",
+                    f"Get the go-ahead of {approval} first, in writing.",
+                    f"Post in <b>{esc(self.channel)}</b> before you call anyone: "
+                    f"<i>\u201cInvoking break-glass for {esc(self.info.label)} "
+                    f"(set {self.info.fingerprint_text}). Reason: ... Approved by: ...\u201d</i> "
+                    "Using break-glass is itself an event: it must be loud.",
+                    "Breakglass records the reconstruction in its audit log (time, set, which "
+                    "shares were used). Keep the post's link for the review record.",
+                ]
+            ),
+        ]
+
+    # 3 -------------------------------------------------------------------------------------
+    def _convene(self) -> list[Flowable]:
+        info = self.info
+        first = call_order(info, self.cfg.primaries)
+        minutes = self.cfg.alternate_after_minutes
+        grouped = not info.policy.is_simple
+        header = ["#", "Custodian", "Role"]
+        widths = [8 * mm, 36 * mm, 28 * mm]
+        if grouped:
+            header.append("Group")
+            widths.append(22 * mm)
+        header += ["How to reach them", "Call"]
+        widths += [self.width - sum(widths) - 30 * mm, 30 * mm]
+        rows = []
+        for s in info.shares:
+            row = [str(s.number), esc(s.custodian or "(not named)"), esc(s.role or "-")]
+            if grouped:
+                row.append(esc(s.group))
+            row.append(self._channels(s))
+            row.append("<b>first</b>" if first[s.number] else f"alternate: after {minutes} min")
+            rows.append(row)
+        return [
+            self._section(3, "Bring the quorum together"),
+            Paragraph(
+                f"You need <b>{esc(info.policy.describe())}</b>. Each custodian brings their "
+                "own sealed envelope. No one else may open it.",
+                self.st.body,
+            ),
+            Spacer(1, 2 * mm),
+            grid_table(self.st, header, rows, widths),
+            Spacer(1, 2 * mm),
+            *self.st.steps(
+                [
+                    "Call everyone marked <b>first</b>, all at once. Say: <i>\u201cbreak-glass "
+                    f"for {esc(info.label)}, bring your envelope, join {esc(self.channel)}\u201d"
+                    "</i>.",
+                    f"If a first-call custodian has not answered after <b>{minutes} minutes</b>, "
+                    "call the alternates (same group, if the quorum names groups). Do not wait "
+                    "longer.",
+                    "A custodian who cannot be there in person may read their sheet's words "
+                    "and lines to the person at the keyboard over a trusted, unrecorded voice "
+                    "call, if your policy allows it. Never send a photo or scan of a sheet.",
+                ]
+            ),
+        ]
+
+    def _channels(self, s: CustodianEntry) -> str:
+        channels = self.cfg.contacts.get(s.custodian) or next(
+            (v for k, v in self.cfg.contacts.items() if k.casefold() == s.custodian.casefold()),
+            (),
+        )
+        if channels:
+            return "<br/>".join(esc(c) for c in channels)
+        return "(not given: see the team's on-call directory)"
+
+    # 4 -------------------------------------------------------------------------------------
+    def _reconstruct(self) -> list[Flowable]:
+        device = esc(self.cfg.device) or (
+            "a clean, up-to-date company laptop that nobody else is logged in to, with a "
+            "webcam, screen sharing and screen recording off, and no chat or cloud-sync tool "
+            "watching the clipboard"
+        )
+        return [
+            self._section(4, "Reconstruct the credential"),
+            Paragraph(
+                f"Use <b>Breakglass {esc(self.version)}</b> (or any later version that reads "
+                f"share format v{FORMAT_VERSION}) on {device}.",
+                self.st.body,
+            ),
+            Spacer(1, 2 * mm),
+            *self.st.steps(
+                [
+                    "Open Breakglass and choose <b>Reconstruct</b>.",
+                    "Each custodian checks their envelope is intact and its serial matches the "
+                    "ceremony record, then opens it in front of the others.",
+                    "Check that the set fingerprint on <b>every</b> sheet is "
+                    f"<font name='{self.fonts.mono_bold}'>{self.info.fingerprint_text}</font>. "
+                    "If a sheet shows another one, it is not part of this set: put it aside.",
+                    "Hold each sheet's QR code 25 to 40 cm from the camera. A share printed in "
+                    "several parts needs every part; the order does not matter.",
+                    "If the camera cannot read a sheet, choose <b>Type a share</b> and type its "
+                    "33 words and its numbered DATA lines. Each line has two check characters: "
+                    "a typing mistake is caught on that line.",
+                    "When the app says the quorum is reached, it shows the credential. If it "
+                    "refuses a share it says which one and why: follow step 7.",
+                    "No computer can run Breakglass? The format is open: "
+                    f"{esc(SPEC_POINTER)}; every share sheet can carry those steps as a last page.",
+                ]
+            ),
+        ]
+
+    # 5 -------------------------------------------------------------------------------------
+    def _use(self) -> list[Flowable]:
+        return [
+            KeepTogether(
+                [
+                    self._section(5, "Use the credential, and only for this"),
+                    Paragraph(
+                        "Do only the action the incident needs. Nothing else, even if it "
+                        "would be handy while you are in.",
+                        self.st.warning,
+                    ),
+                    *self.st.bullets(
+                        [
+                            "<b>Do not save it</b>: not in a file, a password manager, a "
+                            "browser or a note.",
+                            "<b>Do not paste it into chat, tickets or e-mail</b>, and do not "
+                            "read it aloud on a recorded call.",
+                            "Type or paste it only into the system that needs it, then close "
+                            "Breakglass: it wipes the credential from memory and the clipboard.",
+                            f"Post in {esc(self.channel)} what you did with it, and when you "
+                            "stopped.",
+                        ]
+                    ),
+                ]
+            )
+        ]
+
+    # 6 -------------------------------------------------------------------------------------
+    def _after(self) -> list[Flowable]:
+        return [
+            KeepTogether(
+                [
+                    self._section(6, "After use: mandatory, the same day"),
+                    *self.st.steps(
+                        [
+                            "<b>Rotate</b> the credential: the reconstructed value must not "
+                            "stay in use beyond the in-scope action.",
+                            "<b>Re-split</b> the new credential in a new ceremony and "
+                            "<b>redistribute</b> the new portions. The old sheets are now "
+                            "useless: collect them and shred them, and note it on the new "
+                            "ceremony record.",
+                            "<b>File the incident report</b>: why normal access failed, what "
+                            "was done with the credential, by whom, when.",
+                            "<b>Write the review record</b>: who invoked, who approved, which "
+                            "custodians came, how long the quorum took, what in this runbook "
+                            "was wrong or stale. Then update this runbook and reprint it.",
+                        ]
+                    ),
+                ]
+            )
+        ]
+
+    # 7 -------------------------------------------------------------------------------------
+    def _escalation(self) -> list[Flowable]:
+        contacts = [esc(e) for e in self.cfg.escalation] or [
+            "The security lead on call.",
+            "The head of engineering or the CTO, who may authorise a bypass of this procedure "
+            "(record who and why: every bypass counts against the bypass rate the review "
+            "looks at).",
+        ]
+        items: list[Flowable] = [
+            self._section(7, "If reconstruction fails"),
+            *self.st.bullets(
+                [
+                    "<b>A share is refused as damaged or mistyped</b>: type it again from its "
+                    "sheet; the app names the line with the mistake.",
+                    "<b>A share belongs to another set</b>: that custodian brought the wrong "
+                    "envelope. Ask for the right one, or call an alternate.",
+                    "<b>Shares pass their own checks but do not open the credential</b>: one is "
+                    "forged or from a tampered set. Bring one more custodian's share so the app "
+                    "can tell which; report it as a security incident.",
+                    "<b>Not enough custodians reachable</b>: call the alternates, then escalate.",
+                ]
+            ),
+            Spacer(1, 2 * mm),
+            Paragraph("Escalate, in this order:", self.st.body),
+            *self.st.steps(contacts),
+        ]
+        if self.cfg.audit_public_key:
+            items += [
+                Paragraph("Audit log key", self.st.h2),
+                Paragraph(
+                    "The audit log of these ceremonies is signed with this public key; a "
+                    "reviewer checks the log against it:",
+                    self.st.body,
+                ),
+                Paragraph(_breakable(esc(self.cfg.audit_public_key)), self.st.mono),
+            ]
+        return items
+
+
+def _text(data: Mapping[str, object], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise RunbookSettingsError(f"'{key}' must be text")
+    return value.strip()
+
+
+def _texts(value: object, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RunbookSettingsError(f"'{what}' must be a list of texts")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _breakable(text: str) -> str:
+    """Let a long key wrap: a line break every 64 characters (keys have no spaces)."""
+    return "<br/>".join(text[i : i + 64] for i in range(0, len(text), 64))
