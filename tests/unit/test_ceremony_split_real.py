@@ -1,0 +1,87 @@
+"""The split flow over the real adapters: paper PDFs, the signed audit log and the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from breakglass_gui.audit.service import AuditTrail
+from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder, trail_rows
+from breakglass_gui.ceremony.ports import FolderSink, ManualClock
+from breakglass_gui.ceremony.split_flow import CustodianEntry, SplitCeremony, SplitPorts
+from breakglass_gui.core.secret import SecretBytes
+
+SECRET = b"tier-zero: p@ss-W0rd-for-db-root"
+
+
+def _run(home: Path, out: Path, replaces: str | None = None) -> tuple[SplitCeremony, AuditTrail]:
+    clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+    trail = AuditTrail(home, clock=clock.now)
+    ports = SplitPorts(TrailSplitRecorder(trail), PaperRenderer(), clock, host="Dee")
+    record = None
+    if replaces:
+        (row,) = [r for r in trail_rows(trail) if r.fingerprint == replaces]
+        from breakglass_gui.ceremony.ports import SetRecord
+
+        record = SetRecord(row.fingerprint, row.label, row.policy, row.created)
+    c = SplitCeremony(ports, replaces=record)
+    c.set_details("prod-db root", "db root", "")
+    c.set_secret(SecretBytes(SECRET))
+    c.wizard.next()
+    c.choose_preset("2-of-3")
+    c.wizard.next()
+    c.set_custodians(
+        [
+            CustodianEntry("Ana", "primary on-call", "signal", "Lisbon"),
+            CustodianEntry("Bo", "secondary on-call", "phone", "Berlin"),
+            CustodianEntry("Cy", "manager", "email", "Paris"),
+        ]
+    )
+    c.wizard.next()
+    share_set = c.make_shares()
+    c.wizard.next()
+    c.save_all(FolderSink(out))
+    c.wizard.next()
+    for s in share_set.shares:
+        assert c.verify_scanned_text(s.qr_texts()[0]).ok
+    c.finish()
+    return c, trail
+
+
+def test_split_writes_pdfs_registry_and_a_verifiable_log(tmp_path: Path) -> None:
+    _c, trail = _run(tmp_path / "home", tmp_path / "out")
+    pdfs = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(pdfs) == 5
+    for p in (tmp_path / "out").iterdir():
+        assert p.read_bytes().startswith(b"%PDF")
+    (row,) = trail_rows(trail)
+    assert row.label == "prod-db root" and row.status == "active" and row.shares == 3
+    assert [p.contact for p in trail.registry.custodians(row.fingerprint)] == [
+        "signal",
+        "phone",
+        "email",
+    ]
+    report = trail.verify()
+    assert report.ok, report.summary()
+    log = (tmp_path / "home" / "audit.log").read_text()
+    events = [json.loads(line)["event"] for line in log.splitlines()]
+    assert events[-1] == "split_finished" and "split_started" in events
+    assert events.count("share_printed") == 3 and events.count("share_verified") == 3
+    assert SECRET.decode() not in log
+    # rotation: a second ceremony replaces the first set and retires it
+    _c2, trail2 = _run(tmp_path / "home", tmp_path / "out2", replaces=row.fingerprint)
+    statuses = {r.fingerprint: r.status for r in trail_rows(trail2)}
+    assert statuses[row.fingerprint] == "retired"
+    assert list(statuses.values()).count("active") == 1
+
+
+def test_abort_before_anything_is_on_the_record(tmp_path: Path) -> None:
+    clock = ManualClock()
+    trail = AuditTrail(tmp_path, clock=clock.now)
+    c = SplitCeremony(SplitPorts(TrailSplitRecorder(trail), PaperRenderer(), clock))
+    c.set_secret(SecretBytes(b"x" * 12))
+    c.cancel()
+    (ceremony,) = trail.registry.ceremonies("split")
+    assert ceremony.status == "aborted"
+    assert ceremony.outcome == "cancelled at the credential step"
