@@ -23,6 +23,7 @@ from breakglass_gui.core.sealing import (
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
 
+from . import paper_cmds
 from .common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -90,6 +91,12 @@ def register(sub: Any) -> None:
         help="also write a generated credential here (mode 0600) so it can be installed",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write share-<k>.pdf sheets, ceremony-record.pdf and runbook.pdf",
+    )
+    paper_cmds.add_paper_flag(p)
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser(
@@ -225,9 +232,12 @@ def do_split(args: argparse.Namespace) -> ShareSet:
 
 def cmd_split(args: argparse.Namespace) -> int:
     share_set = do_split(args)
+    if args.pdf:
+        paper_cmds.write_set_pdfs(share_set, Path(args.out), paper=args.paper)
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
         f"{len(share_set.shares)} shares written to {args.out}"
+        + (" (with share sheets, ceremony record and runbook PDFs)" if args.pdf else "")
     )
     return EXIT_OK
 

@@ -67,6 +67,21 @@ class RunbookSettings:
         except RunbookSettingsError as exc:
             raise RunbookSettingsError(f"{path}: {exc}") from exc
 
+    def to_mapping(self) -> dict[str, object]:
+        """The JSON form that ``from_mapping`` reads back."""
+        return {
+            "triggers": list(self.triggers),
+            "who_may_invoke": self.who_may_invoke,
+            "approval": self.approval,
+            "incident_channel": self.incident_channel,
+            "contacts": {k: list(v) for k, v in self.contacts.items()},
+            "primaries": list(self.primaries),
+            "alternate_after_minutes": self.alternate_after_minutes,
+            "escalation": list(self.escalation),
+            "device": self.device,
+            "audit_public_key": self.audit_public_key,
+        }
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> RunbookSettings:
         known = {
@@ -331,7 +346,7 @@ class _Runbook:
                     "33 words and its numbered DATA lines. Each line has two check characters: "
                     "a typing mistake is caught on that line.",
                     "When the app says the quorum is reached, it shows the credential. If it "
-                    "refuses a share it says which one and why: follow step 7.",
+                    "refuses a share it says which one and why: see section 7.",
                     "No computer can run Breakglass? The format is open: "
                     f"{esc(SPEC_POINTER)}; every share sheet can carry those steps as a last page.",
                 ]
