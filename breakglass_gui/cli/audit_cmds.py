@@ -1,11 +1,702 @@
-"""Subcommands of this area (filled in by its issue)."""
+"""``audit``, ``sets``, ``checkin``, ``report`` and ``review``: the audit trail and registry."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+from pathlib import Path
 from typing import Any
+
+from breakglass_gui.audit.keys import PublicKey, load_public_key
+from breakglass_gui.audit.log import Anchor, VerifyReport, read_entries, verify_file
+from breakglass_gui.audit.mirrors import (
+    FileMirror,
+    MirrorConfigError,
+    Settings,
+    build_mirror,
+    load_settings,
+    save_settings,
+)
+from breakglass_gui.audit.review import (
+    ReviewError,
+    complete_review,
+    get_review,
+    ordered,
+    to_yaml,
+)
+from breakglass_gui.audit.review_pdf import render_review_pdf
+from breakglass_gui.audit.service import AuditTrail, RetiredShareError
+from breakglass_gui.core.share import parse_fingerprint
+from breakglass_gui.platform.dirs import resolve_home
+
+from .common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    CliError,
+    add_json_flag,
+    err,
+    load_share_files,
+    out,
+)
+
+__all__ = ["open_trail", "register"]
+
+
+def open_trail(args: argparse.Namespace) -> AuditTrail:
+    """The audit trail of ``--home`` / ``$BREAKGLASS_HOME`` / the per-user data directory."""
+    try:
+        return AuditTrail(getattr(args, "home", None))
+    except MirrorConfigError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def fingerprint_arg(text: str) -> str:
+    """Normalise a fingerprint as typed (any case, with or without dashes)."""
+    try:
+        fp = parse_fingerprint(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    h = fp.hex().upper()
+    return "-".join(h[i : i + 4] for i in range(0, len(h), 4))
 
 
 def register(sub: Any) -> None:
-    """Add this area's subcommands to ``sub`` (an argparse subparsers object)."""
-    _ = (sub, argparse)
+    # -- audit -----------------------------------------------------------------------------
+    audit = sub.add_parser(
+        "audit",
+        help="verify, show and export the signed audit log",
+        description="The audit log: every ceremony step, hash-chained and signed by this "
+        "installation's key.",
+    )
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    asub.required = True
+
+    p = asub.add_parser(
+        "verify",
+        help="check the log: signatures, chain, order, and that its tail was not cut",
+        description="Check every entry's signature, the hash chain and the sequence, and "
+        "compare the entry count and head hash with the registry and the file mirrors (or "
+        "with --anchor / --mirror on another machine). Names the first broken entry. Exit 0 "
+        "when intact, 1 when not.",
+    )
+    p.add_argument("path", nargs="?", metavar="PATH", help="a log file (default: this home's)")
+    p.add_argument(
+        "--pubkey",
+        metavar="KEY",
+        help="the installation's public key: 'ed25519:...' text, PEM, or a file holding one "
+        "(default: this home's key)",
+    )
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="COUNT:HEAD",
+        help="an entry count and head hash recorded elsewhere (repeat)",
+    )
+    p.add_argument(
+        "--mirror",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file mirror of the log to compare the tail with (repeat)",
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audit_verify)
+
+    p = asub.add_parser("show", help="list log entries in words", description="List entries.")
+    p.add_argument("--last", type=int, metavar="N", help="only the last N entries")
+    p.add_argument("--ceremony", type=int, metavar="ID", help="only this ceremony's entries")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audit_show)
+
+    p = asub.add_parser(
+        "export",
+        help="copy the log, the public key and the anchor for checking elsewhere",
+        description="Write DIR/audit.log, DIR/audit-signing.pub, DIR/pubkey.txt and "
+        "DIR/anchor.json, and print the command that verifies them on another machine.",
+    )
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_audit_export)
+
+    p = asub.add_parser(
+        "pubkey",
+        help="print the installation's public key (for the runbook)",
+        description="Print the public key that verifies this installation's audit log.",
+    )
+    p.add_argument("--pem", action="store_true", help="PEM instead of one line")
+    p.set_defaults(func=cmd_audit_pubkey)
+
+    p = asub.add_parser(
+        "mirrors",
+        help="list the mirrors, deliver queued entries, add or remove one",
+        description="Without options: list the mirrors and deliver what is queued. "
+        "Mirrors: 'file:PATH', 'syslog:tcp://HOST:PORT' or 'syslog:udp://HOST:PORT', "
+        "'webhook:URL'.",
+    )
+    p.add_argument("--add", metavar="SPEC", help="add a mirror")
+    p.add_argument("--remove", metavar="NAME", help="remove the mirror of this name")
+    p.add_argument(
+        "--policy",
+        choices=["fail-closed", "fail-open"],
+        help="what a reveal does when a mirror is unreachable (default fail-closed)",
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audit_mirrors)
+
+    # -- sets ------------------------------------------------------------------------------
+    sets = sub.add_parser(
+        "sets",
+        help="the share sets this installation made: list, show, retire",
+        description="Share sets in the registry (fingerprint, policy, custodians, status).",
+    )
+    ssub = sets.add_subparsers(dest="sets_command", metavar="ACTION")
+    ssub.required = True
+    p = ssub.add_parser("list", help="list sets", description="List the sets.")
+    p.add_argument("--status", choices=["active", "rotation-due", "retired"])
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sets_list)
+    p = ssub.add_parser("show", help="one set in full", description="Show one set.")
+    p.add_argument("fingerprint", metavar="FINGERPRINT")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sets_show)
+    p = ssub.add_parser(
+        "retire",
+        help="retire a set: its shares are refused from now on",
+        description="Retire a set. Its shares are refused at reconstruction and check-in "
+        "with 'this share belongs to set … retired on … by …'.",
+    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT")
+    p.add_argument("--by", required=True, metavar="NAME", help="who retires it")
+    p.add_argument("--reason", metavar="TEXT")
+    p.set_defaults(func=cmd_sets_retire)
+    p = ssub.add_parser(
+        "custodian",
+        help="record a custodian's contact and where the share is kept",
+        description="Set the contact and location of share K of a set (no share material).",
+    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT")
+    p.add_argument("number", type=int, metavar="K")
+    p.add_argument("--contact", metavar="TEXT")
+    p.add_argument("--location", metavar="TEXT")
+    p.set_defaults(func=cmd_sets_custodian)
+
+    # -- checkin, report -------------------------------------------------------------------
+    p = sub.add_parser(
+        "checkin",
+        help="check in a custodian's share: checked alone, nothing reconstructed",
+        description="Check each share alone (intact, a genuine member of its set) and record "
+        "'share k of set F present and intact'. Shares of retired sets are refused.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--by", metavar="NAME", help="who presented the share")
+    p.set_defaults(func=cmd_checkin)
+
+    p = sub.add_parser(
+        "report",
+        help="sets, rotation due, shares not checked in, drills, bypass rate",
+        description="Sets and their status, shares not checked in for over --days days (365), "
+        "the last drill, the bypass rate per credential (real uses in the last 90 days "
+        "against the 90 before), open review records, and the state of the audit log.",
+    )
+    p.add_argument("--days", type=int, default=365, metavar="N")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_report)
+
+    # -- review ----------------------------------------------------------------------------
+    review = sub.add_parser(
+        "review",
+        help="blameless review records of reconstructions: list, show, complete, export",
+        description="Every real reconstruction opens a review record pre-filled from the log.",
+    )
+    rsub = review.add_subparsers(dest="review_command", metavar="ACTION")
+    rsub.required = True
+    p = rsub.add_parser("list", help="list review records", description="List review records.")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_review_list)
+    p = rsub.add_parser("show", help="one record", description="Show one review record.")
+    p.add_argument("id", type=int, metavar="ID")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_review_show)
+    p = rsub.add_parser(
+        "complete",
+        help="fill in what people know",
+        description="Fill in a record. It is completed once it has a severity, an "
+        "'appropriate?' verdict and at least one reviewer.",
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--severity", metavar="TEXT")
+    p.add_argument("--why", dest="why_glass", metavar="TEXT", help="why glass was broken")
+    p.add_argument("--appropriate", metavar="TEXT", help="e.g. 'YES — minimal and scoped'")
+    p.add_argument("--gate-bypassed", metavar="TEXT")
+    p.add_argument("--action", action="append", default=[], metavar="TEXT")
+    p.add_argument("--follow-up", action="append", default=[], metavar="TEXT")
+    p.add_argument("--reviewer", action="append", default=[], metavar="NAME")
+    p.set_defaults(func=cmd_review_complete)
+    p = rsub.add_parser(
+        "export",
+        help="write a record as YAML and/or PDF",
+        description="Write the record as YAML (stdout without --yaml/--pdf) and/or PDF.",
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--yaml", metavar="PATH")
+    p.add_argument("--pdf", metavar="PATH")
+    p.set_defaults(func=cmd_review_export)
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def _parse_anchor(text: str) -> Anchor:
+    count, _, head = text.partition(":")
+    if not count.isdigit() or len(head) != 64:
+        raise CliError(f"--anchor {text!r}: expected COUNT:HEAD (HEAD: 64 hex digits)")
+    return Anchor(int(count), head.lower(), f"--anchor {count}")
+
+
+def _print_report(report: VerifyReport, path: Path, as_json: bool) -> int:
+    if as_json:
+        data = {
+            "path": str(path),
+            "ok": report.ok,
+            "entries": report.entries,
+            "valid": report.valid,
+            "head": report.head,
+            "torn_bytes": report.torn_bytes,
+            "anchors_checked": report.anchors_checked,
+            "problems": [p.__dict__ for p in report.problems],
+        }
+        out(json.dumps(data, indent=2))
+    else:
+        out(f"{path}: {report.summary()}")
+        for p in report.problems[:50]:
+            out(f"  {p}")
+        if len(report.problems) > 50:
+            out(f"  ... and {len(report.problems) - 50} more")
+        if report.entries:
+            out(f"head: entry {report.last_seq}, {report.head}")
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    anchors = [_parse_anchor(a) for a in args.anchor]
+    for m in args.mirror:
+        a = FileMirror(Path(m)).anchor()
+        if a is None:
+            raise CliError(f"--mirror {m}: no entries there")
+        anchors.append(Anchor(a[0], a[1], f"mirror {m}"))
+    home = resolve_home(args.home)
+    key: PublicKey
+    if args.path is None:
+        trail = open_trail(args)
+        try:
+            if not trail.log_path.exists():
+                raise CliError(f"{trail.log_path}: no audit log yet")
+            report = verify_file(trail.log_path, trail.public_key, [*trail.anchors(), *anchors])
+            return _print_report(report, trail.log_path, args.json)
+        finally:
+            trail.close()
+    path = Path(args.path)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if args.pubkey:
+        key = load_public_key(args.pubkey)
+    else:
+        pub = home / "keys" / "audit-signing.pub"
+        if not pub.exists():
+            raise CliError("give --pubkey (the installation's public key) to verify this log")
+        key = load_public_key(str(pub))
+    return _print_report(verify_file(path, key, anchors), path, args.json)
+
+
+def cmd_audit_show(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        entries = list(read_entries(trail.log_path))
+    finally:
+        trail.close()
+    if args.ceremony is not None:
+        entries = [e for e in entries if e.fields.get("ceremony") == args.ceremony]
+    if args.last is not None:
+        entries = entries[-args.last :] if args.last > 0 else []
+    if args.json:
+        out(json.dumps([json.loads(e.line) for e in entries], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for e in entries:
+        out(f"{e.seq:6d}  {e.time}  {e.text()}")
+    return EXIT_OK
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        if not trail.log_path.exists():
+            raise CliError(f"{trail.log_path}: no audit log yet")
+        dest = Path(args.out)
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(trail.log_path, dest / "audit.log")
+        (dest / "audit-signing.pub").write_text(trail.public_key.pem(), encoding="ascii")
+        (dest / "pubkey.txt").write_text(trail.public_key.text() + "\n", encoding="ascii")
+        report = verify_file(dest / "audit.log", trail.public_key, trail.anchors())
+        anchor = {
+            "entries": report.entries,
+            "head": report.head,
+            "key_fingerprint": trail.public_key.fingerprint(),
+            "exported": trail.now().isoformat(timespec="seconds"),
+        }
+        (dest / "anchor.json").write_text(json.dumps(anchor, indent=2) + "\n", encoding="ascii")
+    finally:
+        trail.close()
+    out(f"exported {report.entries} entries to {dest} ({report.summary()})")
+    out(
+        f"verify elsewhere: breakglass audit verify {dest / 'audit.log'} "
+        f"--pubkey {dest / 'pubkey.txt'} --anchor {report.entries}:{report.head}"
+    )
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_audit_pubkey(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        if args.pem:
+            out(trail.public_key.pem().rstrip())
+        else:
+            out(trail.public_key.text())
+            out(f"fingerprint {trail.public_key.fingerprint()}")
+    finally:
+        trail.close()
+    return EXIT_OK
+
+
+def _mirror_spec(text: str) -> dict[str, Any]:
+    kind, _, target = text.partition(":")
+    if kind == "file" and target:
+        return {"type": "file", "path": str(Path(target).expanduser().resolve())}
+    if kind == "webhook" and target:
+        return {"type": "webhook", "url": target}
+    if kind == "syslog" and "://" in target:
+        transport, _, hostport = target.partition("://")
+        host, _, port = hostport.rpartition(":")
+        if transport in ("tcp", "udp") and host and port.isdigit():
+            return {"type": "syslog", "host": host, "port": int(port), "transport": transport}
+    raise CliError(
+        f"--add {text!r}: expected file:PATH, syslog:tcp://HOST:PORT, syslog:udp://HOST:PORT "
+        "or webhook:URL"
+    )
+
+
+def cmd_audit_mirrors(args: argparse.Namespace) -> int:
+    home = resolve_home(args.home)
+    if args.add or args.remove or args.policy:
+        try:
+            settings = load_settings(home) if home.exists() else Settings([], "fail-closed")
+        except MirrorConfigError as exc:
+            raise CliError(str(exc)) from exc
+        if args.add:
+            spec = _mirror_spec(args.add)
+            try:
+                name = build_mirror(spec).name
+            except MirrorConfigError as exc:
+                raise CliError(str(exc)) from exc
+            if name in [build_mirror(m).name for m in settings.mirrors]:
+                raise CliError(f"mirror {name} is already configured")
+            settings.mirrors.append(spec)
+            out(f"added mirror {name}")
+        if args.remove:
+            keep = [m for m in settings.mirrors if build_mirror(m).name != args.remove]
+            if len(keep) == len(settings.mirrors):
+                raise CliError(f"no mirror named {args.remove!r}")
+            settings.mirrors = keep
+            out(f"removed mirror {args.remove}")
+        if args.policy:
+            settings.reconstruction_policy = args.policy
+            out(f"reconstruction policy: {args.policy}")
+        trail = open_trail(args)  # creates the home if needed
+        trail.close()
+        save_settings(home, settings)
+    trail = open_trail(args)
+    try:
+        status = trail.flush_mirrors()
+        queued = trail.registry.queue_sizes()
+        policy = trail.settings.reconstruction_policy
+    finally:
+        trail.close()
+    if args.json:
+        data = {
+            "policy": policy,
+            "mirrors": [
+                {"name": n, "reachable": why is None, "error": why, "queued": queued.get(n, 0)}
+                for n, why in status.items()
+            ],
+        }
+        out(json.dumps(data, indent=2))
+        return EXIT_OK
+    if not status:
+        out("no mirrors configured (the log stays on this machine only)")
+        return EXIT_OK
+    out(f"reconstruction policy: {policy}")
+    for name, why in status.items():
+        state = "up to date" if why is None else f"UNREACHABLE ({why})"
+        waiting = queued.get(name, 0)
+        out(f"  {name}: {state}" + (f"; {waiting} entries queued" if waiting else ""))
+    return EXIT_OK if all(w is None for w in status.values()) else EXIT_FAIL
+
+
+# -- sets -------------------------------------------------------------------------------------
+
+
+def cmd_sets_list(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        sets = trail.registry.sets(args.status)
+    finally:
+        trail.close()
+    if args.json:
+        out(json.dumps([s.as_dict() for s in sets], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not sets:
+        out("no sets recorded")
+    for s in sets:
+        extra = f", retired {s.retired_at} by {s.retired_by}" if s.status == "retired" else ""
+        out(f"{s.fingerprint}  {s.policy_short:<8} {s.status:<13} {s.created}  {s.label}{extra}")
+    return EXIT_OK
+
+
+def cmd_sets_show(args: argparse.Namespace) -> int:
+    fp = fingerprint_arg(args.fingerprint)
+    trail = open_trail(args)
+    try:
+        rec = trail.registry.get_set(fp)
+        if rec is None:
+            raise CliError(f"set {fp} is not in this registry", EXIT_FAIL)
+        people = trail.registry.custodians(fp)
+        last = trail.registry.last_checkins(fp)
+        rate = trail.bypass_rate(rec.credential_id).text()
+    finally:
+        trail.close()
+    if args.json:
+        data = rec.as_dict()
+        data["custodians"] = [{**p.__dict__, "last_checkin": last.get(p.number)} for p in people]
+        data["bypass_rate"] = rate
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    out(f"set {rec.fingerprint}: {rec.label}")
+    out(f"  quorum       {rec.policy}")
+    out(f"  created      {rec.created}")
+    out(f"  status       {rec.status}")
+    if rec.rotation_due_at:
+        out(f"  rotation due since {rec.rotation_due_at}")
+    if rec.status == "retired":
+        out(f"  retired      {rec.retired_at} by {rec.retired_by}")
+        if rec.replaced_by:
+            out(f"  replaced by  {rec.replaced_by}")
+    out(f"  bypass rate  {rate}")
+    out("  shares:")
+    for p in people:
+        where = "; ".join(x for x in (p.contact, p.location) if x)
+        seen = last.get(p.number) or "never checked in"
+        out(f"    {p.number}. {p.holder}" + (f" [{where}]" if where else "") + f" — {seen}")
+    return EXIT_OK
+
+
+def cmd_sets_retire(args: argparse.Namespace) -> int:
+    fp = fingerprint_arg(args.fingerprint)
+    trail = open_trail(args)
+    try:
+        trail.retire_set(fp, by=args.by, reason=args.reason)
+        rec = trail.registry.get_set(fp)
+    finally:
+        trail.close()
+    assert rec is not None
+    out(f"set {fp} retired on {rec.retired_at} by {rec.retired_by}")
+    return EXIT_OK
+
+
+def cmd_sets_custodian(args: argparse.Namespace) -> int:
+    fp = fingerprint_arg(args.fingerprint)
+    trail = open_trail(args)
+    try:
+        if not trail.registry.update_custodian(
+            fp, args.number, contact=args.contact, location=args.location
+        ):
+            raise CliError(f"set {fp} has no share {args.number} in this registry", EXIT_FAIL)
+    finally:
+        trail.close()
+    out(f"share {args.number} of set {fp} updated")
+    return EXIT_OK
+
+
+# -- checkin and report ---------------------------------------------------------------------
+
+
+def cmd_checkin(args: argparse.Namespace) -> int:
+    shares, errors = load_share_files(args.files)
+    ok = not errors
+    for e in errors:
+        out(f"BAD   {e}")
+    trail = open_trail(args)
+    try:
+        for share in shares:
+            try:
+                trail.checkin(share, by=args.by)
+            except RetiredShareError as exc:
+                out(f"REFUSED {exc}")
+                ok = False
+                continue
+            known = trail.registry.get_set(share.fingerprint_text) is not None
+            note = "" if known else " (set not in this registry)"
+            out(
+                f"OK    share {share.number} of set {share.fingerprint_text} present and intact "
+                f"({share.holder}){note}"
+            )
+    finally:
+        trail.close()
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.days < 1:
+        raise CliError("--days must be at least 1")
+    trail = open_trail(args)
+    try:
+        data = trail.report(args.days)
+    finally:
+        trail.close()
+    if args.json:
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    out(f"Breakglass report — {data['generated']} ({data['home']})")
+    out(f"audit log: {data['audit_log']['summary']}")
+    m = data["mirrors"]
+    if m["configured"]:
+        queued = sum(m["queued"].values())
+        out(f"mirrors: {', '.join(m['configured'])} (policy {m['policy']}; {queued} queued)")
+    else:
+        out("mirrors: none configured")
+    out("")
+    if not data["credentials"]:
+        out("no credentials recorded")
+    for c in data["credentials"]:
+        flag = "  ← watch" if c["bypass_rate_rising"] else ""
+        out(f"credential {c['label']!r}: bypass rate {c['bypass_rate']}{flag}")
+        out(f"  last drill: {c['last_drill'] or 'never'}")
+        for s in c["sets"]:
+            out(f"  set {s['fingerprint']}  {s['policy']:<8} {s['status']}")
+    if data["rotation_due"]:
+        out("")
+        out(
+            "rotation due (used for real; re-split with --replaces): "
+            + ", ".join(data["rotation_due"])
+        )
+    out("")
+    stale = data["stale_shares"]
+    if stale:
+        out(f"shares not checked in for over {data['stale_after_days']} days:")
+        for s in stale:
+            seen = f"last check-in {s['last_checkin']}" if s["last_checkin"] else "never checked in"
+            who = f"share {s['number']} of set {s['set_fp']} ({s['holder']})"
+            out(f"  {who}: {seen}, {s['days']} days")
+    else:
+        out(f"every share of a live set was checked in within {data['stale_after_days']} days")
+    if data["open_reviews"]:
+        out("")
+        out("review records to complete:")
+        for r in data["open_reviews"]:
+            out(f"  review {r['review']} (ceremony {r['ceremony']}, incident {r['incident']})")
+    return EXIT_OK
+
+
+# -- review ------------------------------------------------------------------------------------
+
+
+def cmd_review_list(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        rows = trail.registry.reviews()
+    finally:
+        trail.close()
+    if args.json:
+        data = [
+            {"review": rid, "ceremony": cid, "status": status, "incident": rec.get("incident")}
+            for rid, cid, status, rec in rows
+        ]
+        out(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        out("no review records")
+    for rid, cid, status, rec in rows:
+        out(f"{rid:4d}  {status:<9} ceremony {cid}  {rec.get('incident')}  {rec.get('window')}")
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace, trail: AuditTrail) -> tuple[str, dict[str, Any]]:
+    try:
+        return get_review(trail, args.id)
+    except ReviewError as exc:
+        raise CliError(str(exc), EXIT_FAIL) from exc
+
+
+def cmd_review_show(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        status, record = _review(args, trail)
+    finally:
+        trail.close()
+    if args.json:
+        out(json.dumps({"status": status, **ordered(record)}, indent=2, ensure_ascii=False))
+    else:
+        out(f"# status: {status}")
+        out(to_yaml(record).rstrip())
+    return EXIT_OK
+
+
+def cmd_review_complete(args: argparse.Namespace) -> int:
+    updates: dict[str, str | list[str]] = {}
+    for key in ("severity", "why_glass", "appropriate", "gate_bypassed"):
+        value = getattr(args, key)
+        if value is not None:
+            updates[key] = value
+    for key, attr in (
+        ("actions_taken", "action"),
+        ("follow_ups", "follow_up"),
+        ("reviewers", "reviewer"),
+    ):
+        if getattr(args, attr):
+            updates[key] = getattr(args, attr)
+    if not updates:
+        raise CliError("nothing to fill in: give --severity, --appropriate, --reviewer, ...")
+    trail = open_trail(args)
+    try:
+        _review(args, trail)
+        try:
+            status, missing = complete_review(trail, args.id, updates)
+        except ReviewError as exc:
+            raise CliError(str(exc)) from exc
+    finally:
+        trail.close()
+    if status == "completed":
+        out(f"review {args.id} completed")
+    else:
+        out(f"review {args.id} saved as a draft; still missing: {', '.join(missing)}")
+    return EXIT_OK
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        status, record = _review(args, trail)
+    finally:
+        trail.close()
+    text = to_yaml(record)
+    if not args.yaml and not args.pdf:
+        out(text.rstrip())
+        return EXIT_OK
+    if args.yaml:
+        Path(args.yaml).write_text(text, encoding="utf-8")
+        out(f"wrote {args.yaml}")
+    if args.pdf:
+        render_review_pdf(record, status, Path(args.pdf))
+        out(f"wrote {args.pdf}")
+    if status != "completed":
+        err(f"breakglass: note: review {args.id} is still a draft")
+    return EXIT_OK
