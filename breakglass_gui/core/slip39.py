@@ -9,6 +9,8 @@ a 256-bit master secret = 330 bits, padded with six zero bits to 42 bytes).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ from shamir_mnemonic.wordlist import WORDLIST as WORDS
 
 from .errors import PolicyError
 from .policy import Policy
-from .secret import SecretBytes
+from .secret import SecretBytes, wipe_buffer
 
 __all__ = [
     "KEY_BYTES",
@@ -138,17 +140,128 @@ def split_key(key: SecretBytes, policy: Policy) -> list[list[list[str]]]:
 
 
 def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") -> SecretBytes:
-    """Recover the set key from a quorum of word lists into a buffer we own.
+    """Recover the master secret from a quorum of word lists, into buffers we own.
 
-    ``shamir_mnemonic.combine_mnemonics`` returns an immutable ``bytes``; it is copied into
-    a ``SecretBytes`` at once and the only reference to it is dropped before returning
-    (CPython frees it then, without overwriting it: the residue test counts what remains).
+    This follows SLIP-39's recovery exactly (the reference implementation's share parsing and
+    checks, then Lagrange interpolation in GF(256), the digest check and the 4-round Feistel
+    decryption), but every intermediate that holds secret material — group secrets, the
+    encrypted master secret, the Feistel halves — lives in a ``SecretBytes`` that is wiped
+    before returning. What still passes through immutable objects: each share's own value
+    (share material, parsed by ``shamir_mnemonic``) and the PBKDF2 round outputs (one-time
+    pads, not the key). The 45 official vectors and a cross-check against
+    ``shamir_mnemonic.combine_mnemonics`` test it.
+
     Raises ``MnemonicError`` when the shares do not combine.
     """
-    recovered = shamir_mnemonic.combine_mnemonics([" ".join(w) for w in word_lists], passphrase)
+    groups = shamir_mnemonic.decode_mnemonics([" ".join(w) for w in word_lists])
+    params = next(iter(groups.values())).common_parameters()
+    if len(groups) != params.group_threshold:
+        raise MnemonicError(
+            f"expected shares from {params.group_threshold} group(s), got {len(groups)}"
+        )
+    group_secrets: list[tuple[int, SecretBytes]] = []
     try:
-        key = SecretBytes(len(recovered))
-        key[:] = recovered
+        for group_index, group in groups.items():
+            if len(group) != group.member_threshold():
+                raise MnemonicError(
+                    f"expected {group.member_threshold()} shares of group {group_index + 1}, "
+                    f"got {len(group)}"
+                )
+            raw = [(s.x, bytearray(s.data)) for s in group.to_raw_shares()]
+            group_secrets.append((group_index, _recover_secret(group.member_threshold(), raw)))
+        with _recover_secret(params.group_threshold, [(gi, s) for gi, s in group_secrets]) as ems:
+            return _feistel_decrypt(
+                ems, passphrase, params.iteration_exponent, params.identifier, params.extendable
+            )
     finally:
-        del recovered
-    return key
+        for _, secret in group_secrets:
+            secret.wipe()
+
+
+# -- SLIP-39 recovery primitives over buffers we own ---------------------------------------
+
+_SECRET_INDEX = 255
+_DIGEST_INDEX = 254
+_DIGEST_BYTES = 4
+_ROUNDS = 4
+_BASE_ITERATIONS = 10000
+
+
+def _gf_tables() -> tuple[list[int], list[int]]:
+    exp = [0] * 255
+    log = [0] * 256
+    poly = 1
+    for i in range(255):
+        exp[i] = poly
+        log[poly] = i
+        poly = (poly << 1) ^ poly
+        if poly & 0x100:
+            poly ^= 0x11B
+    return exp, log
+
+
+_EXP, _LOG = _gf_tables()
+
+
+def _interpolate(shares: Sequence[tuple[int, bytearray]], x: int) -> SecretBytes:
+    xs = [sx for sx, _ in shares]
+    if len(set(xs)) != len(xs):
+        raise MnemonicError("share indices must be unique")
+    lengths = {len(data) for _, data in shares}
+    if len(lengths) != 1:
+        raise MnemonicError("all share values must have the same length")
+    out = SecretBytes(lengths.pop())
+    for sx, data in shares:
+        if sx == x:
+            out[:] = data
+            return out
+    log_prod = sum(_LOG[sx ^ x] for sx in xs)
+    for sx, data in shares:
+        log_basis = (log_prod - _LOG[sx ^ x] - sum(_LOG[sx ^ ox] for ox in xs)) % 255
+        for i, v in enumerate(data):
+            if v:
+                out[i] ^= _EXP[(_LOG[v] + log_basis) % 255]
+    return out
+
+
+def _recover_secret(threshold: int, shares: Sequence[tuple[int, bytearray]]) -> SecretBytes:
+    if threshold == 1:
+        return SecretBytes(shares[0][1])
+    secret = _interpolate(shares, _SECRET_INDEX)
+    with _interpolate(shares, _DIGEST_INDEX) as digest_share:
+        # the digest share's random part keys the HMAC; it is not the secret
+        random_part = bytearray(digest_share[_DIGEST_BYTES:])
+        expected = hmac.new(random_part, secret, "sha256").digest()[:_DIGEST_BYTES]
+        wipe_buffer(random_part)
+        if not hmac.compare_digest(expected, bytes(digest_share[:_DIGEST_BYTES])):
+            secret.wipe()
+            raise MnemonicError("invalid digest of the shared secret")
+    return secret
+
+
+def _feistel_decrypt(
+    ems: SecretBytes, passphrase: bytes, exponent: int, identifier: int, extendable: bool
+) -> SecretBytes:
+    half = len(ems) // 2
+    salt = b"" if extendable else b"shamir" + identifier.to_bytes(2, "big")
+    iterations = (_BASE_ITERATIONS << exponent) // _ROUNDS
+    left = SecretBytes(ems[:half])
+    right = SecretBytes(ems[half:])
+    salted = SecretBytes(len(salt) + half)  # salt || R, rebuilt in place every round
+    salted[: len(salt)] = salt
+    try:
+        for i in reversed(range(_ROUNDS)):
+            salted[len(salt) :] = right
+            pad = hashlib.pbkdf2_hmac("sha256", bytes([i]) + passphrase, salted, iterations, half)
+            for j in range(half):
+                left[j] ^= pad[j]
+            del pad
+            left, right = right, left
+        out = SecretBytes(len(ems))
+        out[:half] = right
+        out[half:] = left
+        return out
+    finally:
+        left.wipe()
+        right.wipe()
+        salted.wipe()

@@ -49,3 +49,25 @@ def test_packing_round_trips_33_words() -> None:
     bad[-1] |= 1  # a padding bit
     with pytest.raises(ValueError, match="padding"):
         slip39.unpack_words(bytes(bad))
+
+
+@pytest.mark.parametrize("extendable", [True, False])
+@pytest.mark.parametrize("exponent", [0, 1])
+def test_own_recovery_matches_the_reference_implementation(extendable: bool, exponent: int) -> None:
+    import random
+
+    import shamir_mnemonic
+
+    rnd = random.Random(exponent * 2 + extendable)
+    for _ in range(3):
+        secret = rnd.randbytes(rnd.choice([16, 32]))
+        groups = [(2, 3), (1, 1), (3, 4)]
+        mnemonics = shamir_mnemonic.generate_mnemonics(
+            2, groups, secret, b"pass", extendable=extendable, iteration_exponent=exponent
+        )
+        quorum = mnemonics[0][1:3] + mnemonics[2][:3]
+        expected = shamir_mnemonic.combine_mnemonics(quorum, b"pass")
+        with slip39.combine_words([m.split() for m in quorum], passphrase=b"pass") as got:
+            assert bytes(got) == expected == secret
+        with pytest.raises(slip39.MnemonicError):
+            slip39.combine_words([m.split() for m in quorum[:-1]], passphrase=b"pass")
