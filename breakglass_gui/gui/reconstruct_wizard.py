@@ -1,0 +1,642 @@
+"""Break glass: the reconstruction wizard (Qt pages attached to ``ReconstructFlow``'s steps).
+
+Trigger and authorisation → Collect shares → Reconstruct (off the GUI thread) → Reveal →
+After. Loud by design: a red banner for a real use, a blue one for a drill, the
+authorisation sentence on every page. Cancel (any step), Done, the hold timeout and closing
+the window all wipe: the ``SecretBytes`` is overwritten, the reveal view and clipboard are
+cleared, camera frames and typed text are dropped.
+
+The secret never travels in a signal: the reconstruction worker leaves its result in
+``self._pending`` and the page takes it on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from breakglass_gui.ceremony.drill import DrillReport, StepTimer, drill_report, record_drill
+from breakglass_gui.ceremony.ports import MemoryAuditSink
+from breakglass_gui.ceremony.reconstruct_flow import (
+    CHECKLIST,
+    ReconstructFlow,
+    ReconstructionResult,
+)
+from breakglass_gui.ceremony.wizard import Wizard, WizardError, WizardStatus
+
+from .clipboard import SecretClipboard
+from .reconstruct_wizard_collect import CameraChoice, CollectPage, FrameDecoder
+from .reveal import RevealPanel
+from .workers import run_task
+
+__all__ = ["ReconstructWizard"]
+
+STEP_ORDER = ("trigger", "collect", "reconstruct", "reveal", "after")
+
+
+def _big(label: QLabel, factor: float = 1.3, bold: bool = True) -> QLabel:
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * factor)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+class TriggerPage(QWidget):
+    changed = Signal()
+
+    def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.incident = QLineEdit(self)
+        self.incident.setObjectName("incident")
+        self.incident.setAccessibleName("Incident reference")
+        self.incident.setPlaceholderText("e.g. INC-4821")
+        self.trigger = QComboBox(self)
+        self.trigger.setObjectName("trigger")
+        self.trigger.setAccessibleName("Trigger condition from the runbook")
+        self.trigger.addItem("— choose the condition that holds —", "")
+        for text in flow.config.triggers:
+            self.trigger.addItem(text, text)
+        self.operator = QLineEdit(self)
+        self.operator.setObjectName("operator")
+        self.operator.setAccessibleName("Operator")
+        self.witnesses = QLineEdit(self)
+        self.witnesses.setObjectName("witnesses")
+        self.witnesses.setAccessibleName("Witnesses, separated by commas")
+        self.witnesses.setPlaceholderText("names, separated by commas")
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("useKind")
+        self.kind.setAccessibleName("Real use or drill")
+        self.kind.addItem("Real use — an incident needs the credential", False)
+        self.kind.addItem("Drill — a rehearsal, recorded as a drill", True)
+        if flow.drill_default:
+            self.kind.setCurrentIndex(1)
+        self.sentence = _big(QLabel(self), 1.15, False)
+        self.sentence.setObjectName("sentence")
+        self.problems = QLabel(self)
+        self.problems.setObjectName("triggerProblems")
+        self.problems.setStyleSheet("color: #b00020;")
+        self.problems.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("&Incident reference", self.incident)
+        form.addRow("&Trigger condition", self.trigger)
+        form.addRow("&Operator", self.operator)
+        form.addRow("&Witnesses", self.witnesses)
+        form.addRow("&Kind", self.kind)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Break glass only when a trigger condition in the runbook holds. Every step is "
+                "recorded in the audit log.",
+                self,
+            )
+        )
+        layout.addLayout(form)
+        layout.addWidget(self.sentence)
+        layout.addWidget(self.problems)
+        layout.addStretch(1)
+        for edit in (self.incident, self.operator, self.witnesses):
+            edit.textChanged.connect(self._changed)
+        self.trigger.currentIndexChanged.connect(self._changed)
+        self.kind.currentIndexChanged.connect(self._changed)
+        self._changed()
+
+    def _changed(self, *_args: object) -> None:
+        witnesses = [w for w in self.witnesses.text().split(",") if w.strip()]
+        auth = self.flow.authorise(
+            self.incident.text(),
+            str(self.trigger.currentData() or ""),
+            self.operator.text(),
+            witnesses,
+            drill=bool(self.kind.currentData()),
+        )
+        problems = auth.problems(self.flow.config)
+        self.sentence.setText("" if problems else auth.sentence())
+        self.problems.setText("\n".join(problems) if self.incident.text() else "")
+        self.changed.emit()
+
+
+class ReconstructPage(QWidget):
+    done = Signal(bool)
+
+    def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self._pending: ReconstructionResult | None = None
+        self.busy = False
+        self.label = _big(QLabel("Reconstructing…", self))
+        self.label.setObjectName("reconstructStatus")
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 0)
+        self.error = QLabel(self)
+        self.error.setObjectName("reconstructError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def start(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.error.setText("")
+        self.bar.setVisible(True)
+        names = ", ".join(a.share.holder for a in self.flow.collector.accepted)
+        self.label.setText(f"Reconstructing from the shares of {names}…")
+
+        def work() -> None:
+            # the result (which holds the secret) stays on this page; the signal carries nothing
+            self._pending = self.flow.compute_reconstruction()
+
+        run_task(work, self._finished, self._failed, context=self)
+
+    def _finished(self, _none: object) -> None:
+        self.busy = False
+        result, self._pending = self._pending, None
+        if result is None:
+            return
+        ok = self.flow.apply_reconstruction(result)
+        self.bar.setVisible(False)
+        if ok:
+            self.label.setText("The credential is ready. It stays hidden until you ask.")
+        else:
+            self.label.setText("Reconstruction failed.")
+            self.error.setText(
+                self.flow.outcome.error + "\n\nGo Back to collect another custodian's share."
+            )
+        self.done.emit(ok)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        result, self._pending = self._pending, None
+        if result is not None:
+            result.discard()
+        self.bar.setVisible(False)
+        self.label.setText("Reconstruction failed.")
+        self.error.setText(message)
+        self.done.emit(False)
+
+    def discard(self) -> None:
+        result, self._pending = self._pending, None
+        if result is not None:
+            result.discard()
+
+
+class RevealPage(QWidget):
+    def __init__(
+        self,
+        flow: ReconstructFlow,
+        clipboard: SecretClipboard | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.summary = _big(QLabel(self), 1.1)
+        self.summary.setObjectName("revealSummary")
+        self.panel = RevealPanel(flow, clipboard, self)
+        warn = QLabel(
+            "Use it only for the in-scope action. Do not save it, do not paste it into chat. "
+            "Press Done as soon as you have used it: the credential is wiped.",
+            self,
+        )
+        warn.setWordWrap(True)
+        self.refused = QLabel(self)
+        self.refused.setObjectName("revealRefused")
+        self.refused.setWordWrap(True)
+        self.refused.setStyleSheet("color: #b00020;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.refused)
+        layout.addWidget(self.panel, 1)
+        layout.addWidget(warn)
+
+    def enter(self) -> None:
+        o = self.flow.outcome
+        self.summary.setText(
+            f"{o.label or 'Credential'} — set {o.fingerprint} ({o.policy}) — reconstructed from "
+            + "; ".join(o.used)
+        )
+        self.refused.setText(
+            ("Identified as bad and left out: " + "; ".join(o.refused)) if o.refused else ""
+        )
+        self.panel.attach()
+
+
+class AfterPage(QWidget):
+    def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.heading = _big(QLabel(self))
+        self.checks: dict[str, QCheckBox] = {}
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        for key, label in CHECKLIST:
+            box = QCheckBox(label, self)
+            box.setObjectName(f"check_{key}")
+            box.toggled.connect(lambda on, k=key: self._ticked(k, on))
+            self.checks[key] = box
+            layout.addWidget(box)
+        self.resplit = QPushButton("Re-split now: open the split ceremony replacing this set", self)
+        self.resplit.setObjectName("resplitButton")
+        layout.addWidget(self.resplit)
+        self.report_label = QLabel("Drill report", self)
+        self.report = QPlainTextEdit(self)
+        self.report.setObjectName("drillReport")
+        self.report.setReadOnly(True)
+        self.record_label = QLabel("Review record (pre-filled from the audit log; complete it):")
+        self.record = QPlainTextEdit(self)
+        self.record.setObjectName("reviewRecord")
+        self.save_record = QPushButton("Save review record…", self)
+        self.save_record.setObjectName("saveReviewRecord")
+        layout.addWidget(self.report_label)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(self.record_label)
+        layout.addWidget(self.record, 2)
+        layout.addWidget(self.save_record)
+
+    changed = Signal()
+
+    def _ticked(self, key: str, on: bool) -> None:
+        self.flow.tick_item(key, on)
+        self.changed.emit()
+
+    def enter(self, report: DrillReport | None, bypass_rate: str) -> None:
+        drill = self.flow.drill
+        self.heading.setText(
+            "Drill complete. Read the timings, note the bottlenecks, fix the runbook."
+            if drill
+            else "The credential is wiped. Now close the loop: every item is mandatory."
+        )
+        self.report_label.setVisible(report is not None)
+        self.report.setVisible(report is not None)
+        if report is not None:
+            self.report.setPlainText(report.text())
+        self.record.setPlainText(self.flow.review_record(bypass_rate=bypass_rate))
+
+
+class ReconstructWizard(QWidget):
+    """The break-glass window. ``closed_with`` is emitted once with the wizard's final status."""
+
+    closed_with = Signal(str)
+    resplit_requested = Signal(str)  # the fingerprint of the set to replace (public)
+
+    def __init__(
+        self,
+        flow: ReconstructFlow,
+        *,
+        cameras: Sequence[CameraChoice] = (),
+        decoder: FrameDecoder | None = None,
+        clipboard: SecretClipboard | None = None,
+        bypass_rate: Callable[[], str] | None = None,
+        save_review: Callable[[str], str] | None = None,
+        confirm_close: Callable[[], bool] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconstructWizard")
+        self.flow = flow
+        self.wizard: Wizard = flow.wizard
+        self.timer = StepTimer(flow.wizard, flow.clock) if flow.drill_default else None
+        self.clipboard = clipboard
+        self._bypass_rate = bypass_rate
+        self._save_review = save_review
+        self._confirm_close = confirm_close
+        self.final_report: DrillReport | None = None
+        self._closed = False
+        title = "Run a drill" if flow.drill_default else "Break glass"
+        self.setWindowTitle(f"{title} — Breakglass")
+
+        self.banner = _big(QLabel(self), 1.2)
+        self.banner.setObjectName("banner")
+        self.banner.setMargin(8)
+        self.steps_label = QLabel(self)
+        self.steps_label.setObjectName("stepIndicator")
+        self.stack = QStackedWidget(self)
+        self.trigger_page = TriggerPage(flow, self)
+        self.collect_page = CollectPage(flow, cameras=cameras, decoder=decoder, parent=self)
+        self.reconstruct_page = ReconstructPage(flow, self)
+        self.reveal_page = RevealPage(flow, clipboard, self)
+        self.after_page = AfterPage(flow, self)
+        self.pages: dict[str, QWidget] = {
+            "trigger": self.trigger_page,
+            "collect": self.collect_page,
+            "reconstruct": self.reconstruct_page,
+            "reveal": self.reveal_page,
+            "after": self.after_page,
+        }
+        for page in self.pages.values():
+            self.stack.addWidget(page)
+        self.problems = QLabel(self)
+        self.problems.setObjectName("wizardProblems")
+        self.problems.setWordWrap(True)
+
+        self.cancel_button = QPushButton("Cancel and wipe", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.back_button = QPushButton("Back", self)
+        self.back_button.setObjectName("backButton")
+        self.next_button = QPushButton("Next", self)
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.next_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.steps_label)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.problems)
+        layout.addLayout(buttons)
+
+        self.cancel_button.clicked.connect(self.cancel)
+        self.back_button.clicked.connect(self.go_back)
+        self.next_button.clicked.connect(self.go_next)
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.go_next)
+        self.trigger_page.changed.connect(self._update_buttons)
+        self.collect_page.offered.connect(self._update_buttons)
+        self.reconstruct_page.done.connect(self._reconstructed)
+        self.after_page.changed.connect(self._update_buttons)
+        self.after_page.resplit.clicked.connect(self._resplit)
+        self.after_page.save_record.clicked.connect(self._save_record)
+        self.wizard.subscribe(self._sync)
+        flow.wipe_listeners.append(self._on_wipe)
+        self._sync(self.wizard)
+        self.resize(1000, 680)
+
+    # -- navigation -------------------------------------------------------------------------------
+    def _sync(self, wizard: Wizard) -> None:
+        current = wizard.current
+        self.stack.setCurrentWidget(self.pages[current])
+        drill = self.flow.drill
+        if drill:
+            self.banner.setText("DRILL — a rehearsal on a drill set; recorded as a drill")
+            self.banner.setStyleSheet("background: #0d47a1; color: white;")
+        else:
+            self.banner.setText("BREAK GLASS — real use: recorded, loud, rotate afterwards")
+            self.banner.setStyleSheet("background: #b00020; color: white;")
+        if current != "trigger" and self.flow.authorisation is not None:
+            self.banner.setText(self.banner.text() + "\n" + self.flow.sentence())
+        idx = STEP_ORDER.index(current)
+        self.steps_label.setText(
+            "  ›  ".join(
+                (
+                    f"<b>{i + 1}. {wizard.steps[s].title}</b>"
+                    if s == current
+                    else f"{i + 1}. {wizard.steps[s].title}"
+                )
+                for i, s in enumerate(STEP_ORDER)
+            )
+        )
+        self.steps_label.setAccessibleName(
+            f"Step {idx + 1} of {len(STEP_ORDER)}: {wizard.steps[current].title}"
+        )
+        if wizard.running:
+            if current == "collect":
+                self.collect_page.refresh()
+                if self.collect_page.cameras and self.collect_page.worker is None:
+                    self.collect_page.start_camera(self.collect_page.chooser.currentIndex())
+            else:
+                self.collect_page.stop_camera()
+            if current == "reconstruct":
+                self.reconstruct_page.start()
+            elif current == "reveal":
+                self.reveal_page.enter()
+            elif current == "after":
+                report = drill_report(self.flow, self.timer) if self.timer else None
+                rate = self._bypass_rate() if self._bypass_rate else ""
+                self.after_page.enter(report, rate)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        wizard = self.wizard
+        running = wizard.running
+        current = wizard.current
+        problems = wizard.problems() if running else []
+        self.back_button.setEnabled(running and wizard.can_go_back())
+        self.cancel_button.setEnabled(running)
+        labels = {
+            "trigger": "Next: collect shares",
+            "collect": "Reconstruct",
+            "reconstruct": "Next",
+            "reveal": "Done — wipe it",
+            "after": "Finish",
+        }
+        self.next_button.setText(labels[current])
+        self.next_button.setEnabled(running and not problems)
+        if current == "reconstruct":
+            self.next_button.setEnabled(False)  # it moves on by itself when ready
+        shown = [p for p in problems if current not in ("trigger", "reconstruct")]
+        self.problems.setText("\n".join(shown))
+
+    def go_next(self) -> None:
+        if not self.wizard.running:
+            return
+        try:
+            if self.wizard.is_last():
+                self._finish()
+            else:
+                self.wizard.next()
+        except WizardError as exc:
+            self.problems.setText(str(exc))
+
+    def go_back(self) -> None:
+        try:
+            self.wizard.back()
+        except WizardError as exc:
+            self.problems.setText(str(exc))
+
+    def _reconstructed(self, ok: bool) -> None:
+        if ok and self.wizard.running and self.wizard.current == "reconstruct":
+            self.wizard.next()
+        else:
+            self._update_buttons()
+
+    def _finish(self) -> None:
+        self.wizard.finish()
+        if self.timer is not None:
+            self.final_report = drill_report(self.flow, self.timer)
+            record_drill(self.flow.audit, self.final_report)
+            self.after_page.report.setPlainText(self.final_report.text())
+        self._update_buttons()
+        self._emit_closed()
+
+    def cancel(self) -> None:
+        """Cancel at any step: wipe everything and record the abort."""
+        self.reconstruct_page.discard()
+        self.flow.wizard.cancel()
+        self._update_buttons()
+        self._emit_closed()
+
+    def _emit_closed(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.closed_with.emit(self.wizard.status.value)
+
+    def _resplit(self) -> None:
+        fp = self.flow.outcome.fingerprint
+        if fp:
+            self.resplit_requested.emit(fp)
+
+    def _save_record(self) -> None:
+        text = self.after_page.record.toPlainText()
+        if self._save_review is not None:
+            where = self._save_review(text)
+        else:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the review record", "review-record.txt", "Text (*.txt)"
+            )
+            if not path:
+                return
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            where = path
+        self.problems.setText(f"Review record saved: {where}")
+
+    # -- wipe and close ---------------------------------------------------------------------------
+    def _on_wipe(self, reason: str) -> None:
+        self.collect_page.stop_camera()
+        self.reconstruct_page.discard()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.wizard.running and self.wizard.status is WizardStatus.RUNNING:
+            confirm = self._confirm_close or self._ask_close
+            if not confirm():
+                event.ignore()
+                return
+        self.flow.close()
+        self.collect_page.detach()
+        self.reveal_page.panel.detach()
+        if self.clipboard is not None:
+            self.clipboard.clear_if_ours("closed")
+        self._emit_closed()
+        event.accept()
+
+    def _ask_close(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Stop breaking glass?",
+            "Closing stops the ceremony: the credential and the collected shares are wiped and "
+            "the abort is recorded. Close?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+
+# -- the main window's hook ---------------------------------------------------------------------
+
+
+class _RetiredFromRows:
+    """Retired-set lookup over the main window's rows (registry status)."""
+
+    def __init__(self, rows: Callable[[], Sequence[object]]) -> None:
+        self._rows = rows
+
+    def retired_reason(self, fingerprint_text: str) -> str | None:
+        for row in self._rows():
+            if getattr(row, "fingerprint", None) == fingerprint_text:
+                if getattr(row, "status", "") == "retired":
+                    return "it was retired in the registry"
+                return None
+        return None
+
+
+def open_from_main_window(
+    window: QWidget, *, drill: bool, set_fingerprint: str | None = None
+) -> ReconstructWizard:
+    """Open "Break glass" or "Run a drill" from the main window (``MainWindow`` calls this)."""
+    services = getattr(window, "services", None)
+    extras = getattr(services, "extras", {}) or {}
+    clock = getattr(services, "clock", None)
+    make_sink = extras.get("reconstruction_audit")
+    audit = make_sink(drill) if make_sink is not None else None
+    unaudited = audit is None
+    if audit is None:
+        audit = MemoryAuditSink(clock)
+    rows = getattr(services, "rows", None)
+    flow = ReconstructFlow(
+        audit,
+        clock=clock,
+        drill=drill,
+        retired=_RetiredFromRows(rows) if rows is not None else None,
+    )
+    frame_source = getattr(services, "frame_source", None)
+    cameras = [CameraChoice("Camera", frame_source)] if frame_source is not None else []
+    decode = getattr(services, "decode", None)
+    decoder: FrameDecoder | None = _CallableDecoder(decode) if decode is not None else None
+    clipboard = SecretClipboard(clock, parent=window)
+    bypass = ""
+    if rows is not None and set_fingerprint:
+        for row in rows():
+            if getattr(row, "fingerprint", None) == set_fingerprint:
+                bypass_text = getattr(row, "bypass_text", None)
+                bypass = bypass_text() if callable(bypass_text) else ""
+    wizard = ReconstructWizard(
+        flow,
+        cameras=cameras,
+        decoder=decoder,
+        clipboard=clipboard,
+        bypass_rate=(lambda: bypass) if bypass else None,
+        parent=None,
+    )
+    if unaudited:
+        wizard.problems.setText(
+            "Warning: the audit log is not connected in this session; events stay in memory."
+        )
+    split = getattr(window, "open_split_wizard", None)
+    if split is not None and rows is not None:
+
+        def resplit(fingerprint: str) -> None:
+            # the split wizard, replacing this set (it retires the old set at Finish)
+            match = [r for r in rows() if getattr(r, "fingerprint", None) == fingerprint]
+            split(match[0] if match else None)
+
+        wizard.resplit_requested.connect(resplit)
+    dialogs = getattr(window, "open_dialogs", None)
+    if isinstance(dialogs, list):
+        dialogs.append(wizard)
+        refresh = getattr(window, "refresh", None)
+
+        def closed(_status: str) -> None:
+            if wizard in dialogs:
+                dialogs.remove(wizard)
+            if callable(refresh):
+                refresh()
+
+        wizard.closed_with.connect(closed)
+    wizard.show()
+    return wizard
+
+
+class _CallableDecoder:
+    """Adapts ``services.decode`` (frame -> [(text, quad)]) to the page's decoder."""
+
+    def __init__(self, fn: Callable[[object], Sequence[object]]) -> None:
+        self._fn = fn
+
+    def decode(self, frame: object) -> Sequence[object]:
+        return list(self._fn(frame))
