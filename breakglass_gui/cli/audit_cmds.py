@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,10 @@ from breakglass_gui.audit.review import (
 )
 from breakglass_gui.audit.review_pdf import render_review_pdf
 from breakglass_gui.audit.service import AuditTrail, RetiredShareError
-from breakglass_gui.core.share import parse_fingerprint
+from breakglass_gui.core.errors import BreakglassError
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Recovery, ShareSet
+from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
 from breakglass_gui.platform.dirs import resolve_home
 
 from .common import (
@@ -700,3 +705,185 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     if status != "completed":
         err(f"breakglass: note: review {args.id} is still a draft")
     return EXIT_OK
+
+
+# -- recording the share commands (used by ``split`` and ``combine`` in shares.py) -----------
+
+
+def add_split_audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replaces",
+        metavar="FINGERPRINT",
+        help="this split rotates the credential of that set: the old set is retired",
+    )
+    p.add_argument("--operator", metavar="NAME", help="who runs the ceremony (default: you)")
+
+
+def add_combine_audit_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "the record (required: --incident and --operator, or --drill)",
+    )
+    g.add_argument("--incident", metavar="REF", help="incident reference, e.g. INC-4821")
+    g.add_argument("--operator", metavar="NAME", help="who breaks glass")
+    g.add_argument(
+        "--witness", action="append", default=[], metavar="NAME", help="a witness (repeat)"
+    )
+    g.add_argument("--trigger", metavar="TEXT", help="why glass is broken (the trigger met)")
+    g.add_argument(
+        "--drill",
+        action="store_true",
+        help="a rehearsal: recorded as a drill with step timings, never counted as real use",
+    )
+    g.add_argument(
+        "--mirror-override",
+        metavar="REASON",
+        help="reveal even though an audit mirror is unreachable (the reason is logged)",
+    )
+
+
+class SplitCeremony:
+    """Records a ``split``: started, finished (set registered, old set retired), printed."""
+
+    def __init__(self, args: argparse.Namespace, policy: Policy) -> None:
+        self.args = args
+        self.replaces = fingerprint_arg(args.replaces) if args.replaces else None
+        self.trail = open_trail(args)
+        self.done = False
+        try:
+            self.ceremony = self.trail.split_started(
+                label=args.label,
+                policy=policy,
+                custodians=[c.partition(":")[0].strip() for c in args.custodian],
+                operator=args.operator or default_operator(),
+                replaces=self.replaces,
+            )
+        except BaseException:
+            self.trail.close()
+            raise
+
+    def finished(self, share_set: ShareSet, *, printed: bool = False) -> None:
+        self.trail.split_finished(
+            self.ceremony,
+            share_set,
+            replaces=self.replaces,
+            operator=self.args.operator or default_operator(),
+        )
+        if printed:
+            for share in share_set.shares:
+                self.trail.share_printed(share, ceremony=self.ceremony, medium="pdf")
+        self.done = True
+
+    def __enter__(self) -> SplitCeremony:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        try:
+            if not self.done:
+                reason = "interrupted" if exc_type is KeyboardInterrupt else "failed"
+                self.trail.ceremony_aborted(self.ceremony, f"split {reason}")
+        finally:
+            self.trail.close()
+
+
+class Reconstruction:
+    """Records a ``combine``: who, why, each share accepted or refused, the gate, the reveal."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        real_needs = not (args.incident or "").strip() or not (args.operator or "").strip()
+        if not args.drill and real_needs:
+            raise CliError(
+                "combine reveals a break-glass credential: give --incident REF and "
+                "--operator NAME (witnesses: --witness NAME), or --drill for a rehearsal"
+            )
+        self.trail = open_trail(args)
+        self.finished = False
+        self.set_fp: str | None = None
+        self._t0 = time.monotonic()
+        try:
+            self.ceremony = self.trail.reconstruction_started(
+                incident=args.incident,
+                operator=args.operator or (default_operator() if args.drill else None),
+                witnesses=args.witness,
+                drill=args.drill,
+                trigger=args.trigger,
+            )
+        except BaseException:
+            self.trail.close()
+            raise
+
+    def _step(self, name: str) -> None:
+        now = time.monotonic()
+        self.trail.step_timed(self.ceremony, name, now - self._t0)
+        self._t0 = now
+
+    def collect(self, files: list[str]) -> list[Share]:
+        """Read the share files; log every refusal (unreadable, retired set)."""
+        shares, errors = load_share_files(files)
+        for e in errors:
+            err(f"breakglass: refused {e}")
+            self.trail.share_refused(self.ceremony, e.share or "a share", e.reason)
+        kept = []
+        for s in shares:
+            why = self.trail.retired_message(s.fingerprint_text)
+            if why:
+                err(f"breakglass: refused {s.describe()}: {why}")
+                self.trail.share_refused(self.ceremony, s.describe(), why, s.fingerprint_text)
+            else:
+                kept.append(s)
+        self._step("collect shares")
+        return kept
+
+    def recovered(self, recovery: Recovery) -> None:
+        """Log the outcome of combining; then pass the reveal gate or raise ``CliError``."""
+        self.set_fp = format_fingerprint(recovery.fingerprint)
+        for e in recovery.rejected:
+            self.trail.share_refused(self.ceremony, e.share or "a share", e.reason, self.set_fp)
+        for s in recovery.used:
+            self.trail.share_accepted(self.ceremony, s)
+        self.trail.quorum_reached(self.ceremony, self.set_fp, recovery.used)
+        self._step("recover")
+        gate = self.trail.reveal_gate(self.ceremony)
+        if not gate.open:
+            if not self.args.mirror_override:
+                raise CliError(
+                    gate.explain() + " (--mirror-override REASON); the credential was wiped",
+                    EXIT_FAIL,
+                )
+            self.trail.override_gate(
+                self.ceremony, self.args.mirror_override, [n for n, _ in gate.unreachable]
+            )
+            err(f"breakglass: {gate.explain()}; override recorded")
+
+    def revealed(self, via: str) -> None:
+        assert self.set_fp is not None
+        self.trail.secret_revealed(self.ceremony, self.set_fp, via)
+
+    def wiped(self) -> int | None:
+        self.trail.secret_wiped(self.ceremony, self.set_fp)
+        self._step("reveal")
+        self.finished = True
+        return self.trail.reconstruction_finished(self.ceremony, "revealed", self.set_fp)
+
+    def __enter__(self) -> Reconstruction:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        try:
+            if not self.finished:
+                if exc_type is KeyboardInterrupt:
+                    self.trail.ceremony_aborted(self.ceremony, "interrupted")
+                else:
+                    outcome = "failed"
+                    if isinstance(exc, CliError | BreakglassError):
+                        outcome = f"failed: {type(exc).__name__}"
+                    self.trail.reconstruction_finished(self.ceremony, outcome, self.set_fp)
+        finally:
+            self.trail.close()
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown operator"

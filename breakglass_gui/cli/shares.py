@@ -23,7 +23,7 @@ from breakglass_gui.core.sealing import (
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
 
-from . import paper_cmds
+from . import audit_cmds, paper_cmds
 from .common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -97,6 +97,7 @@ def register(sub: Any) -> None:
         help="also write share-<k>.pdf sheets, ceremony-record.pdf and runbook.pdf",
     )
     paper_cmds.add_paper_flag(p)
+    audit_cmds.add_split_audit_args(p)
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser(
@@ -107,6 +108,7 @@ def register(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", metavar="PATH", help="write the credential here (default: stdout)")
     p.add_argument("--fingerprint", metavar="F", help="only accept shares of this set")
+    audit_cmds.add_combine_audit_args(p)
     p.set_defaults(func=cmd_combine)
 
     p = sub.add_parser(
@@ -231,9 +233,11 @@ def do_split(args: argparse.Namespace) -> ShareSet:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    share_set = do_split(args)
-    if args.pdf:
-        paper_cmds.write_set_pdfs(share_set, Path(args.out), paper=args.paper)
+    with audit_cmds.SplitCeremony(args, policy_from_args(args)) as ceremony:
+        share_set = do_split(args)
+        if args.pdf:
+            paper_cmds.write_set_pdfs(share_set, Path(args.out), paper=args.paper)
+        ceremony.finished(share_set, printed=args.pdf)
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
         f"{len(share_set.shares)} shares written to {args.out}"
@@ -254,21 +258,25 @@ def collect_shares(files: list[str]) -> list[Share]:
 
 def cmd_combine(args: argparse.Namespace) -> int:
     expected = _expected(args.fingerprint)
-    shares = collect_shares(args.files)
-    if not shares:
-        raise CliError("no readable share among the files given")
-    try:
-        recovery = recover(shares, expected_fingerprint=expected)
-    except InsufficientSharesError as exc:
-        raise CliError(str(exc), EXIT_FAIL) from exc
-    with recovery.secret as secret:
-        for e in recovery.rejected:
-            err(f"breakglass: refused {e}")
-        if args.out:
-            write_private(Path(args.out), secret)
-        else:
-            sys.stdout.buffer.write(secret)
-            sys.stdout.buffer.flush()
+    with audit_cmds.Reconstruction(args) as record:
+        shares = record.collect(args.files)
+        if not shares:
+            raise CliError("no readable share among the files given")
+        try:
+            recovery = recover(shares, expected_fingerprint=expected)
+        except InsufficientSharesError as exc:
+            raise CliError(str(exc), EXIT_FAIL) from exc
+        with recovery.secret as secret:
+            for e in recovery.rejected:
+                err(f"breakglass: refused {e}")
+            record.recovered(recovery)
+            record.revealed("file" if args.out else "stdout")
+            if args.out:
+                write_private(Path(args.out), secret)
+            else:
+                sys.stdout.buffer.write(secret)
+                sys.stdout.buffer.flush()
+        record.wiped()
     return EXIT_OK
 
 
