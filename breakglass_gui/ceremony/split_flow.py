@@ -905,7 +905,7 @@ class SplitCeremony:
         finally:
             recovery.wipe()
 
-    def accept_test_combine(self, ok: bool) -> None:
+    def accept_test_combine(self, ok: bool | None) -> None:
         self.state["test_combined"] = ok
         self._changed()
 

@@ -1,35 +1,191 @@
-"""``breakglass-gui``: the desktop application (placeholder main window until the wizards land)."""
+"""``breakglass-gui``: the desktop application.
+
+``breakglass-gui [--home DIR] [--replaces FINGERPRINT] [--exit-when-ready]``
+
+``--exit-when-ready`` opens the main window, waits until the event loop is idle (the window
+shown, no worker running), and exits 0: for smoke tests and packaging checks.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from breakglass_gui import __version__
 
+from .main_window import MainWindow, Services
+
+__all__ = ["build_services", "icon_path", "main"]
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def icon_path() -> Path | None:
+    for candidate in (
+        RESOURCES / "icons" / "breakglass.svg",
+        Path(__file__).resolve().parents[1] / "resources" / "icons" / "breakglass.svg",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _printers() -> list[str]:
+    from PySide6.QtPrintSupport import QPrinterInfo  # noqa: PLC0415 - only when printing
+
+    return [str(name) for name in QPrinterInfo.availablePrinterNames()]
+
+
+def _print_pdf(printer: str, pdf: bytes) -> None:
+    """Spool a PDF to a CUPS queue through ``lp`` (stdin: no temporary file)."""
+    lp = shutil.which("lp") or shutil.which("lpr")
+    if lp is None:
+        raise OSError("no print spooler (lp) on this system")
+    args = [lp, "-d", printer] if lp.endswith("lp") else [lp, "-P", printer]
+    done = subprocess.run(args, input=pdf, capture_output=True, timeout=60, check=False)
+    if done.returncode:
+        raise OSError(done.stderr.decode(errors="replace").strip() or "the spooler refused it")
+
+
+def _decode_with_scan() -> Any:
+    """``frame -> [(text, quad)]`` from the scan module's best decoder, or None."""
+    try:
+        from breakglass_gui.scan import decoders  # noqa: PLC0415 - cv2 is slow to import
+    except ImportError:  # pragma: no cover - scan extras missing
+        return None
+    names = list(decoders.available_decoders())
+    if not names:
+        return None
+    decoder = decoders.ZxingDecoder() if decoders.zxing_available() else decoders.OpenCVDecoder()
+
+    def decode(frame: Any) -> list[tuple[str, Any]]:
+        return [(d.text, d.quad) for d in decoder.decode(frame)]
+
+    return decode
+
+
+def build_services(home: str | None = None) -> Services:
+    """The real services: the audit trail of ``home``, paper PDFs, scanner, printers."""
+    from breakglass_gui.audit.service import AuditTrail  # noqa: PLC0415
+    from breakglass_gui.ceremony.adapters import (  # noqa: PLC0415
+        PaperRenderer,
+        TrailSplitRecorder,
+        trail_rows,
+    )
+
+    trail = AuditTrail(home)
+
+    def audit_text() -> str:
+        if not trail.log_path.exists():
+            return "(the audit log is empty)"
+        from breakglass_gui.audit.events import describe  # noqa: PLC0415
+        from breakglass_gui.audit.log import read_entries  # noqa: PLC0415
+
+        lines = []
+        for e in read_entries(trail.log_path):
+            lines.append(f"{e.seq:5d}  {e.time}  {describe(e.event, e.fields)}")
+        return "\n".join(lines)
+
+    def verify_log() -> tuple[bool, str]:
+        report = trail.verify()
+        return report.ok, report.summary()
+
+    return Services(
+        renderer=PaperRenderer(),
+        new_split_recorder=lambda: TrailSplitRecorder(trail),
+        rows=lambda: trail_rows(trail),
+        operator=os.environ.get("USER", ""),
+        home=trail.home,
+        trail=trail,
+        audit_text=audit_text,
+        verify_log=verify_log,
+        decode=_LazyDecode(),
+        printers=_printers,
+        print_pdf=_print_pdf,
+    )
+
+
+class _LazyDecode:
+    """Loads the QR decoder (and OpenCV) on first use, keeping start-up fast."""
+
+    def __init__(self) -> None:
+        self._fn: Any = None
+
+    def __call__(self, frame: Any) -> list[tuple[str, Any]]:
+        if self._fn is None:
+            self._fn = _decode_with_scan() or (lambda _f: [])
+        result: list[tuple[str, Any]] = self._fn(frame)
+        return result
+
+
+def _quit_when_idle(app: QApplication, window: MainWindow, tries: list[int]) -> None:
+    """Quit once the window is shown and no worker runs; re-check on the next idle turn."""
+    tries[0] += 1
+    busy = QThreadPool.globalInstance().activeThreadCount() > 0
+    if (window.isVisible() and not busy) or tries[0] > 500:
+        app.quit()
+    else:
+        QTimer.singleShot(10, lambda: _quit_when_idle(app, window, tries))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="breakglass-gui")
+    parser = argparse.ArgumentParser(prog="breakglass-gui", description="Breakglass desktop app")
     parser.add_argument(
         "--exit-when-ready",
         action="store_true",
         help="open the main window, wait until the event loop is idle, exit 0 (smoke tests)",
     )
+    parser.add_argument("--home", help="data directory (default: $BREAKGLASS_HOME or per-user)")
+    parser.add_argument(
+        "--replaces",
+        metavar="FINGERPRINT",
+        help="start a split ceremony that rotates this set (retired at Finish)",
+    )
     args, qt_args = parser.parse_known_args(argv)
+    try:
+        from breakglass_gui.platform.hardening import harden_process  # noqa: PLC0415
+
+        harden_process()
+    except ImportError:  # pragma: no cover
+        pass
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Breakglass")
     app.setApplicationVersion(__version__)
-    window = QMainWindow()
-    window.setWindowTitle("Breakglass")
-    window.setCentralWidget(QLabel("Breakglass"))
+    app.setDesktopFileName("breakglass")
+    icon = icon_path()
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
+    try:
+        services = build_services(args.home)
+    except Exception as exc:  # a damaged home must produce a message, not a traceback
+        QMessageBox.critical(None, "Breakglass", f"Could not open the data directory: {exc}")
+        return 2
+    window = MainWindow(services)
     window.show()
+    if args.replaces:
+        match = [r for r in window.rows if r.fingerprint == args.replaces.upper()]
+        if not match:
+            QMessageBox.warning(window, "Breakglass", f"No set {args.replaces} in the registry.")
+        else:
+            window.open_split_wizard(replaces=match[0])
     if args.exit_when_ready:
-        QTimer.singleShot(0, app.quit)
-    return app.exec()
+        QTimer.singleShot(0, lambda: _quit_when_idle(app, window, [0]))
+    code = app.exec()
+    QThreadPool.globalInstance().waitForDone(10000)
+    trail = services.trail
+    if trail is not None:
+        trail.close()
+    return int(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

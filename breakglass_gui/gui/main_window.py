@@ -1,0 +1,358 @@
+"""The main window: the registry at a glance, and big plain actions.
+
+Actions are looked up by key in ``MainWindow.handlers`` (a dict of callables taking the
+window). Wizards built elsewhere plug in without this file knowing them:
+
+* ``"reconstruct"`` and ``"drill"``: if ``breakglass_gui.gui.reconstruct_wizard`` exists and
+  defines ``open_from_main_window(window, *, drill: bool, set_fingerprint: str | None)``,
+  it is imported lazily and called. Anyone may also assign ``window.handlers[key] = fn``.
+* ``"checkin"`` and ``"audit"``: likewise ``breakglass_gui.gui.checkin`` /
+  ``breakglass_gui.gui.audit_view`` with ``open_from_main_window(window)``; until they exist a
+  plain built-in dialog does the job.
+
+``window.services`` carries the ports every wizard needs (see :class:`Services`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from breakglass_gui.ceremony.overview import SetRow
+from breakglass_gui.ceremony.ports import Clock, PdfRenderer, SplitRecorder, SystemClock
+
+__all__ = ["ACTION_KEYS", "MainWindow", "Services"]
+
+ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit")
+
+
+@dataclass
+class Services:
+    """What the windows and wizards reach the world through (real or in-memory)."""
+
+    renderer: PdfRenderer
+    new_split_recorder: Callable[[], SplitRecorder]
+    rows: Callable[[], list[SetRow]]
+    clock: Clock = field(default_factory=SystemClock)
+    operator: str = ""
+    home: Path | None = None
+    documents_root: Path | None = None  # where "Print and save" proposes to save
+    trail: Any = None  # breakglass_gui.audit.service.AuditTrail when running for real
+    audit_text: Callable[[], str] | None = None  # the log, one line per entry
+    verify_log: Callable[[], tuple[bool, str]] | None = None
+    frame_source: Callable[[], Any] | None = None  # a camera (FrameSource) or None
+    decode: Callable[[Any], list[tuple[str, Any]]] | None = None  # frame -> [(text, quad)]
+    printers: Callable[[], list[str]] | None = None  # names of available printers
+    print_pdf: Callable[[str, bytes], None] | None = None  # (printer, pdf) -> spooled
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+COLUMNS = ("Credential", "Set", "Policy", "Status", "Last drill", "Check-ins", "Bypass rate")
+
+
+def _big_button(text: str, name: str, tip: str, shortcut: str) -> QPushButton:
+    b = QPushButton(text)
+    b.setObjectName(name)
+    b.setAccessibleName(text.replace("&", ""))
+    b.setToolTip(f"{tip} ({shortcut})")
+    b.setShortcut(QKeySequence(shortcut))
+    b.setMinimumHeight(56)
+    f = b.font()
+    f.setPointSizeF(f.pointSizeF() * 1.15)
+    b.setFont(f)
+    return b
+
+
+class MainWindow(QMainWindow):
+    """Registry list + actions; ``refresh()`` re-reads the rows."""
+
+    refreshed = Signal()
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Breakglass")
+        self.handlers: dict[str, Callable[[MainWindow], object]] = {
+            "split": lambda w: w.open_split_wizard(),
+            "reconstruct": lambda w: w._lazy_wizard(drill=False),
+            "drill": lambda w: w._lazy_wizard(drill=True),
+            "checkin": lambda w: w._lazy_module("checkin", w._builtin_checkin),
+            "audit": lambda w: w._lazy_module("audit_view", w._builtin_audit),
+        }
+        self.open_dialogs: list[QDialog] = []
+
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        title = QLabel("Break-glass credentials")
+        title.setObjectName("titleLabel")
+        tf = QFont(title.font())
+        tf.setPointSizeF(tf.pointSizeF() * 1.6)
+        tf.setBold(True)
+        title.setFont(tf)
+        outer.addWidget(title)
+
+        row = QHBoxLayout()
+        specs = [
+            ("split", "&New split ceremony", "newSplitButton", "Split a credential", "Ctrl+N"),
+            (
+                "reconstruct",
+                "&Break glass (reconstruct)",
+                "breakGlassButton",
+                "Reconstruct a credential from a quorum of shares",
+                "Ctrl+B",
+            ),
+            ("drill", "Run a &drill", "drillButton", "Rehearse with a drill set", "Ctrl+D"),
+            ("checkin", "&Check in a share", "checkInButton", "Confirm a share exists", "Ctrl+K"),
+            ("audit", "&Audit log", "auditLogButton", "Read and verify the audit log", "Ctrl+L"),
+        ]
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, name, tip, shortcut in specs:
+            b = _big_button(text, name, tip, shortcut)
+            b.clicked.connect(lambda _=False, k=key: self.trigger(k))
+            row.addWidget(b)
+            self.buttons[key] = b
+        outer.addLayout(row)
+
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("setsTable")
+        self.table.setAccessibleName("Credentials and their share sets")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._show_selected)
+        outer.addWidget(self.table, 1)
+
+        self.empty_label = QLabel(
+            "No share sets yet. Start with “New split ceremony”: pick one tier-zero credential, "
+            "split it 2-of-3, hand out the sheets, and schedule a drill."
+        )
+        self.empty_label.setObjectName("emptyLabel")
+        self.empty_label.setWordWrap(True)
+        outer.addWidget(self.empty_label)
+
+        details = QHBoxLayout()
+        self.details = QLabel("")
+        self.details.setObjectName("detailsLabel")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        details.addWidget(self.details, 1)
+        self.rotate_button = QPushButton("&Rotate this set…")
+        self.rotate_button.setObjectName("rotateButton")
+        self.rotate_button.setAccessibleName("Rotate the selected set")
+        self.rotate_button.setToolTip(
+            "Split a new credential that replaces the selected set; the old set is retired at "
+            "Finish"
+        )
+        self.rotate_button.clicked.connect(self.rotate_selected)
+        details.addWidget(self.rotate_button)
+        outer.addLayout(details)
+        self.setCentralWidget(central)
+
+        refresh = QAction("Refresh", self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh)
+        self.addAction(refresh)
+        self.statusBar().setObjectName("statusBar")
+        self.resize(1100, 640)
+        self.rows: list[SetRow] = []
+        self.refresh()
+
+    # -- data -----------------------------------------------------------------------------------
+    def today(self) -> dt.date:
+        return self.services.clock.now().date()
+
+    def refresh(self) -> None:
+        try:
+            self.rows = list(self.services.rows())
+        except Exception as exc:  # a locked or damaged registry must not stop the window
+            self.rows = []
+            self.statusBar().showMessage(f"Could not read the registry: {exc}")
+        today = self.today()
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            cells = (
+                row.label,
+                row.fingerprint,
+                row.policy,
+                row.status_text(),
+                row.drill_text(today),
+                row.checkin_text(),
+                row.bypass_text(),
+            )
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == 1:
+                    item.setFont(QFont("monospace"))
+                if row.attention(today):
+                    item.setToolTip("\n".join(row.attention(today)))
+                self.table.setItem(r, c, item)
+        self.table.setVisible(bool(self.rows))
+        self.empty_label.setVisible(not self.rows)
+        self.rotate_button.setEnabled(False)
+        if self.rows:
+            self.table.selectRow(0)
+        else:
+            self.details.setText("")
+        self.refreshed.emit()
+
+    def selected_row(self) -> SetRow | None:
+        sel = self.table.selectionModel().selectedRows()
+        if not sel:
+            return None
+        index = sel[0].row()
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def _show_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.details.setText("")
+            self.rotate_button.setEnabled(False)
+            return
+        todo = row.attention(self.today())
+        lines = [f"<b>{row.label}</b> — set {row.fingerprint}, {row.policy}, {row.shares} shares"]
+        lines += [f"• {t}" for t in todo] or ["• Nothing to do: drilled, checked in, active."]
+        self.details.setText("<br/>".join(lines))
+        self.rotate_button.setEnabled(row.status != "retired")
+
+    # -- actions -----------------------------------------------------------------------------------
+    def trigger(self, key: str) -> None:
+        action = self.handlers.get(key)
+        if action is None:
+            self._not_available(key)
+            return
+        action(self)
+
+    def open_split_wizard(self, replaces: SetRow | None = None) -> QDialog:
+        from .split_wizard import SplitWizard  # noqa: PLC0415 - it imports this module
+
+        dialog = SplitWizard(self.services, replaces=replaces, parent=self)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.open_dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def rotate_selected(self) -> QDialog | None:
+        row = self.selected_row()
+        if row is None or row.status == "retired":
+            return None
+        return self.open_split_wizard(replaces=row)
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if dialog in self.open_dialogs:
+            self.open_dialogs.remove(dialog)
+        self.refresh()
+
+    def _lazy_wizard(self, *, drill: bool) -> None:
+        try:
+            module = importlib.import_module("breakglass_gui.gui.reconstruct_wizard")
+        except ModuleNotFoundError:
+            self._not_available("drill" if drill else "reconstruct")
+            return
+        row = self.selected_row()
+        module.open_from_main_window(
+            self, drill=drill, set_fingerprint=row.fingerprint if row else None
+        )
+
+    def _lazy_module(self, name: str, fallback: Callable[[], None]) -> None:
+        try:
+            module = importlib.import_module(f"breakglass_gui.gui.{name}")
+        except ModuleNotFoundError:
+            fallback()
+            return
+        module.open_from_main_window(self)
+
+    def _not_available(self, key: str) -> None:
+        QMessageBox.information(
+            self,
+            "Not in this build",
+            f"“{key}” is not available in this build of Breakglass. Use the `breakglass` "
+            "command line meanwhile.",
+        )
+
+    def _builtin_checkin(self) -> None:
+        QMessageBox.information(
+            self,
+            "Check in a share",
+            "Ask the custodian to run `breakglass verify` on their share (or scan it on this "
+            "machine with `breakglass checkin`); the check-in is recorded in the audit log.",
+        )
+
+    def _builtin_audit(self) -> None:
+        dialog = AuditLogDialog(self.services, self)
+        self.open_dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        dialog.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in list(self.open_dialogs):
+            if not dialog.close():
+                event.ignore()
+                return
+        event.accept()
+
+
+class AuditLogDialog(QDialog):
+    """The audit log as text, with a Verify button (signatures, chain, anchors)."""
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setObjectName("auditLogDialog")
+        self.setWindowTitle("Audit log")
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("auditLogText")
+        self.text.setAccessibleName("Audit log entries")
+        self.text.setReadOnly(True)
+        self.text.setFont(QFont("monospace"))
+        layout.addWidget(self.text, 1)
+        self.verify_result = QLabel("")
+        self.verify_result.setObjectName("verifyResult")
+        self.verify_result.setWordWrap(True)
+        layout.addWidget(self.verify_result)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.verify_button = buttons.addButton("&Verify", QDialogButtonBox.ButtonRole.ActionRole)
+        self.verify_button.setObjectName("verifyLogButton")
+        self.verify_button.clicked.connect(self.verify)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(900, 560)
+        text = services.audit_text() if services.audit_text else "(no audit log in this session)"
+        self.text.setPlainText(text)
+
+    def verify(self) -> bool:
+        if self.services.verify_log is None:
+            self.verify_result.setText("No audit log to verify in this session.")
+            return False
+        ok, summary = self.services.verify_log()
+        self.verify_result.setText(("✔ " if ok else "✘ ") + summary)
+        return ok
