@@ -228,6 +228,7 @@ class CollectPage(QWidget):
         self.refused.setObjectName("refusedShares")
         self.refused.setAccessibleName("Refused shares")
         self.refused.setMaximumHeight(110)
+        self.refused.setWordWrap(True)
 
         self.load_button = QPushButton("Load image…", self)
         self.load_button.setObjectName("loadImage")
@@ -383,10 +384,8 @@ class CollectPage(QWidget):
         self.camera_button.setText("Start camera")
 
     def _camera_stopped(self, reason: str) -> None:
-        if self.worker is not None:
-            self.preview.setText(
-                f"The camera stopped: {reason}" if reason else "The camera has no more frames."
-            )
+        if self.worker is not None and reason:
+            self.preview.setText(f"The camera stopped: {reason}. Use Load image or Type share.")
         self.stop_camera()
 
     def _frames_ready(self) -> None:

@@ -182,7 +182,12 @@ class SecretView(QWidget):
                     painter.fillRect(
                         int(x), int(y - fm.ascent()), advance, fm.height(), QColor(0, 0, 0, 18)
                     )
-                painter.drawText(QPointF(x, y), glyph)
+                if glyph == " ":  # a space must be visible, not guessed
+                    painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+                    painter.drawText(QPointF(x, y), "␣")
+                    painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+                else:
+                    painter.drawText(QPointF(x, y), glyph)
                 del glyph
         finally:
             painter.end()
