@@ -375,7 +375,8 @@ class _SheetWriter:
             # Fill columns top to bottom, balanced so the last column is not a stub.
             take = pending[: rows * cols]
             pending = pending[rows * cols :]
-            per_col = -(-len(take) // cols)
+            # at least 8 to a column: a short run stays one column, read top to bottom
+            per_col = min(rows, max(-(-len(take) // cols), 8))
             c.setFont(f.mono, MONO_SIZE)
             for i, line in enumerate(take):
                 col, r = divmod(i, per_col)
