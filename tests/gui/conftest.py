@@ -1,0 +1,55 @@
+"""GUI test settings: offscreen Qt (``--onscreen`` to watch), services over a temporary home."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--onscreen", action="store_true", help="show the GUI tests on screen")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--onscreen", default=False):
+        os.environ["QT_QPA_PLATFORM"] = os.environ.get("BREAKGLASS_ONSCREEN_QPA", "xcb")
+
+
+@pytest.fixture
+def gui_services(tmp_path: Path) -> Iterator[Any]:
+    """Real services (audit trail, paper, QR decoder) on a temporary home, a fixed clock."""
+    from breakglass_gui.audit.service import AuditTrail
+    from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder, trail_rows
+    from breakglass_gui.ceremony.ports import ManualClock
+    from breakglass_gui.gui.main_window import Services
+    from breakglass_gui.scan.decoders import OpenCVDecoder, ZxingDecoder, zxing_available
+
+    clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+    trail = AuditTrail(tmp_path / "home", clock=clock.now)
+    decoder = ZxingDecoder() if zxing_available() else OpenCVDecoder()
+
+    def verify_log() -> tuple[bool, str]:
+        report = trail.verify()
+        return report.ok, report.summary()
+
+    services = Services(
+        renderer=PaperRenderer(),
+        new_split_recorder=lambda: TrailSplitRecorder(trail),
+        rows=lambda: trail_rows(trail),
+        clock=clock,
+        operator="Dee Host",
+        home=trail.home,
+        documents_root=tmp_path / "docs",
+        trail=trail,
+        audit_text=lambda: trail.log_path.read_text() if trail.log_path.exists() else "",
+        verify_log=verify_log,
+        decode=lambda frame: [(d.text, d.quad) for d in decoder.decode(frame)],
+        printers=lambda: [],
+    )
+    yield services
+    trail.close()
