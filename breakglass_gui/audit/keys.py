@@ -44,10 +44,9 @@ class PublicKey:
 
     def __init__(self, key: Ed25519PublicKey) -> None:
         self._key = key
-
-    @property
-    def raw(self) -> bytes:
-        return self._key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.raw: bytes = key.public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
 
     def text(self) -> str:
         """One line for the runbook: ``ed25519:<base64 of the 32 raw bytes>``."""
