@@ -342,7 +342,7 @@ class _Runbook:
                     "If a sheet shows another one, it is not part of this set: put it aside.",
                     "Hold each sheet's QR code 25 to 40 cm from the camera. A share printed in "
                     "several parts needs every part; the order does not matter.",
-                    "If the camera cannot read a sheet, choose <b>Type a share</b> and type its "
+                    "If the camera cannot read a sheet, <b>type the share</b> instead: its "
                     "33 words and its numbered DATA lines. Each line has two check characters: "
                     "a typing mistake is caught on that line.",
                     "When the app says the quorum is reached, it shows the credential. If it "

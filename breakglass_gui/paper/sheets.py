@@ -343,7 +343,7 @@ class _SheetWriter:
             self.left,
             y - 19,
             "Type the 33 words, then every DATA line with its number and its 2 check characters "
-            "(Breakglass: Reconstruct, then 'Type a share').",
+            "(they catch a typing mistake on the line where it happens).",
         )
         y -= 26
         c.setFont(f.mono_bold, MONO_SIZE)
