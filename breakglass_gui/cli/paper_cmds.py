@@ -207,7 +207,13 @@ def cmd_runbook(args: argparse.Namespace) -> int:
 # -- split --pdf ---------------------------------------------------------------------------
 
 
-def write_set_pdfs(share_set: ShareSet, out_dir: Path, *, paper: str = "a4") -> list[Path]:
+def write_set_pdfs(
+    share_set: ShareSet,
+    out_dir: Path,
+    *,
+    paper: str = "a4",
+    audit_public_key: str | None = None,
+) -> list[Path]:
     """Share sheets, ceremony-record.pdf and runbook.pdf beside the share files of a split."""
     written = [
         render_share_sheet(share, out=out_dir / f"share-{share.number}.pdf", paper=paper)
@@ -215,7 +221,9 @@ def write_set_pdfs(share_set: ShareSet, out_dir: Path, *, paper: str = "a4") -> 
     ]
     info = SetInfo.from_share_set(share_set)
     written.append(render_ceremony_record(info, out=out_dir / "ceremony-record.pdf", paper=paper))
-    written.append(render_runbook(RunbookInputs(info), out=out_dir / "runbook.pdf", paper=paper))
+    settings = RunbookSettings(audit_public_key=audit_public_key)
+    inputs = RunbookInputs(info, settings)
+    written.append(render_runbook(inputs, out=out_dir / "runbook.pdf", paper=paper))
     return written
 
 
