@@ -171,10 +171,12 @@ class SyslogMirror:
         except OSError as exc:
             raise MirrorError(f"{self.name}: {exc.strerror or exc}") from exc
 
-    def _udp(self, payload: bytes) -> None:
+    def _udp(self, payload: bytes, wait: float = 0.02) -> None:
+        """Send one datagram; a refusal (ICMP port unreachable) that comes back within
+        ``wait`` seconds counts as unreachable. UDP cannot promise more than that."""
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(0.2)
+                s.settimeout(wait)
                 s.connect((self.host, self.port))
                 s.send(payload)
                 with contextlib.suppress(TimeoutError):  # a closed port answers ICMP unreachable
@@ -200,7 +202,7 @@ class SyslogMirror:
         # UDP has no connection: send a heartbeat and listen for an ICMP refusal.
         pri = 10 * 8 + 7
         msg = f"<{pri}>1 - {self.hostname} {APP_NAME} {os.getpid()} probe - mirror check"
-        self._udp(msg.encode())
+        self._udp(msg.encode(), wait=0.3)
 
 
 # -- HTTP webhook --------------------------------------------------------------------------------
