@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
+from reconstruct_photos import PlayingCamera, blank_frame, qr_photo, sheet_photo
 
 from breakglass_gui.ceremony.drill import make_drill_set
 from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink, MemoryRegistry, SetRecord
@@ -25,8 +26,6 @@ from breakglass_gui.gui.clipboard import SecretClipboard
 from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
 from breakglass_gui.gui.reconstruct_wizard_collect import CameraChoice
 from breakglass_gui.scan.decoders import OpenCVDecoder, ZxingDecoder, zxing_available
-
-from reconstruct_photos import PlayingCamera, blank_frame, qr_photo, sheet_photo
 
 pytestmark = pytest.mark.gui
 
@@ -101,11 +100,15 @@ def sets() -> dict[str, ShareSet]:
             SECRET, policy=Policy.simple(3, 5), label="prod-db root", custodians=PEOPLE
         ),
         "foreign": split_credential(
-            b"billing api key", policy=Policy.simple(2, 3), label="billing api",
+            b"billing api key",
+            policy=Policy.simple(2, 3),
+            label="billing api",
             custodians=PEOPLE[:3],
         ),
         "retired": split_credential(
-            b"last year's value", policy=Policy.simple(3, 5), label="prod-db root (2025)",
+            b"last year's value",
+            policy=Policy.simple(3, 5),
+            label="prod-db root (2025)",
             custodians=PEOPLE,
         ),
     }
@@ -116,15 +119,19 @@ def test_break_glass_end_to_end_with_photographed_sheets(
 ) -> None:
     main, foreign, old = sets["main"], sets["foreign"], sets["retired"]
     registry = MemoryRegistry()
-    registry.add_set(SetRecord(old.fingerprint_text, old.header.label, "3-of-5", old.header.created))
+    registry.add_set(
+        SetRecord(old.fingerprint_text, old.header.label, "3-of-5", old.header.created)
+    )
     registry.retire_set(old.fingerprint_text, "rotated after INC-4000")
     s1 = sheet_photo(main.shares[0], 1)
     frames = [
-        s1, s1.copy(), s1.copy(),                       # held in view: announced once
+        s1,
+        s1.copy(),
+        s1.copy(),  # held in view: announced once
         blank_frame(),
-        sheet_photo(main.shares[0], 2),                 # the same sheet again: a duplicate
-        sheet_photo(foreign.shares[1], 3),              # another credential's set
-        sheet_photo(old.shares[3], 4),                  # a retired set
+        sheet_photo(main.shares[0], 2),  # the same sheet again: a duplicate
+        sheet_photo(foreign.shares[1], 3),  # another credential's set
+        sheet_photo(old.shares[3], 4),  # a retired set
         qr_photo(corrupt(main.shares[1].qr_texts()[0]), 5),  # a damaged code
         sheet_photo(main.shares[2], 6),
         blank_frame(),
@@ -231,7 +238,11 @@ def test_break_glass_end_to_end_with_photographed_sheets(
 
 def test_a_drill_end_to_end_is_timed_and_recorded_as_a_drill(qtbot: Any) -> None:
     drill_set = make_drill_set(Policy.simple(2, 3), PEOPLE[:3])
-    frames = [sheet_photo(drill_set.shares[1], 11), blank_frame(), sheet_photo(drill_set.shares[2], 12)]
+    frames = [
+        sheet_photo(drill_set.shares[1], 11),
+        blank_frame(),
+        sheet_photo(drill_set.shares[2], 12),
+    ]
     wizard, flow, audit, clock, _camera = build(qtbot, frames, drill=True)
     assert wizard.trigger_page.kind.currentIndex() == 1
     assert "DRILL" in wizard.banner.text()
@@ -251,7 +262,13 @@ def test_a_drill_end_to_end_is_timed_and_recorded_as_a_drill(qtbot: Any) -> None
     report = wizard.final_report
     assert report is not None
     assert report.slowest is not None and report.slowest.step == "collect"
-    assert [s.step for s in report.steps] == ["trigger", "collect", "reconstruct", "reveal", "after"]
+    assert [s.step for s in report.steps] == [
+        "trigger",
+        "collect",
+        "reconstruct",
+        "reveal",
+        "after",
+    ]
     assert report.steps[0].seconds == 35 and report.steps[1].seconds == 240
     text = wizard.after_page.report.toPlainText()
     assert "Collect shares" in text and "← slowest" in text
