@@ -59,7 +59,7 @@ class ShareCollector:
         ]
 
     def add_result(self, result: ScanResult) -> list[CollectEvent]:
-        return [self.add(a.item) for a in result.accepted]
+        return [self.add(a.item) for a in result.accepted if a.item is not None]
 
     def add(self, item: Share | SharePart) -> CollectEvent:
         if isinstance(item, Share):

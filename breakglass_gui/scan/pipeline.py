@@ -42,15 +42,16 @@ from .enhance import code_regions, crop_region, rectify, sharpen, stretch_contra
 
 __all__ = ["Accepted", "FrameScanner", "Rejected", "ScanResult"]
 
-Validator = Callable[[str], Share | SharePart]
-
 
 @dataclass(frozen=True)
 class Accepted:
-    """A code that holds a share or a share part. ``text`` is share material: never log it."""
+    """A code that holds a share or a share part (``item``). ``text`` is share material: never
+    log it. With ``FrameScanner(shares_only=False)`` other codes are accepted too, with
+    ``item`` None and ``reason`` saying why they are not a share."""
 
     detection: Detection
-    item: Share | SharePart
+    item: Share | SharePart | None
+    reason: str = ""
 
     @property
     def text(self) -> str:
@@ -94,7 +95,8 @@ class FrameScanner:
     """Reads share QR codes from frames. Safe to reuse; not to share between threads.
 
     ``thorough=False`` keeps only the cheap whole-frame pass (for preview rates on very slow
-    machines); the default runs the recovery stages when the cheap pass reads nothing.
+    machines); the default runs the recovery stages when the cheap pass reads no share.
+    ``shares_only=False`` also accepts codes that are not shares (``breakglass scan``).
     """
 
     def __init__(
@@ -102,7 +104,7 @@ class FrameScanner:
         decoder: Decoder | None = None,
         *,
         thorough: bool = True,
-        validator: Validator = parse_text,
+        shares_only: bool = True,
         max_regions: int = 3,
     ) -> None:
         if decoder is None:
@@ -115,12 +117,12 @@ class FrameScanner:
             else decoder
         )
         self.thorough = thorough
-        self.validator = validator
+        self.shares_only = shares_only
         self.max_regions = max_regions
 
     # -- the ceremony's QrDecoder port -----------------------------------------------------
     def decode(self, frame: Frame) -> list[str]:
-        """The share payloads read from ``frame`` (the ``ceremony.ports.QrDecoder`` port)."""
+        """The payloads read from ``frame`` (the ``ceremony.ports.QrDecoder`` port)."""
         return self.scan(frame).texts
 
     # -- the pipeline ------------------------------------------------------------------------
@@ -144,12 +146,13 @@ class FrameScanner:
                 continue
             seen.add(det.text)
             try:
-                item = self.validator(det.text)
-            except ShareError as exc:
-                rejected.append(Rejected(det.quad, exc.reason))
-                continue
-            except ValueError:
-                rejected.append(Rejected(det.quad, "not a Breakglass share"))
+                item = parse_text(det.text)
+            except (ShareError, ValueError) as exc:
+                reason = getattr(exc, "reason", "not a Breakglass share")
+                if self.shares_only:
+                    rejected.append(Rejected(det.quad, reason))
+                else:
+                    accepted.append(Accepted(det, None, reason))
                 continue
             accepted.append(Accepted(det, item))
         return accepted
