@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import shamir_mnemonic
-from shamir_mnemonic import MnemonicError
+from shamir_mnemonic import MnemonicError, rs1024
+from shamir_mnemonic.constants import (
+    CUSTOMIZATION_STRING_EXTENDABLE,
+    CUSTOMIZATION_STRING_ORIG,
+    ID_EXP_LENGTH_WORDS,
+    METADATA_LENGTH_WORDS,
+    MIN_MNEMONIC_LENGTH_WORDS,
+    RADIX_BITS,
+)
+from shamir_mnemonic.shamir import ShareGroup
 from shamir_mnemonic.share import Share as _Slip39Share
 from shamir_mnemonic.wordlist import WORD_INDEX_MAP
 from shamir_mnemonic.wordlist import WORDLIST as WORDS
@@ -89,7 +98,7 @@ def parse_words(words: Sequence[str], key_bytes: int | None = KEY_BYTES) -> Slip
     Raises ``MnemonicError`` (from the reference implementation) when they are not a share,
     or (unless ``key_bytes`` is None) when it does not carry a key of that many bytes.
     """
-    share = _Slip39Share.from_mnemonic(" ".join(words))
+    share = _share_from_words(words)
     if key_bytes is not None and len(share.value) != key_bytes:
         raise MnemonicError(f"a Breakglass share carries a {key_bytes}-byte key")
     return Slip39Header(
@@ -153,7 +162,7 @@ def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") 
 
     Raises ``MnemonicError`` when the shares do not combine.
     """
-    groups = shamir_mnemonic.decode_mnemonics([" ".join(w) for w in word_lists])
+    groups = _decode_groups(word_lists)
     params = next(iter(groups.values())).common_parameters()
     if len(groups) != params.group_threshold:
         raise MnemonicError(
@@ -179,6 +188,71 @@ def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") 
 
 
 # -- SLIP-39 recovery primitives over buffers we own ---------------------------------------
+
+
+def _share_from_words(words: Sequence[str]) -> _Slip39Share:
+    """``shamir_mnemonic``'s ``Share.from_mnemonic``, from the word list itself.
+
+    Same checks, same result, but no space-joined mnemonic string is ever built (such a
+    string would be freed without being overwritten and linger in the heap).
+    """
+    try:
+        data = [WORD_INDEX_MAP[w] for w in words]
+    except KeyError:
+        raise MnemonicError("a word is not in the SLIP-39 wordlist") from None
+    if len(data) < MIN_MNEMONIC_LENGTH_WORDS:
+        raise MnemonicError(f"a SLIP-39 share has at least {MIN_MNEMONIC_LENGTH_WORDS} words")
+    padding = (RADIX_BITS * (len(data) - METADATA_LENGTH_WORDS)) % 16
+    if padding > 8:
+        raise MnemonicError("invalid mnemonic length")
+    id_exp = 0
+    for index in data[:ID_EXP_LENGTH_WORDS]:
+        id_exp = (id_exp << RADIX_BITS) | index
+    extendable = bool((id_exp >> 4) & 1)
+    custom = CUSTOMIZATION_STRING_EXTENDABLE if extendable else CUSTOMIZATION_STRING_ORIG
+    if not rs1024.verify_checksum(data, custom):
+        raise MnemonicError("invalid mnemonic checksum")
+    params = (data[ID_EXP_LENGTH_WORDS] << RADIX_BITS) | data[ID_EXP_LENGTH_WORDS + 1]
+    group_index, group_threshold, group_count, index, member_threshold = (
+        (params >> shift) & 0xF for shift in (16, 12, 8, 4, 0)
+    )
+    if group_count < group_threshold:
+        raise MnemonicError("group threshold cannot be greater than group count")
+    value_words = data[ID_EXP_LENGTH_WORDS + 2 : -rs1024.CHECKSUM_LENGTH_WORDS]
+    value_int = 0
+    for index_word in value_words:
+        value_int = (value_int << RADIX_BITS) | index_word
+    try:
+        value = value_int.to_bytes((RADIX_BITS * len(value_words) - padding) // 8, "big")
+    except OverflowError:
+        raise MnemonicError("invalid mnemonic padding") from None
+    return _Slip39Share(
+        id_exp >> 5,
+        extendable,
+        id_exp & 0xF,
+        group_index,
+        group_threshold + 1,
+        group_count + 1,
+        index,
+        member_threshold + 1,
+        value,
+    )
+
+
+def _decode_groups(word_lists: Sequence[Sequence[str]]) -> dict[int, ShareGroup]:
+    """``shamir_mnemonic.decode_mnemonics`` over word lists (see ``_share_from_words``)."""
+    common = set()
+    groups: dict[int, ShareGroup] = {}
+    for words in word_lists:
+        share = _share_from_words(words)
+        common.add(share.common_parameters())
+        groups.setdefault(share.group_index, ShareGroup()).add(share)
+    if len(common) != 1:
+        raise MnemonicError(
+            "these shares do not belong together: identifier, group threshold or group count differ"
+        )
+    return groups
+
 
 _SECRET_INDEX = 255
 _DIGEST_INDEX = 254
