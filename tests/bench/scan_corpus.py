@@ -471,3 +471,62 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- helpers for tests and for photographs of real share-sheet PDFs --------------------------------
+
+
+def photo_of_text(
+    text: str,
+    *,
+    level: str = "easy",
+    seed: int = 1,
+    frame_size: tuple[int, int] = (1280, 720),
+    ecc: str = "M",
+) -> tuple[Image, npt.NDArray[np.float64]]:
+    """A simulated photograph of a sheet carrying ``text`` in one QR code, and its corners."""
+    rng = random.Random(seed)
+    payload = Payload(text, ecc, qr_version(text, ecc), "any", 0)
+    d = sample_distortion(level, rng, frame_size)
+    sheet = render_sheet(payload, rng, px_per_module=max(3, math.ceil(d.module_px * 2)))
+    return photograph(sheet, d, seed=rng.getrandbits(32))
+
+
+@dataclass(frozen=True)
+class PdfCode:
+    text: str = field(repr=False)
+    corners: npt.NDArray[np.float64]  # TL, TR, BR, BL on the rasterised page
+    modules: int
+
+
+def rasterise_pdf(pdf: bytes, dpi: int = 200) -> tuple[FloatImage, list[PdfCode]]:
+    """Page 1 of a PDF as a float page image (1 = paper), and the QR codes printed on it (read
+    from the clean raster with zxing-cpp, which gives their corners and versions)."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = doc[0].render(scale=dpi / 72, grayscale=True)
+        raster = np.array(bitmap.to_numpy(), dtype=np.uint8)
+    finally:
+        doc.close()
+    if raster.ndim == 3:
+        raster = raster[:, :, 0]
+    codes = []
+    for r in zxingcpp.read_barcodes(raster, formats=zxingcpp.BarcodeFormat.QRCode):
+        p = r.position
+        corners = np.array(
+            [[q.x, q.y] for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)],
+            np.float64,
+        )
+        modules = 17 + 4 * qr_version_from_text(r.text)
+        codes.append(PdfCode(r.text, corners, modules))
+    return raster.astype(np.float32) / 255.0, codes
+
+
+def qr_version_from_text(text: str) -> int:
+    """The version the paper module prints ``text`` at (its own encoder, ECC M)."""
+    from breakglass_gui.paper.qr import make_qr
+
+    return int(make_qr(text).version)
