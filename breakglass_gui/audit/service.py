@@ -460,6 +460,9 @@ class AuditTrail:
     def share_refused(
         self, ceremony: int, share_desc: str, reason: str, set_fp: str | None = None
     ) -> Entry:
+        rec = self.registry.ceremony(ceremony)
+        if set_fp and rec is not None and rec.set_fp is None and self.registry.get_set(set_fp):
+            self.registry.ceremony_set(ceremony, set_fp)  # an attempt on a known credential
         return self.record(
             "share_refused",
             {"ceremony": ceremony, "share_desc": share_desc, "reason": reason, "set": set_fp},

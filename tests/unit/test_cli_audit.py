@@ -1,0 +1,224 @@
+"""The audit CLI end to end: split/combine record events; sets, checkin, report, review, audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui.cli.main import main
+from breakglass_gui.core.share import parse_text
+
+try:
+    from test_audit_support import SECRET, assert_no_leak
+except ImportError:  # pragma: no cover
+    from .test_audit_support import SECRET, assert_no_leak
+
+Capture = pytest.CaptureFixture[bytes]
+
+
+def run(capsysbinary: Capture, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse --help / usage errors
+        code = int(exc.code or 0)
+    out, err = capsysbinary.readouterr()
+    return code, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+def _split(capsysbinary: Capture, home: Path, out: Path, secret: Path, *extra: str) -> str:
+    code, _, err = run(
+        capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "aws root",
+        "--custodian", "Ana:on-call", "--custodian", "Bo", "--custodian", "Cy",
+        "--secret-file", str(secret), "--out", str(out), *extra,
+    )  # fmt: skip
+    assert code == 0, err
+    return json.loads((out / "set.json").read_text())["fingerprint"]  # type: ignore[no-any-return]
+
+
+def test_combine_refuses_without_incident_and_operator(
+    tmp_path: Path, home: Path, capsysbinary: Capture
+) -> None:
+    secret = tmp_path / "s"
+    secret.write_bytes(SECRET)
+    _split(capsysbinary, home, tmp_path / "set", secret)
+    files = [str(tmp_path / "set" / f"share-{k}.txt") for k in (1, 2)]
+    before = (home / "audit.log").read_bytes()
+    for extra in (
+        [],
+        ["--incident", "INC-1"],
+        ["--operator", "ana"],
+        ["--incident", " ", "--operator", "a"],
+    ):
+        code, out, err = run(capsysbinary, "--home", str(home), "combine", *files, *extra)
+        assert code == 2 and out == "" and "--incident REF" in err and err.count("\n") == 1
+    assert (home / "audit.log").read_bytes() == before  # nothing was attempted
+
+
+def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Capture) -> None:
+    h = ["--home", str(home)]
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    fp = _split(capsysbinary, home, tmp_path / "set1", secret)
+    s1 = [str(tmp_path / "set1" / f"share-{k}.txt") for k in (1, 2, 3)]
+
+    who = ["--incident", "INC-4821", "--operator", "byashin", "--witness", "Cy"]
+    code, out, err = run(capsysbinary, *h, "combine", s1[0], s1[1], *who, "--trigger", "SSO down")
+    assert code == 0 and out == SECRET.decode(), err
+    code, out, _ = run(
+        capsysbinary, *h, "combine", "--drill", s1[1], s1[2], "--out", str(tmp_path / "d")
+    )
+    assert code == 0 and out == "" and (tmp_path / "d").read_bytes() == SECRET
+
+    code, out, _ = run(capsysbinary, *h, "sets", "show", fp.lower().replace("-", ""))
+    assert code == 0 and "rotation-due" in out and "1 / 90 d, was 0 / 90 d" in out
+    assert "1. Ana, on-call" in out
+
+    secret2 = tmp_path / "secret2"
+    secret2.write_bytes(b"rotated " + SECRET)
+    fp2 = _split(
+        capsysbinary, home, tmp_path / "set2", secret2, "--replaces", fp, "--operator", "ana"
+    )
+    code, out, err = run(
+        capsysbinary, *h, "combine", s1[0], s1[2], "--incident", "INC-5", "--operator", "bo"
+    )
+    assert code == 2 and out == ""
+    assert f"this share belongs to set {fp} retired on " in err and " by ana" in err
+
+    code, out, _ = run(
+        capsysbinary, *h, "checkin", str(tmp_path / "set2" / "share-3.txt"), s1[2], "--by", "Cy"
+    )
+    assert code == 1
+    assert f"OK    share 3 of set {fp2} present and intact (Cy)" in out
+    assert "REFUSED share 3 of 3 (Cy): this share belongs to set" in out
+
+    code, out, _ = run(capsysbinary, *h, "sets", "list")
+    assert code == 0 and f"{fp}  2-of-3   retired" in out and f"{fp2}  2-of-3   active" in out
+
+    code, out, _ = run(capsysbinary, *h, "report", "--json")
+    data = json.loads(out)
+    (cred,) = data["credentials"]
+    assert cred["bypass_rate"] == "2 / 90 d, was 0 / 90 d" and cred["last_drill"]
+    assert data["audit_log"]["ok"] and [r["incident"] for r in data["open_reviews"]] == [
+        "INC-4821",
+        "INC-5",
+    ]
+    code, out, _ = run(capsysbinary, *h, "report")
+    assert code == 0 and "bypass rate 2 / 90 d, was 0 / 90 d" in out
+
+    # review: pre-filled, completed by people, exported
+    code, out, _ = run(capsysbinary, *h, "review", "show", "1")
+    assert code == 0 and "broke_glass: byashin" in out and 'severity: ""' in out
+    code, out, _ = run(capsysbinary, *h, "review", "complete", "1", "--severity", "SEV1")
+    assert "still missing: appropriate, reviewers" in out
+    code, out, _ = run(capsysbinary, *h, "review", "complete", "1", "--appropriate", "YES",
+                       "--reviewer", "security", "--follow-up", "OPS-2210")  # fmt: skip
+    assert code == 0 and "review 1 completed" in out
+    y, pdf = tmp_path / "r.yaml", tmp_path / "r.pdf"
+    code, _, _ = run(capsysbinary, *h, "review", "export", "1", "--yaml", str(y), "--pdf", str(pdf))
+    assert code == 0 and "follow_ups:\n  - OPS-2210\n" in y.read_text()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
+    assert [r["status"] for r in json.loads(out)] == ["completed", "draft"]
+
+    # audit: show, verify, export, verify elsewhere
+    code, out, _ = run(capsysbinary, *h, "audit", "show", "--ceremony", "2")
+    assert "BREAK-GLASS reconstruction started: incident INC-4821, operator byashin" in out
+    code, out, _ = run(capsysbinary, *h, "audit", "verify")
+    assert code == 0 and "intact" in out and "matches the registry" in out
+    code, out, _ = run(capsysbinary, *h, "audit", "pubkey")
+    pubkey = out.splitlines()[0]
+    assert pubkey.startswith("ed25519:")
+    code, out, _ = run(capsysbinary, *h, "audit", "export", "--out", str(tmp_path / "exp"))
+    assert code == 0
+    command = out.splitlines()[-1].removeprefix("verify elsewhere: breakglass ").split()
+    code, out, _ = run(capsysbinary, *command)  # no --home: another machine
+    assert code == 0 and "--anchor" in " ".join(command) and "intact" in out
+
+    # nothing secret anywhere: home files, exports, outputs of every listing command
+    blobs = {p.name: p.read_bytes() for p in home.iterdir() if p.is_file()}
+    blobs |= {f"export/{p.name}": p.read_bytes() for p in (tmp_path / "exp").iterdir()}
+    blobs["review.yaml"] = y.read_bytes()
+    for argv in (["audit", "show", "--json"], ["report", "--json"], ["sets", "show", fp, "--json"]):
+        blobs[" ".join(argv)] = run(capsysbinary, *h, *argv)[1].encode()
+    sets = []
+    for d in ("set1", "set2"):
+        texts = [(tmp_path / d / f"share-{k}.txt").read_text().strip() for k in (1, 2, 3)]
+        sets.append(_FakeSet([parse_text(t) for t in texts]))
+    assert_no_leak(blobs, [SECRET, b"rotated " + SECRET], sets)  # type: ignore[arg-type]
+
+
+class _FakeSet:
+    """Just what assert_no_leak reads from a ShareSet: its shares."""
+
+    def __init__(self, shares: list[object]) -> None:
+        self.shares = shares
+
+
+def test_verify_names_the_broken_entry_and_a_cut_tail(
+    tmp_path: Path, home: Path, capsysbinary: Capture
+) -> None:
+    secret = tmp_path / "s"
+    secret.write_bytes(SECRET)
+    _split(capsysbinary, home, tmp_path / "set", secret)
+    run(capsysbinary, "--home", str(home), "combine", "--drill",
+        *(str(tmp_path / "set" / f"share-{k}.txt") for k in (1, 2)))  # fmt: skip
+    log = home / "audit.log"
+    lines = log.read_bytes().splitlines(keepends=True)
+    original = b"".join(lines)
+    log.write_bytes(
+        b"".join([*lines[:3], lines[3].replace(b'"drill":true', b'"drill":false', 1), *lines[4:]])
+    )
+    code, out, _ = run(capsysbinary, "--home", str(home), "audit", "verify")
+    assert code == 1 and "BROKEN" in out and "line 4: entry 4: the signature does not verify" in out
+    log.write_bytes(b"".join(lines[:-2]))
+    code, out, _ = run(capsysbinary, "--home", str(home), "audit", "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["problems"][0]["kind"] == "truncated"
+    log.write_bytes(original)
+    assert run(capsysbinary, "--home", str(home), "audit", "verify")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "--help"], ["audit", "verify", "--help"], ["audit", "show", "--help"],
+        ["audit", "export", "--help"], ["audit", "pubkey", "--help"],
+        ["audit", "mirrors", "--help"], ["sets", "list", "--help"], ["sets", "show", "--help"],
+        ["sets", "retire", "--help"], ["checkin", "--help"], ["report", "--help"],
+        ["review", "list", "--help"], ["review", "show", "--help"],
+        ["review", "complete", "--help"], ["review", "export", "--help"],
+    ],
+)  # fmt: skip
+def test_help(argv: list[str], capsysbinary: Capture) -> None:
+    code, out, _ = run(capsysbinary, *argv)
+    assert code == 0 and "usage: breakglass" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "needle"),
+    [
+        (["sets", "show", "nonsense"], 2, "not a set fingerprint"),
+        (["sets", "show", "0000-0000-0000-0000"], 1, "not in this registry"),
+        (["sets", "retire", "0000-0000-0000-0000", "--by", "x"], 2, "not in this registry"),
+        (["review", "show", "99"], 1, "no review record 99"),
+        (["audit", "verify", "/nonexistent/log"], 2, "no such file"),
+        (["audit", "verify", "--anchor", "3:abc"], 2, "expected COUNT:HEAD"),
+        (["audit", "mirrors", "--add", "ftp:x"], 2, "expected file:PATH"),
+        (["checkin", "/nonexistent/share"], 2, "No such file"),
+        (["review", "complete", "1"], 2, "nothing to fill in"),
+    ],
+)
+def test_bad_input_is_one_line_never_a_traceback(
+    argv: list[str], code: int, needle: str, home: Path, capsysbinary: Capture
+) -> None:
+    got, out, err = run(capsysbinary, "--home", str(home), *argv)
+    assert got == code, (out, err)
+    assert needle in out + err
+    assert "Traceback" not in out + err and err.count("\n") <= 1
