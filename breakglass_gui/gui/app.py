@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -185,6 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     trail = services.trail
     if trail is not None:
         trail.close()
+    # Tear down in a fixed order: widgets before the application object (letting the
+    # interpreter pick the order at exit can crash in Qt's destructors).
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    del window
+    app.shutdown()
+    del app
     return int(code)
 
 

@@ -217,11 +217,9 @@ class MainWindow(QMainWindow):
                 self.table.setItem(r, c, item)
         self.table.setVisible(bool(self.rows))
         self.empty_label.setVisible(not self.rows)
-        self.rotate_button.setEnabled(False)
         if self.rows:
             self.table.selectRow(0)
-        else:
-            self.details.setText("")
+        self._show_selected()
         self.refreshed.emit()
 
     def selected_row(self) -> SetRow | None:
@@ -239,7 +237,11 @@ class MainWindow(QMainWindow):
             return
         todo = row.attention(self.today())
         lines = [f"<b>{row.label}</b> — set {row.fingerprint}, {row.policy}, {row.shares} shares"]
-        lines += [f"• {t}" for t in todo] or ["• Nothing to do: drilled, checked in, active."]
+        if not todo and row.status != "retired":
+            todo = ["Nothing due now."]
+            if row.last_drill is None:
+                todo.append("Not drilled yet: rehearse within the quarter.")
+        lines += [f"• {t}" for t in todo]
         self.details.setText("<br/>".join(lines))
         self.rotate_button.setEnabled(row.status != "retired")
 
