@@ -9,6 +9,7 @@ shown, no worker running), and exits 0: for smoke tests and packaging checks.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import subprocess
@@ -179,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             window.open_split_wizard(replaces=match[0])
     if args.exit_when_ready:
-        QTimer.singleShot(0, lambda: _quit_when_idle(app, window, [0]))
+        QTimer.singleShot(0, functools.partial(_quit_when_idle, app, window, [0]))
     code = app.exec()
     QThreadPool.globalInstance().waitForDone(10000)
     trail = services.trail
@@ -190,9 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.close()
     window.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    del window
     app.shutdown()
-    del app
     return int(code)
 
 
