@@ -83,7 +83,7 @@ def test_recovery_stages_read_what_the_plain_decoder_misses(share_set) -> None: 
     raw = ZxingDecoder()
     scanner = FrameScanner()
     ours = plain = recovered = 0
-    for seed in range(8):
+    for seed in range(12):
         image, _ = photo_of_text(text, level="hard", seed=100 + seed)
         plain_ok = text in [d.text for d in raw.decode(image)]
         result = scanner.scan(image)
