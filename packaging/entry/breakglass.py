@@ -1,0 +1,7 @@
+"""Frozen entry point of the ``breakglass`` command (PyInstaller runs this as ``__main__``)."""
+
+import sys
+
+from breakglass_gui.cli.main import main
+
+sys.exit(main())
