@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from breakglass_gui import __version__
 from breakglass_gui.core.errors import BreakglassError
+from breakglass_gui.platform import hardening
 
 from . import audit_cmds, paper_cmds, scan_cmds, shares
 from .common import EXIT_ERROR, EXIT_USAGE, CliError
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before any secret exists: core dumps off, not dumpable (left alone under tests).
+    hardening.harden_process()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

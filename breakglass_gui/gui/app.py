@@ -23,6 +23,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from breakglass_gui import __version__
+from breakglass_gui.platform import hardening
 
 from .main_window import MainWindow, Services
 
@@ -153,12 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="start a split ceremony that rotates this set (retired at Finish)",
     )
     args, qt_args = parser.parse_known_args(argv)
-    try:
-        from breakglass_gui.platform.hardening import harden_process  # noqa: PLC0415
-
-        harden_process()
-    except ImportError:  # pragma: no cover
-        pass
+    # Before any secret exists: core dumps off, not dumpable (left alone under tests).
+    hardening.harden_process()
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Breakglass")
     app.setApplicationVersion(__version__)

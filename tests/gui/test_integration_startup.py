@@ -1,0 +1,64 @@
+"""Start-up hardening: both entry points switch core dumps off and make the process
+non-dumpable before any secret exists (outside tests; under tests PR_SET_DUMPABLE is left alone).
+
+Each case runs the real entry point in a fresh interpreter, then reports the process state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = """
+import json, resource, sys
+from breakglass_gui.platform.hardening import is_dumpable
+{run}
+print(json.dumps({{"rc": rc, "dumpable": is_dumpable(),
+                  "core": list(resource.getrlimit(resource.RLIMIT_CORE))}}))
+"""
+
+CLI = "from breakglass_gui.cli.main import main; rc = main(['--home', sys.argv[1], 'report'])"
+GUI = (
+    "from breakglass_gui.gui.app import main; "
+    "rc = main(['--home', sys.argv[1], '--exit-when-ready'])"
+)
+
+
+def probe(run: str, home: Path, *, testing: bool) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if k != "BREAKGLASS_TESTING"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    if testing:
+        env["BREAKGLASS_TESTING"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(run=run), str(home)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_DUMPABLE is Linux only")
+@pytest.mark.parametrize("entry", [CLI, GUI], ids=["breakglass", "breakglass-gui"])
+def test_entry_points_harden_the_process(entry: str, tmp_path: Path) -> None:
+    result = probe(entry, tmp_path / "home", testing=False)
+    assert result["rc"] == 0
+    assert result["core"] == [0, 0]
+    assert result["dumpable"] is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_DUMPABLE is Linux only")
+def test_under_tests_the_process_stays_readable(tmp_path: Path) -> None:
+    result = probe(CLI, tmp_path / "home", testing=True)
+    assert result["rc"] == 0
+    assert result["core"][0] == 0  # type: ignore[index]
+    assert result["dumpable"] is True
