@@ -4,18 +4,26 @@
   ``breakglass_gui.paper``.
 * :class:`TrailSplitRecorder` records a split ceremony through ``audit.AuditTrail`` (signed
   log, registry, mirrors), keeping the ceremony id the trail hands out.
+* :class:`TrailReconstructionAudit` records a break glass or a drill (``ReconstructFlow``'s
+  audit port) as one ceremony of the trail, and carries the fail-closed mirror gate.
+* :class:`TrailRetiredSets` answers the collect step's "is this set retired?" from the registry.
+* :class:`TrailCheckin` checks in one share at a time: checked alone, against the registry,
+  recorded as a check-in.
 * :func:`trail_rows` works out the main window's per-set rows from the trail's registry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from breakglass_gui.audit.service import AuditTrail
+from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
+from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.sealing import ShareSet
-from breakglass_gui.core.share import Share
+from breakglass_gui.core.share import PartAssembler, Share, SharePart, parse_any
 from breakglass_gui.paper.record import ceremony_record_pdf
 from breakglass_gui.paper.runbook import RunbookInputs, RunbookSettings, runbook_pdf
 from breakglass_gui.paper.setinfo import SetInfo
@@ -23,7 +31,15 @@ from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
 from .overview import SetRow
 
-__all__ = ["PaperRenderer", "TrailSplitRecorder", "trail_rows"]
+__all__ = [
+    "CheckinOutcome",
+    "PaperRenderer",
+    "TrailCheckin",
+    "TrailReconstructionAudit",
+    "TrailRetiredSets",
+    "TrailSplitRecorder",
+    "trail_rows",
+]
 
 
 class PaperRenderer:
@@ -103,6 +119,298 @@ class TrailSplitRecorder:
             # Nothing was recorded yet: open the ceremony so that its abort is on the record.
             self.ceremony = self.trail.registry.start_ceremony("split", self.trail.now())
         self.trail.ceremony_aborted(self.ceremony, reason)
+
+
+class TrailRetiredSets:
+    """``RetiredSets`` over the registry: why (when, by whom) a set was retired, else None."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self.trail = trail
+
+    def retired_reason(self, fingerprint_text: str) -> str | None:
+        rec = self.trail.registry.get_set(fingerprint_text)
+        if rec is None or rec.status != "retired":
+            return None
+        text = f"on {(rec.retired_at or '')[:10] or 'an unknown date'} by {rec.retired_by}"
+        if rec.replaced_by:
+            text += f", replaced by set {rec.replaced_by}"
+        return text
+
+
+class TrailReconstructionAudit:
+    """``AuditSink`` for a ``ReconstructFlow`` (break glass or drill) over an :class:`AuditTrail`.
+
+    ``reconstruction_started`` opens the ceremony in the registry, as a drill or as a real
+    reconstruction (only the latter counts toward the bypass rate); every later event is
+    recorded through the trail's method for it, with the ceremony number. At the end a real
+    use whose credential was shown or copied marks its set "rotation due" (the trail does that
+    for the outcome "revealed"); a drill never does.
+
+    ``bind(shares)`` gives the adapter the flow's collected shares, so that accepted shares
+    and the quorum are recorded from the ``Share`` objects (public identity only).
+
+    The fail-closed mirror gate: :meth:`gate` says whether the credential may be shown now;
+    :meth:`override_gate` opens it with a typed reason, which the trail logs (and mirrors
+    later). The trail itself refuses ``secret_revealed`` while the gate is shut.
+    """
+
+    def __init__(self, trail: AuditTrail, *, drill: bool = False) -> None:
+        self.trail = trail
+        self.drill = drill
+        self.ceremony: int | None = None
+        self.set_fp: str | None = None
+        self.reconstructed = False
+        self.exposed = False
+        self.closed = False
+        self.review: int | None = None
+        self._started: dict[str, Any] | None = None
+        self._shares: Callable[[], Sequence[Share]] = list
+
+    def bind(self, shares: Callable[[], Sequence[Share]]) -> None:
+        self._shares = shares
+
+    # -- the port ---------------------------------------------------------------------------
+    def record(self, kind: str, fields: Mapping[str, Any]) -> None:
+        f = {k: v for k, v in fields.items() if v is not None and v != ""}
+        if kind == "reconstruction_started":
+            self._start(f)
+            return
+        if self.closed and kind != "step_timed":
+            return  # the ceremony is over (e.g. a wipe on close after Finish)
+        cid = self._ceremony()
+        fp = str(f.get("set") or self.set_fp or "") or None
+        if kind == "share_accepted":
+            share = self._share(str(f.get("set")), int(f["share"]))
+            if share is not None:
+                self.trail.share_accepted(cid, share)
+            else:
+                self.trail.record(kind, {**f, "ceremony": cid})
+        elif kind == "share_refused":
+            self.trail.share_refused(cid, str(f["share_desc"]), str(f["reason"]), fp)
+        elif kind == "quorum_reached":
+            self.set_fp = str(f["set"])
+            self.reconstructed = True
+            named = [str(d) for d in f.get("shares", [])]
+            shares = [s for s in self._shares() if s.describe() in named]
+            if len(shares) == len(named):
+                self.trail.quorum_reached(cid, self.set_fp, shares)
+            else:
+                self.trail.registry.ceremony_set(cid, self.set_fp)
+                self.trail.record(kind, {**f, "ceremony": cid})
+        elif kind == "secret_revealed":
+            self.trail.secret_revealed(cid, str(fp), str(f.get("via") or "screen"))
+            self.exposed = True
+        elif kind == "secret_copied":
+            clear = f.get("clear_after_s")
+            self.trail.secret_copied(cid, str(fp), int(clear) if clear is not None else None)
+            self.exposed = True
+        elif kind == "secret_wiped":
+            self.trail.secret_wiped(cid, fp)
+        elif kind == "post_use_step_done":
+            self.trail.post_use_step_done(cid, str(f["step"]), f.get("note"))
+        elif kind == "step_timed":
+            self.trail.step_timed(cid, str(f["step"]), float(f["seconds"]))
+        elif kind == "reconstruction_finished":
+            self._finish(str(f.get("outcome") or ""))
+        elif kind == "ceremony_aborted":
+            self._abort(str(f.get("reason") or "aborted"))
+        else:  # anything else the flow may add: validated against the log's allow-list
+            self.trail.record(kind, {**f, "ceremony": cid})
+
+    # -- the gate ---------------------------------------------------------------------------
+    def gate(self) -> GateStatus | None:
+        """The reveal gate for this ceremony (None: no mirror configured, nothing to pass)."""
+        if not self.trail.mirrors or self.ceremony is None:
+            return None
+        return self.trail.reveal_gate(self.ceremony)
+
+    def override_gate(self, reason: str) -> None:
+        """Open a shut gate with a typed reason (logged; ``CeremonyError`` if too short)."""
+        status = self.gate()
+        names = [n for n, _why in status.unreachable] if status is not None else []
+        self.trail.override_gate(self._ceremony(), reason, names)
+
+    # -- internals --------------------------------------------------------------------------
+    def _start(self, f: Mapping[str, Any]) -> None:
+        if self.ceremony is not None and not self.closed:
+            if dict(f) == self._started:
+                return  # Back to the trigger step and on again, nothing changed
+            self.trail.ceremony_aborted(self.ceremony, "the authorisation was changed")
+        self.drill = bool(f.get("drill", self.drill))
+        self.ceremony = self.trail.reconstruction_started(
+            incident=f.get("incident"),
+            operator=f.get("operator"),
+            witnesses=list(f.get("witnesses") or []),
+            drill=self.drill,
+            trigger=f.get("trigger"),
+        )
+        self._started = dict(f)
+        self.closed = False
+        self.reconstructed = self.exposed = False
+
+    def _ceremony(self) -> int:
+        if self.ceremony is None:
+            # An event before the authorisation (a cancel at the trigger step): open the
+            # ceremony so that it is on the record.
+            kind = "drill" if self.drill else "reconstruction"
+            self.ceremony = self.trail.registry.start_ceremony(kind, self.trail.now())
+        return self.ceremony
+
+    def _share(self, fp: str, number: int) -> Share | None:
+        for s in self._shares():
+            if s.fingerprint_text == fp and s.number == number:
+                return s
+        return None
+
+    def _outcome(self) -> str:
+        if self.exposed:
+            return "revealed"  # the trail marks a real use's set rotation-due for this one
+        if self.reconstructed:
+            return "reconstructed, never shown"
+        return "not reconstructed"
+
+    def _finish(self, flow_outcome: str) -> None:
+        cid = self._ceremony()
+        self.closed = True
+        self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+
+    def _abort(self, reason: str) -> None:
+        cid = self._ceremony()
+        self.closed = True
+        if self.reconstructed:
+            # The credential existed: close the ceremony as a use (so a shown credential is
+            # still marked rotation-due), after saying how it ended.
+            self.trail.record("ceremony_aborted", {"ceremony": cid, "reason": reason})
+            self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+        else:
+            self.trail.ceremony_aborted(cid, reason)
+
+
+# -- check-in -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinOutcome:
+    """What happened to one offered share text. ``message`` names the share, never its content.
+
+    ``kind``: "checked-in", "again" (already checked in during this session), "part" (one part
+    of a multi-part code; show the rest), "unknown-set", "retired-set", "unreadable".
+    """
+
+    kind: str
+    message: str
+    share_name: str | None = None
+    set_fp: str | None = None
+    number: int | None = None
+    repeat: bool = False  # the same text as the previous offer from the same source
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("checked-in", "again")
+
+
+def _digest(text: str) -> bytes:
+    # recognise a repeated text (a camera sees one code in many frames) without keeping it
+    return hashlib.blake2b("".join(text.split()).encode(), digest_size=16).digest()
+
+
+class TrailCheckin:
+    """ "Check in a share": a custodian shows their share; it is checked alone (its checksums and
+    its proof of membership in its set; nothing is reconstructed), looked up in the registry
+    (unknown and retired sets are named), and recorded as a check-in ("share k of set F present
+    and intact"). Share texts are parsed at once and never kept.
+    """
+
+    def __init__(self, trail: AuditTrail, *, by: str | None = None) -> None:
+        self.trail = trail
+        self.by = by
+        self.checked: list[tuple[str, int, str]] = []  # (set, number, description)
+        self._assembler = PartAssembler()
+        self._last: dict[str, tuple[bytes, CheckinOutcome]] = {}
+
+    def no_code_seen(self, source: str) -> None:
+        self._last.pop(source, None)
+
+    def offer_text(self, text: str, source: str = "typed") -> CheckinOutcome:
+        digest = _digest(text)
+        last = self._last.get(source)
+        if last is not None and last[0] == digest:
+            prev = last[1]
+            return CheckinOutcome(
+                prev.kind, prev.message, prev.share_name, prev.set_fp, prev.number, True
+            )
+        try:
+            parsed = parse_any(text)
+        except ShareError as exc:
+            name = exc.share or "This code"
+            outcome = CheckinOutcome("unreadable", f"{name} cannot be checked in: {exc.reason}")
+        else:
+            if isinstance(parsed, SharePart):
+                whole = self._assembler.add(parsed)
+                if whole is None:
+                    outcome = CheckinOutcome(
+                        "part",
+                        f"Read {parsed.describe()}; show the other parts of that sheet.",
+                        f"share {parsed.number}",
+                    )
+                else:
+                    outcome = self.offer_share(whole)
+            else:
+                outcome = self.offer_share(parsed)
+        self._last[source] = (digest, outcome)
+        return outcome
+
+    def offer_share(self, share: Share) -> CheckinOutcome:
+        fp, name = share.fingerprint_text, share.describe()
+        for done_fp, number, _desc in self.checked:
+            if done_fp == fp and number == share.number:
+                return CheckinOutcome(
+                    "again",
+                    f"{_cap(name)} was already checked in just now.",
+                    name,
+                    fp,
+                    share.number,
+                )
+        rec = self.trail.registry.get_set(fp)
+        if rec is None:
+            reason = f"set {fp} ({share.label or 'no label'}) is not in this registry"
+            self.trail.record("checkin_refused", {"share_desc": name, "reason": reason, "set": fp})
+            return CheckinOutcome(
+                "unknown-set",
+                f"{_cap(name)} is intact, but {reason}: it was made elsewhere, or this is the "
+                "wrong data directory. Nothing was checked in.",
+                name,
+                fp,
+                share.number,
+            )
+        try:
+            self.trail.checkin(share, by=self.by)
+        except RetiredShareError:
+            why = self.trail.retired_message(fp) or f"set {fp} is retired"
+            return CheckinOutcome(
+                "retired-set",
+                f"Refused {name}: {why}. Retired portions open nothing: destroy this sheet.",
+                name,
+                fp,
+                share.number,
+            )
+        self.checked.append((fp, share.number, name))
+        return CheckinOutcome(
+            "checked-in",
+            f"Share {share.number} of set {fp} present and intact ({share.holder}, "
+            f"{rec.label}). Recorded in the audit log.",
+            name,
+            fp,
+            share.number,
+        )
+
+    def clear(self) -> None:
+        self._assembler.clear()
+        self._last.clear()
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -1,0 +1,357 @@
+"""The trail adapters, headless: break glass and drills recorded through ``AuditTrail``, the
+retired-set lookup, the fail-closed mirror gate with its logged override, and check-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui.audit.log import read_entries
+from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateClosedError
+from breakglass_gui.ceremony.adapters import (
+    TrailCheckin,
+    TrailReconstructionAudit,
+    TrailRetiredSets,
+    trail_rows,
+)
+from breakglass_gui.ceremony.drill import StepTimer, drill_report, record_drill
+from breakglass_gui.ceremony.ports import ManualClock
+from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST, OfferKind, ReconstructFlow
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
+
+SECRET = b"tier-zero: hunter2 but longer"
+MADE = dt.date(2026, 3, 1)
+PEOPLE = [
+    Custodian("Ana Ruiz", "primary on-call"),
+    Custodian("Ben Okafor", "secondary on-call"),
+    Custodian("Chen Wu", "engineering manager"),
+]
+
+
+def register(trail: AuditTrail, share_set: ShareSet) -> None:
+    cid = trail.split_started(
+        label=share_set.header.label,
+        policy=share_set.header.policy,
+        custodians=[s.holder for s in share_set.shares],
+        operator="Dee Host",
+    )
+    trail.split_finished(cid, share_set, operator="Dee Host")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def trail(tmp_path: Path, clock: ManualClock) -> Iterator[AuditTrail]:
+    with AuditTrail(tmp_path / "home", clock=clock.now) as t:
+        yield t
+
+
+@pytest.fixture
+def sets(trail: AuditTrail) -> dict[str, ShareSet]:
+    made = {
+        "main": split_credential(
+            SECRET,
+            policy=Policy.simple(2, 3),
+            label="prod-db root",
+            custodians=PEOPLE,
+            created=MADE,
+        ),
+        "old": split_credential(
+            b"last year",
+            policy=Policy.simple(2, 3),
+            label="prod-db root",
+            custodians=PEOPLE,
+            created=MADE,
+        ),
+        "foreign": split_credential(
+            b"elsewhere",
+            policy=Policy.simple(2, 3),
+            label="billing",
+            custodians=PEOPLE,
+            created=MADE,
+        ),
+    }
+    register(trail, made["old"])
+    trail.retire_set(made["old"].fingerprint_text, by="Dee Host", reason="rotated")
+    register(trail, made["main"])
+    return made
+
+
+def flow_for(
+    trail: AuditTrail, clock: ManualClock, *, drill: bool
+) -> tuple[ReconstructFlow, TrailReconstructionAudit]:
+    audit = TrailReconstructionAudit(trail, drill=drill)
+    flow = ReconstructFlow(audit, clock=clock, drill=drill, retired=TrailRetiredSets(trail))
+    audit.bind(lambda: flow.collector.shares)
+    return flow, audit
+
+
+def authorise(flow: ReconstructFlow, incident: str = "INC-4821") -> None:
+    flow.authorise(incident, flow.config.triggers[0], "Ana Ruiz", ["Ben Okafor"])
+    flow.wizard.next()
+
+
+def ceremony_events(trail: AuditTrail, ceremony: int) -> list[str]:
+    return [e.event for e in read_entries(trail.log_path) if e.fields.get("ceremony") == ceremony]
+
+
+def rate(trail: AuditTrail, fp: str) -> int:
+    rec = trail.registry.get_set(fp)
+    assert rec is not None
+    return trail.bypass_rate(rec.credential_id).current
+
+
+def test_break_glass_is_one_real_ceremony_and_marks_the_set_rotation_due(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    main, old, foreign = sets["main"], sets["old"], sets["foreign"]
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    assert audit.ceremony is not None
+    refused = flow.offer_text(old.shares[0].qr_texts()[0], "camera")
+    assert refused.kind is OfferKind.REFUSED
+    assert refused.message == (
+        f"Refused share 1 of 3 (Ana Ruiz, primary on-call) (retired set): it belongs to set "
+        f"{old.fingerprint_text}, which was retired (on 2026-03-02 by Dee Host); retired "
+        "portions open nothing — ask for the current set's share"
+    )
+    assert flow.offer_text(main.shares[0].qr_texts()[0], "camera").accepted
+    assert flow.offer_text(foreign.shares[1].qr_texts()[0], "camera").kind is OfferKind.REFUSED
+    assert flow.offer_text(main.shares[2].transcription(), "typed").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+    assert audit.gate() is None  # no mirror configured: nothing to pass
+    flow.reveal()
+    flow.wizard.next()  # Done: wiped
+    for key, _label in CHECKLIST:
+        flow.tick_item(key)
+    flow.wizard.finish()
+
+    cid = audit.ceremony
+    assert ceremony_events(trail, cid) == [
+        "reconstruction_started",
+        "share_refused",
+        "share_accepted",
+        "share_refused",
+        "share_accepted",
+        "quorum_reached",
+        "secret_revealed",
+        "secret_wiped",
+        *["post_use_step_done"] * len(CHECKLIST),
+        "reconstruction_finished",
+        "set_rotation_due",
+        "review_created",
+    ]
+    report = trail.verify()
+    assert report.ok, report.summary()
+    rec = trail.registry.ceremony(cid)
+    assert rec is not None and rec.kind == "reconstruction" and rec.set_fp == main.fingerprint_text
+    assert rec.incident == "INC-4821"
+    row = next(r for r in trail_rows(trail) if r.fingerprint == main.fingerprint_text)
+    assert row.status == "rotation-due" and row.real_uses == 1
+    assert audit.review is not None  # the review record was opened
+    finished = [e for e in read_entries(trail.log_path) if e.event == "reconstruction_finished"]
+    assert finished[-1].fields["outcome"] == "revealed"
+    logged = trail.log_path.read_text()
+    assert SECRET.decode() not in logged
+    for share in main.shares:
+        assert " ".join(share.words) not in logged
+        assert share.qr_texts()[0] not in logged
+
+
+def test_a_drill_is_recorded_as_a_drill_with_step_timings(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    main = sets["main"]
+    before = rate(trail, main.fingerprint_text)
+    flow, audit = flow_for(trail, clock, drill=True)
+    timer = StepTimer(flow.wizard, clock)
+    clock.advance(20)
+    authorise(flow, "INC-9001")
+    for k in (0, 1):
+        clock.advance(30)
+        assert flow.offer_text(main.shares[k].qr_texts()[0], "camera").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+    flow.wizard.next()
+    flow.wizard.finish()
+    record_drill(flow.audit, drill_report(flow, timer))
+
+    cid = audit.ceremony
+    assert cid is not None
+    rec = trail.registry.ceremony(cid)
+    assert rec is not None and rec.kind == "drill"
+    steps = dict(trail.registry.steps(cid))
+    assert steps["trigger"] == 20 and steps["collect"] == 60
+    assert rate(trail, main.fingerprint_text) == before  # a drill is never real use
+    row = next(r for r in trail_rows(trail) if r.fingerprint == main.fingerprint_text)
+    assert row.status == "active" and row.last_drill == dt.date(2026, 3, 2)
+    assert ceremony_events(trail, cid)[-5:] == ["step_timed"] * 5
+    assert trail.verify().ok
+
+
+def test_cancel_before_the_authorisation_is_still_on_the_record(
+    trail: AuditTrail, clock: ManualClock
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    flow.wizard.cancel()
+    assert audit.ceremony is not None
+    assert ceremony_events(trail, audit.ceremony) == ["ceremony_aborted"]
+    rec = trail.registry.ceremony(audit.ceremony)
+    assert rec is not None and rec.status == "aborted"
+
+
+def test_closing_after_a_reveal_still_marks_rotation_due(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    main = sets["main"]
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    for k in (1, 2):
+        flow.offer_text(main.shares[k].qr_texts()[0], "camera")
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+    flow.note_copied(30)  # copied, never shown: exposed all the same
+    flow.close()
+    assert audit.ceremony is not None
+    events = ceremony_events(trail, audit.ceremony)
+    assert events[-5:] == [
+        "secret_wiped",
+        "ceremony_aborted",
+        "reconstruction_finished",
+        "set_rotation_due",
+        "review_created",
+    ]
+    rec = trail.registry.get_set(main.fingerprint_text)
+    assert rec is not None and rec.status == "rotation-due"
+
+
+def test_changing_the_authorisation_opens_a_new_ceremony(
+    trail: AuditTrail, clock: ManualClock
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    first = audit.ceremony
+    flow.wizard.back()
+    flow.wizard.next()  # unchanged: the same ceremony
+    assert audit.ceremony == first
+    flow.wizard.back()
+    flow.authorise("INC-4822", flow.config.triggers[1], "Ana Ruiz", [], drill=True)
+    flow.wizard.next()
+    assert first is not None and audit.ceremony != first
+    assert ceremony_events(trail, first)[-1] == "ceremony_aborted"
+    rec = trail.registry.ceremony(audit.ceremony or 0)
+    assert rec is not None and rec.kind == "drill"
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_fail_closed_gate_and_a_logged_override(
+    tmp_path: Path, clock: ManualClock, sets: dict[str, ShareSet], trail: AuditTrail
+) -> None:
+    main = sets["main"]
+    home = trail.home
+    (home / "config.json").write_text(
+        json.dumps(
+            {
+                "mirrors": [
+                    {"type": "syslog", "name": "siem", "host": "127.0.0.1", "port": _closed_port()}
+                ],
+                "reconstruction_policy": "fail-closed",
+            }
+        )
+    )
+    with AuditTrail(home, clock=clock.now) as mirrored:
+        assert mirrored.mirrors, "the mirror configuration was not picked up"
+        flow, audit = flow_for(mirrored, clock, drill=False)
+        authorise(flow)
+        for k in (0, 1):
+            flow.offer_text(main.shares[k].qr_texts()[0], "camera")
+        flow.wizard.next()
+        assert flow.run_reconstruction()
+        flow.wizard.next()
+        gate = audit.gate()
+        assert gate is not None and not gate.open
+        assert "siem" in gate.explain()
+        with pytest.raises(GateClosedError):
+            flow.reveal()
+        with pytest.raises(CeremonyError):
+            audit.override_gate("short")
+        audit.override_gate("SIEM down during the same outage, INC-4821")
+        reopened = audit.gate()
+        assert reopened is not None and reopened.open and reopened.overridden
+        flow.reveal()
+        cid = audit.ceremony
+        assert cid is not None
+        events = ceremony_events(mirrored, cid)
+        assert events.index("mirror_override") < len(events) - 1
+        assert events[-1] == "secret_revealed"
+        override = [e for e in read_entries(mirrored.log_path) if e.event == "mirror_override"]
+        assert override[0].fields["reason"] == "SIEM down during the same outage, INC-4821"
+        assert override[0].fields["mirrors"] == ["siem"]
+
+
+def test_checkin_checks_alone_names_unknown_and_retired_sets_and_records(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    main, old, foreign = sets["main"], sets["old"], sets["foreign"]
+    clock.advance(400 * 86400)
+    stale = {s.number for s in trail.stale_shares() if s.set_fp == main.fingerprint_text}
+    assert stale == {1, 2, 3}
+    desk = TrailCheckin(trail, by="Dee Host")
+
+    out = desk.offer_text(main.shares[1].qr_texts()[0], "camera")
+    assert out.kind == "checked-in" and out.ok
+    assert out.message == (
+        f"Share 2 of set {main.fingerprint_text} present and intact (Ben Okafor, secondary "
+        "on-call, prod-db root). Recorded in the audit log."
+    )
+    again = desk.offer_text(main.shares[1].qr_texts()[0], "camera")
+    assert again.repeat and again.kind == "checked-in"  # the same code still in view
+    desk.no_code_seen("camera")
+    assert desk.offer_text(main.shares[1].qr_texts()[0], "camera").kind == "again"
+    typed = desk.offer_text(main.shares[2].transcription(), "typed")
+    assert typed.kind == "checked-in"
+    stale = {s.number for s in trail.stale_shares() if s.set_fp == main.fingerprint_text}
+    assert stale == {1}
+
+    retired = desk.offer_text(old.shares[0].qr_texts()[0], "camera")
+    assert retired.kind == "retired-set" and not retired.ok
+    assert f"this share belongs to set {old.fingerprint_text} retired on" in retired.message
+    assert "by Dee Host" in retired.message
+    unknown = desk.offer_text(foreign.shares[0].qr_texts()[0], "image")
+    assert unknown.kind == "unknown-set"
+    assert f"set {foreign.fingerprint_text} (billing) is not in this registry" in unknown.message
+    text = main.shares[0].qr_texts()[0]
+    broken = text[:-3] + ("0" if text[-3] != "0" else "1") + text[-2:]
+    bad = desk.offer_text(broken, "typed")
+    assert bad.kind == "unreadable" and "cannot be checked in" in bad.message
+
+    entries = list(read_entries(trail.log_path))
+    checkins = [e for e in entries if e.event == "checkin"]
+    assert [(e.fields["share"], e.fields["result"]) for e in checkins] == [
+        (2, "present and intact"),
+        (3, "present and intact"),
+    ]
+    refused = [e for e in entries if e.event == "checkin_refused"]
+    assert [e.fields["set"] for e in refused] == [old.fingerprint_text, foreign.fingerprint_text]
+    assert trail.verify().ok
+    logged = trail.log_path.read_text()
+    for share in (*main.shares, *old.shares, *foreign.shares):
+        assert share.qr_texts()[0] not in logged and " ".join(share.words) not in logged
