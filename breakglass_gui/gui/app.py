@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
@@ -25,9 +25,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from breakglass_gui import __version__
 from breakglass_gui.platform import hardening
 
-from .main_window import MainWindow, Services
+from .main_window import CameraOption, MainWindow, Services
 
-__all__ = ["build_services", "icon_path", "main"]
+if TYPE_CHECKING:
+    from breakglass_gui.ceremony.ports import Clock
+
+__all__ = ["build_services", "icon_path", "list_cameras", "main"]
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -76,16 +79,59 @@ def _decode_with_scan() -> Any:
     return decode
 
 
-def build_services(home: str | None = None) -> Services:
-    """The real services: the audit trail of ``home``, paper PDFs, scanner, printers."""
+def list_cameras() -> list[CameraOption]:
+    """The webcams present now, each opened (and started) on demand. [] when there is none.
+
+    Probing opens each video device, so this runs when a wizard or dialog asks, never at
+    start-up.
+    """
+    from breakglass_gui.scan import sources  # noqa: PLC0415 - cv2 is slow to import
+
+    return [
+        CameraOption(info.describe(), functools.partial(_open_camera, info.index))
+        for info in sources.list_cameras()
+    ]
+
+
+def _open_camera(index: int) -> Any:
+    from breakglass_gui.scan.sources import CameraSource  # noqa: PLC0415
+
+    source = CameraSource(index)
+    source.start()  # raises CameraError with what to do (permission, in use, missing)
+    return source
+
+
+def _first_camera() -> Any:
+    """A started source for the first camera (the split wizard's Verify step)."""
+    from breakglass_gui.scan.sources import NoCameraError  # noqa: PLC0415
+
+    cameras = list_cameras()
+    if not cameras:
+        raise NoCameraError("no camera found on this computer")
+    return cameras[0].open()
+
+
+def build_services(home: str | Path | None = None, *, clock: Clock | None = None) -> Services:
+    """The real services: the audit trail of ``home``, paper PDFs, scanner, cameras, printers.
+
+    Break glass and drills are recorded in the trail (``reconstruction_audit``), the collect
+    step refuses retired sets from the registry (``retired_sets``), "Check in a share" records
+    check-ins (``new_checkin``). ``clock`` replaces the system clock (tests, screenshots).
+    """
     from breakglass_gui.audit.service import AuditTrail  # noqa: PLC0415
     from breakglass_gui.ceremony.adapters import (  # noqa: PLC0415
         PaperRenderer,
+        TrailCheckin,
+        TrailReconstructionAudit,
+        TrailRetiredSets,
         TrailSplitRecorder,
         trail_rows,
     )
+    from breakglass_gui.ceremony.ports import SystemClock  # noqa: PLC0415
 
-    trail = AuditTrail(home)
+    the_clock: Clock = clock or SystemClock()
+    trail = AuditTrail(home, clock=the_clock.now)
+    operator = os.environ.get("USER", "")
 
     def audit_text() -> str:
         if not trail.log_path.exists():
@@ -102,19 +148,30 @@ def build_services(home: str | None = None) -> Services:
         report = trail.verify()
         return report.ok, report.summary()
 
-    return Services(
+    def reconstruction_audit(drill: bool) -> TrailReconstructionAudit:
+        return TrailReconstructionAudit(trail, drill=drill)
+
+    services = Services(
         renderer=PaperRenderer(),
         new_split_recorder=lambda: TrailSplitRecorder(trail),
         rows=lambda: trail_rows(trail),
-        operator=os.environ.get("USER", ""),
+        clock=the_clock,
+        operator=operator,
         home=trail.home,
         trail=trail,
         audit_text=audit_text,
         verify_log=verify_log,
+        frame_source=_first_camera,
         decode=_LazyDecode(),
         printers=_printers,
         print_pdf=_print_pdf,
+        cameras=list_cameras,
+        reconstruction_audit=reconstruction_audit,
+        retired_sets=TrailRetiredSets(trail),
+        new_checkin=lambda: TrailCheckin(trail, by=operator or None),
     )
+    services.extras["reconstruction_audit"] = reconstruction_audit  # the wizard's first hook
+    return services
 
 
 class _LazyDecode:

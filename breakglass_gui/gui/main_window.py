@@ -6,9 +6,10 @@ window). Wizards built elsewhere plug in without this file knowing them:
 * ``"reconstruct"`` and ``"drill"``: if ``breakglass_gui.gui.reconstruct_wizard`` exists and
   defines ``open_from_main_window(window, *, drill: bool, set_fingerprint: str | None)``,
   it is imported lazily and called. Anyone may also assign ``window.handlers[key] = fn``.
-* ``"checkin"`` and ``"audit"``: likewise ``breakglass_gui.gui.checkin`` /
-  ``breakglass_gui.gui.audit_view`` with ``open_from_main_window(window)``; until they exist a
-  plain built-in dialog does the job.
+* ``"checkin"``: the check-in dialog (``breakglass_gui.gui.checkin_dialog``) when the services
+  offer a check-in desk (``Services.new_checkin``), else a note pointing to the CLI.
+* ``"audit"``: ``breakglass_gui.gui.audit_view`` with ``open_from_main_window(window)`` if it
+  exists, else the built-in log dialog.
 
 ``window.services`` carries the ports every wizard needs (see :class:`Services`).
 """
@@ -20,7 +21,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
@@ -42,11 +43,24 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.overview import SetRow
-from breakglass_gui.ceremony.ports import Clock, PdfRenderer, SplitRecorder, SystemClock
+from breakglass_gui.ceremony.ports import AuditSink, Clock, PdfRenderer, SplitRecorder, SystemClock
+from breakglass_gui.ceremony.reconstruct_flow import RetiredSets
 
-__all__ = ["ACTION_KEYS", "MainWindow", "Services"]
+if TYPE_CHECKING:
+    from .checkin_dialog import CheckinDesk
+
+__all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
 
 ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit")
+
+
+@dataclass(frozen=True)
+class CameraOption:
+    """One camera the host may choose: a name and how to open it (a started ``FrameSource``;
+    raises ``BreakglassError``/``OSError`` with the reason when it cannot)."""
+
+    name: str
+    open: Callable[[], Any]
 
 
 @dataclass
@@ -67,6 +81,12 @@ class Services:
     decode: Callable[[Any], list[tuple[str, Any]]] | None = None  # frame -> [(text, quad)]
     printers: Callable[[], list[str]] | None = None  # names of available printers
     print_pdf: Callable[[str, bytes], None] | None = None  # (printer, pdf) -> spooled
+    # the cameras present now (probed when asked: listing opens each device); [] = none
+    cameras: Callable[[], list[CameraOption]] | None = None
+    # break glass / drills: an audit sink recording one ceremony (argument: drill or not)
+    reconstruction_audit: Callable[[bool], AuditSink] | None = None
+    retired_sets: RetiredSets | None = None  # "was this set retired, when, by whom?"
+    new_checkin: Callable[[], CheckinDesk] | None = None  # "Check in a share"
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,7 +120,7 @@ class MainWindow(QMainWindow):
             "split": lambda w: w.open_split_wizard(),
             "reconstruct": lambda w: w._lazy_wizard(drill=False),
             "drill": lambda w: w._lazy_wizard(drill=True),
-            "checkin": lambda w: w._lazy_module("checkin", w._builtin_checkin),
+            "checkin": lambda w: w.open_checkin(),
             "audit": lambda w: w._lazy_module("audit_view", w._builtin_audit),
         }
         self.open_dialogs: list[QDialog] = []
@@ -299,6 +319,20 @@ class MainWindow(QMainWindow):
             f"“{key}” is not available in this build of Breakglass. Use the `breakglass` "
             "command line meanwhile.",
         )
+
+    def open_checkin(self) -> QDialog | None:
+        """The check-in dialog; every recorded check-in refreshes the rows at once."""
+        if self.services.new_checkin is None:
+            self._builtin_checkin()
+            return None
+        from .checkin_dialog import CheckinDialog  # noqa: PLC0415 - loads the scanner lazily
+
+        dialog = CheckinDialog(self.services, self)
+        dialog.checked_in.connect(self.refresh)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.open_dialogs.append(dialog)
+        dialog.show()
+        return dialog
 
     def _builtin_checkin(self) -> None:
         QMessageBox.information(

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -41,6 +42,7 @@ from breakglass_gui.ceremony.reconstruct_flow import (
     ReconstructionResult,
 )
 from breakglass_gui.ceremony.wizard import Wizard, WizardError, WizardStatus
+from breakglass_gui.core.errors import BreakglassError
 
 from .clipboard import SecretClipboard
 from .reconstruct_wizard_collect import CameraChoice, CollectPage, FrameDecoder
@@ -228,11 +230,66 @@ class RevealPage(QWidget):
         self.refused.setObjectName("revealRefused")
         self.refused.setWordWrap(True)
         self.refused.setStyleSheet("color: #b00020;")
+        self.gate_box = QGroupBox("Audit mirrors", self)
+        self.gate_box.setObjectName("gateBox")
+        self.gate_text = QLabel(self.gate_box)
+        self.gate_text.setObjectName("gateText")
+        self.gate_text.setWordWrap(True)
+        self.gate_reason = QLineEdit(self.gate_box)
+        self.gate_reason.setObjectName("gateReason")
+        self.gate_reason.setAccessibleName("Reason for revealing without the audit mirrors")
+        self.gate_reason.setPlaceholderText(
+            "why the credential must be shown although the mirrors are unreachable"
+        )
+        self.gate_button = QPushButton("Override and allow the reveal", self.gate_box)
+        self.gate_button.setObjectName("gateOverride")
+        self.gate_button.clicked.connect(self.override_gate)
+        gate_row = QHBoxLayout()
+        gate_row.addWidget(self.gate_reason, 1)
+        gate_row.addWidget(self.gate_button)
+        gate_layout = QVBoxLayout(self.gate_box)
+        gate_layout.addWidget(self.gate_text)
+        gate_layout.addLayout(gate_row)
+        self.gate_box.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.refused)
+        layout.addWidget(self.gate_box)
         layout.addWidget(self.panel, 1)
         layout.addWidget(warn)
+
+    # -- the fail-closed mirror gate (when the audit adapter has one) ---------------------------
+    def check_gate(self) -> bool:
+        """True when the credential may be shown; else the override box shows why not."""
+        gate = getattr(self.flow.audit, "gate", None)
+        status = gate() if callable(gate) else None
+        shut = status is not None and not status.open
+        self.gate_box.setVisible(status is not None and bool(status.unreachable))
+        self.gate_text.setText(status.explain() if status is not None else "")
+        self.gate_text.setStyleSheet("color: #b00020; font-weight: bold;" if shut else "")
+        self.gate_reason.setVisible(shut)
+        self.gate_button.setVisible(shut)
+        held = self.flow.secret is not None
+        self.panel.toggle.setEnabled(held and not shut)
+        self.panel.copy_button.setEnabled(held and not shut)
+        return not shut
+
+    def override_gate(self) -> bool:
+        override = getattr(self.flow.audit, "override_gate", None)
+        if not callable(override):
+            return False
+        try:
+            override(self.gate_reason.text())
+        except BreakglassError as exc:
+            self.gate_text.setText(f"{exc}")
+            return False
+        self.gate_reason.clear()
+        opened = self.check_gate()
+        if opened:
+            self.gate_text.setText(
+                self.gate_text.text() + ". The override and its reason are in the audit log."
+            )
+        return opened
 
     def enter(self) -> None:
         o = self.flow.outcome
@@ -244,6 +301,7 @@ class RevealPage(QWidget):
             ("Identified as bad and left out: " + "; ".join(o.refused)) if o.refused else ""
         )
         self.panel.attach()
+        self.check_gate()
 
 
 class AfterPage(QWidget):
@@ -572,20 +630,30 @@ def open_from_main_window(
     services = getattr(window, "services", None)
     extras = getattr(services, "extras", {}) or {}
     clock = getattr(services, "clock", None)
-    make_sink = extras.get("reconstruction_audit")
+    make_sink = getattr(services, "reconstruction_audit", None) or extras.get(
+        "reconstruction_audit"
+    )
     audit = make_sink(drill) if make_sink is not None else None
     unaudited = audit is None
     if audit is None:
         audit = MemoryAuditSink(clock)
     rows = getattr(services, "rows", None)
-    flow = ReconstructFlow(
-        audit,
-        clock=clock,
-        drill=drill,
-        retired=_RetiredFromRows(rows) if rows is not None else None,
-    )
+    retired = getattr(services, "retired_sets", None)
+    if retired is None and rows is not None:
+        retired = _RetiredFromRows(rows)
+    flow = ReconstructFlow(audit, clock=clock, drill=drill, retired=retired)
+    bind = getattr(audit, "bind", None)
+    if callable(bind):  # the audit adapter records accepted shares from the Share objects
+        bind(lambda: flow.collector.shares)
+    list_cameras = getattr(services, "cameras", None)
     frame_source = getattr(services, "frame_source", None)
-    cameras = [CameraChoice("Camera", frame_source)] if frame_source is not None else []
+    if callable(list_cameras):
+        try:
+            cameras = [CameraChoice(c.name, c.open) for c in list_cameras()]
+        except Exception:  # probing failed: no camera is not an error, images and typing remain
+            cameras = []
+    else:
+        cameras = [CameraChoice("Camera", frame_source)] if frame_source is not None else []
     decode = getattr(services, "decode", None)
     decoder: FrameDecoder | None = _CallableDecoder(decode) if decode is not None else None
     clipboard = SecretClipboard(clock, parent=window)

@@ -815,6 +815,11 @@ class VerifyPage(Page):
         self.image_button = QPushButton("Load &photo…")
         _named(self.image_button, "loadImageButton", "Load a photo of a sheet")
         self.image_button.clicked.connect(self._choose_image)
+        self.camera_choice = QComboBox()
+        _named(self.camera_choice, "cameraChoice", "Camera")
+        self.camera_choice.setVisible(False)  # shown when there is more than one camera
+        self.camera_options: list[Any] = []  # probed on "Scan with camera"
+        scan.addWidget(self.camera_choice)
         scan.addWidget(self.camera_button)
         scan.addWidget(self.image_button)
         left.addLayout(scan)
@@ -926,16 +931,37 @@ class VerifyPage(Page):
         else:
             self.stop_camera()
 
+    def _camera_opener(self) -> Callable[[], Any] | None:
+        """How to open the chosen camera; None when there is none (said calmly)."""
+        services = self.wizard.services
+        if services.cameras is None:
+            return services.frame_source
+        if not self.camera_options:  # not probed yet, or none last time (plugged in since?)
+            try:
+                self.camera_options = list(services.cameras())
+            except (OSError, BreakglassError):
+                self.camera_options = []
+            self.camera_choice.clear()
+            for option in self.camera_options:
+                self.camera_choice.addItem(option.name)
+            self.camera_choice.setVisible(len(self.camera_options) > 1)
+        if not self.camera_options:
+            return None
+        index = max(0, self.camera_choice.currentIndex())
+        opener: Callable[[], Any] = self.camera_options[index].open
+        return opener
+
     def start_camera(self) -> bool:
         services = self.wizard.services
-        if services.frame_source is None or services.decode is None:
+        opener = self._camera_opener() if services.decode is not None else None
+        if opener is None:
             self.message.setText(
                 "No camera here: load a photo of each sheet, or type its verification words."
             )
             self.camera_button.setChecked(False)
             return False
         try:
-            self.source = services.frame_source()
+            self.source = opener()
             self.frames = iter(self.source.frames())
         except (OSError, RuntimeError, BreakglassError) as exc:
             self.source = None
