@@ -236,7 +236,12 @@ def cmd_split(args: argparse.Namespace) -> int:
     with audit_cmds.SplitCeremony(args, policy_from_args(args)) as ceremony:
         share_set = do_split(args)
         if args.pdf:
-            paper_cmds.write_set_pdfs(share_set, Path(args.out), paper=args.paper)
+            paper_cmds.write_set_pdfs(
+                share_set,
+                Path(args.out),
+                paper=args.paper,
+                audit_public_key=ceremony.trail.public_key.text(),
+            )
         ceremony.finished(share_set, printed=args.pdf)
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
