@@ -44,6 +44,7 @@ from breakglass_gui.ceremony.split_flow import (
     generate_secret,
     read_secret_file,
 )
+from breakglass_gui.ceremony.split_flow import SECRET as SECRET_SLOT
 from breakglass_gui.core.errors import BreakglassError, PolicyError
 from breakglass_gui.core.policy import Policy
 
@@ -553,6 +554,17 @@ class ReviewPage(Page):
         self.warnings = _note("", "reviewWarnings")
         self.warnings.setStyleSheet("color: #8a5300;")
         layout.addWidget(self.warnings)
+        # a generated secret: shown once here, so the host can install it on the target
+        gen = QHBoxLayout()
+        self.generated_note = _note("", "generatedNote")
+        self.show_generated = QPushButton("Show &generated credential once…")
+        _named(self.show_generated, "showGeneratedCredential", "Show the generated credential once")
+        self.show_generated.clicked.connect(self.open_generated)
+        gen.addWidget(self.generated_note, 1)
+        gen.addWidget(self.show_generated)
+        layout.addLayout(gen)
+        self._shown_secret: object = None  # the generated buffer already shown (identity only)
+        self.generated_dialog: QWidget | None = None
         layout.addStretch(1)
         self.started_at = 0.0
 
@@ -582,6 +594,46 @@ class ReviewPage(Page):
         share_set = self.ceremony.share_set
         self.fingerprint.setText(share_set.fingerprint_text if share_set else "making the shares…")
         self.warnings.setText("\n".join(f"⚠ {w}" for w in self.ceremony.custodian_warnings()))
+        self._fill_generated()
+
+    def _generated_secret(self) -> Any:
+        source = str(getattr(self.wizard.pages.get("credential"), "source", "") or "")
+        secret = self.ceremony.state.secret(SECRET_SLOT)
+        if not source.startswith("generated") or secret is None or secret.is_wiped:
+            return None
+        return secret
+
+    def _fill_generated(self) -> None:
+        secret = self._generated_secret()
+        shown = secret is not None and secret is self._shown_secret
+        self.generated_note.setVisible(secret is not None)
+        self.show_generated.setVisible(secret is not None)
+        self.show_generated.setEnabled(secret is not None and not shown)
+        self.generated_note.setText(
+            "The generated credential was shown once; it is not shown again."
+            if shown
+            else "Nobody has seen the generated credential yet: install it on the target system "
+            "before handing out the sheets. It can be shown once."
+        )
+
+    def open_generated(self) -> QWidget | None:
+        """The one-time view of the generated credential (never logged; wiped at Finish)."""
+        from .clipboard import SecretClipboard  # noqa: PLC0415
+        from .split_wizard_reveal import GeneratedSecretDialog  # noqa: PLC0415
+
+        secret = self._generated_secret()
+        if secret is None or secret is self._shown_secret:
+            return None
+        self._shown_secret = secret
+        clock = self.wizard.services.clock
+        dialog = GeneratedSecretDialog(
+            secret, clock, clipboard=SecretClipboard(clock, parent=self), parent=self
+        )
+        dialog.finished.connect(lambda _r: self._fill_generated())
+        self.generated_dialog = dialog
+        self._fill_generated()
+        dialog.open()
+        return dialog
 
 
 # -- 5. print and save ----------------------------------------------------------------------------
