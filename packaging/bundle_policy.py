@@ -100,6 +100,17 @@ PYTHON_EXCLUDED = (
 )
 
 
+# Files under resources/ that stay out of the app: the README's screenshots.
+RESOURCES_LEFT_OUT = ("screenshots/*",)
+
+
+def bundled_resource(relpath: str) -> bool:
+    """Whether a file under resources/ (its "/"-separated path there) goes into the app."""
+    if "__pycache__" in relpath.split("/"):
+        return False
+    return not any(fnmatchcase(relpath, pattern) for pattern in RESOURCES_LEFT_OUT)
+
+
 def excluded_modules() -> list[str]:
     """The ``excludes=`` list for the GUI's PyInstaller Analysis."""
     return [*PYTHON_EXCLUDED, *(f"PySide6.{m}" for m in QT_MODULES_EXCLUDED)]
