@@ -126,6 +126,7 @@ class CheckinDialog(QDialog):
         self.by.setObjectName("checkedBy")
         self.by.setAccessibleName("Checked in by")
         self.by.setPlaceholderText("your name")
+        self.by.setMaximumWidth(self.by.fontMetrics().horizontalAdvance("M") * 28)
         form = QFormLayout()
         form.addRow("Checked in &by:", self.by)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -330,6 +330,11 @@ class AfterPage(QWidget):
         self.record.setObjectName("reviewRecord")
         self.save_record = QPushButton("Save review record…", self)
         self.save_record.setObjectName("saveReviewRecord")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.report.setFont(mono)  # both are laid out in columns
+        self.record.setFont(mono)
+        self._generated_record = ""
+        self._bypass_rate = ""
         layout.addWidget(self.report_label)
         layout.addWidget(self.report, 1)
         layout.addWidget(self.record_label)
@@ -340,7 +345,13 @@ class AfterPage(QWidget):
 
     def _ticked(self, key: str, on: bool) -> None:
         self.flow.tick_item(key, on)
+        if self.record.toPlainText() == self._generated_record:  # not edited by hand yet
+            self._fill_record()
         self.changed.emit()
+
+    def _fill_record(self) -> None:
+        self._generated_record = self.flow.review_record(bypass_rate=self._bypass_rate)
+        self.record.setPlainText(self._generated_record)
 
     def enter(self, report: DrillReport | None, bypass_rate: str) -> None:
         drill = self.flow.drill
@@ -353,7 +364,8 @@ class AfterPage(QWidget):
         self.report.setVisible(report is not None)
         if report is not None:
             self.report.setPlainText(report.text())
-        self.record.setPlainText(self.flow.review_record(bypass_rate=bypass_rate))
+        self._bypass_rate = bypass_rate
+        self._fill_record()
 
 
 class ReconstructWizard(QWidget):
@@ -657,18 +669,23 @@ def open_from_main_window(
     decode = getattr(services, "decode", None)
     decoder: FrameDecoder | None = _CallableDecoder(decode) if decode is not None else None
     clipboard = SecretClipboard(clock, parent=window)
-    bypass = ""
-    if rows is not None and set_fingerprint:
-        for row in rows():
-            if getattr(row, "fingerprint", None) == set_fingerprint:
+
+    def bypass() -> str:
+        # read when the After page opens: the set reconstructed (else the one selected),
+        # counting this use when it was recorded for real
+        wanted = flow.outcome.fingerprint or set_fingerprint
+        for row in rows() if rows is not None and wanted else []:
+            if getattr(row, "fingerprint", None) == wanted:
                 bypass_text = getattr(row, "bypass_text", None)
-                bypass = bypass_text() if callable(bypass_text) else ""
+                return str(bypass_text()) if callable(bypass_text) else ""
+        return ""
+
     wizard = ReconstructWizard(
         flow,
         cameras=cameras,
         decoder=decoder,
         clipboard=clipboard,
-        bypass_rate=(lambda: bypass) if bypass else None,
+        bypass_rate=bypass if rows is not None else None,
         parent=None,
     )
     if unaudited:

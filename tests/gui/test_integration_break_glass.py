@@ -151,6 +151,9 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert secret.is_wiped
     for key, _ in CHECKLIST:
         wizard.after_page.checks[key].setChecked(True)
+    record = wizard.after_page.record.toPlainText()
+    assert "bypass_rate:     1 real use / 90 days" in record  # this use, from the registry
+    assert record.count("  - [x] ") == len(CHECKLIST)  # the ticks follow into the record
     with qtbot.waitSignal(wizard.closed_with):
         wizard.next_button.click()
 

@@ -1,9 +1,12 @@
-"""Render the main window and every step of the split wizard to PNG (offscreen).
+"""Render the main window, every step of the split wizard, the break-glass wizard and the
+check-in dialog to PNG (offscreen), over the real app's services (``build_services``).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tests/tools/render_gui_screens.py [--out DIR]
     QT_SCALE_FACTOR=2 ... --suffix @2x      # the same screens at 200 % scaling
 
-Uses a throwaway home and a fixed clock; the secret is generated and never shown.
+Uses a throwaway home and a fixed clock; the secret is generated and never shown. The
+break-glass collect step is fed by the scan module's fake camera playing photographs of the
+set's printed sheets (``BREAKGLASS_DEV=1`` is set for it).
 """
 
 from __future__ import annotations
@@ -13,24 +16,31 @@ import datetime as dt
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("BREAKGLASS_DEV", "1")  # the fake camera refuses to start otherwise
 
+import cv2
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QWidget
 
-from breakglass_gui.audit.service import AuditTrail
-from breakglass_gui.ceremony.adapters import (
-    PaperRenderer,
-    TrailSplitRecorder,
-    trail_rows,
-)
 from breakglass_gui.ceremony.ports import ManualClock
+from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST
 from breakglass_gui.ceremony.split_flow import CustodianEntry
-from breakglass_gui.gui.main_window import MainWindow, Services
+from breakglass_gui.core.sealing import ShareSet
+from breakglass_gui.gui.app import build_services
+from breakglass_gui.gui.checkin_dialog import CheckinDialog
+from breakglass_gui.gui.main_window import CameraOption, MainWindow, Services
+from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
+from breakglass_gui.scan.sources import FakeCamera
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "gui"))
+from reconstruct_photos import blank_frame, sheet_photo  # noqa: E402
+
 PEOPLE = [
     CustodianEntry("Ana Ruiz", "primary on-call", "signal @ana", "Lisbon"),
     CustodianEntry("Ben Okafor", "secondary on-call", "+351 555 0101", "Porto"),
@@ -48,6 +58,15 @@ def settle(app: QApplication) -> None:
             return
 
 
+def wait_for(app: QApplication, done: Callable[[], bool], seconds: float = 60.0) -> None:
+    """Process events until ``done()`` (camera threads are not in the pool), then settle."""
+    end = time.monotonic() + seconds
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+    settle(app)
+
+
 def grab(widget: QWidget, out: Path, name: str, suffix: str) -> None:
     path = out / f"{name}{suffix}.png"
     widget.grab().save(str(path))
@@ -63,17 +82,12 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:
         clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
-        trail = AuditTrail(Path(tmp) / "home", clock=clock.now)
-        services = Services(
-            renderer=PaperRenderer(),
-            new_split_recorder=lambda: TrailSplitRecorder(trail),
-            rows=lambda: trail_rows(trail),
-            clock=clock,
-            operator="Dee Host",
-            documents_root=Path(tmp) / "docs",
-            trail=trail,
-            printers=lambda: [],
-        )
+        services = build_services(Path(tmp) / "home", clock=clock)
+        trail = services.trail
+        services.operator = "Dee Host"
+        services.documents_root = Path(tmp) / "docs"
+        services.printers = lambda: []
+        services.cameras = lambda: []
         window = MainWindow(services)
         window.show()
         settle(app)
@@ -107,7 +121,7 @@ def main() -> int:
         grab(wizard, args.out, "split-5-print", args.suffix)
         wizard.go_next()  # type: ignore[attr-defined]
         ver = wizard.pages["verify"]  # type: ignore[attr-defined]
-        share_set = wizard.ceremony.share_set  # type: ignore[attr-defined]
+        share_set: ShareSet = wizard.ceremony.share_set  # type: ignore[attr-defined]
         for s in share_set.shares[:2]:
             ver.words_share.setCurrentIndex(s.number - 1)
             ver.words.setText(" ".join(s.verification_words()))
@@ -125,9 +139,85 @@ def main() -> int:
         settle(app)
         window.refresh()
         grab(window, args.out, "main-window", args.suffix)
+        shots = {"out": args.out, "suffix": args.suffix}
+        render_break_glass(
+            app, window, services=services, share_set=share_set, clock=clock, **shots
+        )
+        render_checkin(app, window, services=services, share_set=share_set, tmp=Path(tmp), **shots)
         window.close()
         trail.close()
     return 0
+
+
+def render_break_glass(
+    app: QApplication,
+    window: MainWindow,
+    *,
+    services: Services,
+    share_set: ShareSet,
+    clock: ManualClock,
+    out: Path,
+    suffix: str,
+) -> None:
+    """Trigger, collect (two custodians' sheets and a duplicate), reveal (hidden), after."""
+    first, third = share_set.shares[0], share_set.shares[2]
+    frames = [
+        sheet_photo(first, 1),
+        blank_frame(),
+        sheet_photo(first, 2),  # the same sheet again: refused as a duplicate
+        blank_frame(),
+        sheet_photo(third, 3),
+    ]
+    services.cameras = lambda: [
+        CameraOption("Fake camera (photos of the sheets)", lambda: FakeCamera(frames))
+    ]
+    clock.advance(3600 * 17)  # 03:00 the next night
+    window.trigger("reconstruct")
+    wizard = next(d for d in window.open_dialogs if isinstance(d, ReconstructWizard))
+    wizard._confirm_close = lambda: True  # type: ignore[method-assign]
+    page = wizard.trigger_page
+    page.incident.setText("INC-4821")
+    page.trigger.setCurrentIndex(1)
+    page.operator.setText("Ana Ruiz")
+    page.witnesses.setText("Ben Okafor")
+    settle(app)
+    grab(wizard, out, "reconstruct-1-trigger", suffix)
+    wizard.go_next()
+    wait_for(app, lambda: wizard.collect_page.worker is None)  # the fake camera ran out
+    grab(wizard, out, "reconstruct-2-collect", suffix)
+    wizard.go_next()
+    wait_for(app, lambda: wizard.wizard.current == "reveal")
+    grab(wizard, out, "reconstruct-3-reveal", suffix)
+    wizard.go_next()  # Done: the credential is wiped
+    for key, _label in CHECKLIST[:2]:
+        wizard.after_page.checks[key].setChecked(True)
+    settle(app)
+    grab(wizard, out, "reconstruct-4-after", suffix)
+    wizard.close()
+    settle(app)
+    services.cameras = lambda: []
+
+
+def render_checkin(
+    app: QApplication,
+    window: MainWindow,
+    *,
+    services: Services,
+    share_set: ShareSet,
+    tmp: Path,
+    out: Path,
+    suffix: str,
+) -> None:
+    """A custodian's sheet checked in from a photo."""
+    photo = tmp / "sheet-2.png"
+    cv2.imwrite(str(photo), sheet_photo(share_set.shares[1], 4))
+    dialog = window.open_checkin()
+    assert isinstance(dialog, CheckinDialog)
+    dialog.load_image(photo)
+    settle(app)
+    grab(dialog, out, "checkin", suffix)
+    dialog.close()
+    settle(app)
 
 
 if __name__ == "__main__":
