@@ -30,7 +30,7 @@ from .main_window import CameraOption, MainWindow, Services
 if TYPE_CHECKING:
     from breakglass_gui.ceremony.ports import Clock
 
-__all__ = ["build_services", "icon_path", "list_cameras", "main"]
+__all__ = ["build_services", "icon_path", "list_cameras", "main", "release_clipboard"]
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
@@ -187,6 +187,18 @@ class _LazyDecode:
         return result
 
 
+def release_clipboard() -> None:
+    """Clear the clipboard if it still holds data this process made (any secret on it was
+    already cleared; what is left is an empty placeholder). Left there, Qt deletes it in its
+    exit handlers after Python has shut down, and the process crashes on the way out."""
+    import shiboken6  # noqa: PLC0415
+
+    clipboard = QApplication.clipboard()
+    data = clipboard.mimeData()
+    if data is not None and shiboken6.createdByPython(data):
+        clipboard.clear()
+
+
 def _quit_when_idle(app: QApplication, window: MainWindow, tries: list[int]) -> None:
     """Quit once the window is shown and no worker runs; re-check on the next idle turn."""
     tries[0] += 1
@@ -237,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(0, functools.partial(_quit_when_idle, app, window, [0]))
     code = app.exec()
     QThreadPool.globalInstance().waitForDone(10000)
+    release_clipboard()
     trail = services.trail
     if trail is not None:
         trail.close()

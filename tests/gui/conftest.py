@@ -20,6 +20,19 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["QT_QPA_PLATFORM"] = os.environ.get("BREAKGLASS_ONSCREEN_QPA", "xcb")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _release_clipboard_at_exit() -> Iterator[None]:
+    """Clipboard data made by the tests must not outlive the interpreter (Qt would delete it
+    in its exit handlers after Python is gone: a segfault after every test passed)."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from breakglass_gui.gui.app import release_clipboard
+
+    if QApplication.instance() is not None:
+        release_clipboard()
+
+
 @pytest.fixture
 def gui_services(tmp_path: Path) -> Iterator[Any]:
     """Real services (audit trail, paper, QR decoder) on a temporary home, a fixed clock."""

@@ -62,3 +62,27 @@ def test_under_tests_the_process_stays_readable(tmp_path: Path) -> None:
     assert result["rc"] == 0
     assert result["core"][0] == 0  # type: ignore[index]
     assert result["dumpable"] is True
+
+
+QUIT_WITH_CLIPBOARD = """
+from breakglass_gui.core.secret import SecretBytes
+from breakglass_gui.gui import app as gui_app
+from breakglass_gui.gui.clipboard import SecretClipboard
+
+shown = gui_app.MainWindow.show
+
+def show_and_copy(self):
+    shown(self)
+    self.clip = SecretClipboard(self.services.clock, parent=self)
+    self.clip.copy(SecretBytes(b"on the clipboard at quit"))
+
+gui_app.MainWindow.show = show_and_copy
+rc = gui_app.main(['--home', sys.argv[1], '--exit-when-ready'])
+"""
+
+
+def test_quitting_with_our_data_on_the_clipboard_exits_cleanly(tmp_path: Path) -> None:
+    # Qt deletes clipboard data in its exit handlers, after Python is gone: data made by
+    # this process must be released before, or the process dies with SIGSEGV at exit.
+    result = probe(QUIT_WITH_CLIPBOARD, tmp_path / "home", testing=True)
+    assert result["rc"] == 0
