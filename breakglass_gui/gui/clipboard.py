@@ -131,9 +131,10 @@ class SecretClipboard(QObject):
             return False
         ours = self.holds_ours()
         if ours:
+            # clear() drops our QMimeData. No empty placeholder is set instead: a Python-made
+            # QMimeData left on the clipboard is deleted by Qt after Python has shut down,
+            # which crashes the process on exit.
             self._clipboard.clear()
-            # some platforms keep the last mime data until replaced: replace it with nothing
-            self._clipboard.setMimeData(QMimeData())
         self._overwrite()
         self._nonce = None
         self._deadline = None
