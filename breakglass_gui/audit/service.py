@@ -62,6 +62,9 @@ WINDOW_DAYS = 90
 CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
 
+# Outcomes of ``reconstruction_finished`` in which the credential was reconstructed.
+RECONSTRUCTED_OUTCOMES = frozenset({"revealed", "reconstructed, never shown"})
+
 
 class CeremonyError(BreakglassError):
     """A ceremony step that cannot be recorded as asked (missing incident, unknown set...)."""
@@ -507,14 +510,15 @@ class AuditTrail:
     def reconstruction_finished(
         self, ceremony: int, outcome: str = "revealed", set_fp: str | None = None
     ) -> int | None:
-        """Close the ceremony. A real one that revealed marks its set rotation-due and opens
-        a review record (its id is returned)."""
+        """Close the ceremony. A real one that reconstructed the credential (shown or not: it
+        existed in memory) marks its set rotation-due and opens a review record (its id is
+        returned). Drills are done or failed, never use."""
         rec = self._ceremony(ceremony)
         fp = set_fp or rec.set_fp
         self.record(
             "reconstruction_finished", {"ceremony": ceremony, "outcome": outcome, "set": fp}
         )
-        ok = outcome == "revealed"
+        ok = outcome in RECONSTRUCTED_OUTCOMES
         self.registry.finish_ceremony(ceremony, "done" if ok else "failed", outcome, self.clock())
         if rec.drill:
             return None

@@ -302,3 +302,24 @@ def test_review_pdf_renders(tmp_path: Path) -> None:
         pytest.skip("pdftoppm (poppler-utils) not installed")
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "p")], check=True)
     assert list(tmp_path.glob("p*.png"))
+
+
+def test_reconstructed_but_never_shown_still_counts_as_use(tmp_path: Path) -> None:
+    """The credential existed in memory: a real use marks rotation due; a drill is 'done'."""
+    policy = Policy.simple(2, 3)
+    s = split_credential(SECRET, policy=policy, label="db")
+    fp = s.fingerprint_text
+    with AuditTrail(tmp_path / "h") as trail:
+        trail.split_finished(trail.split_started(label="db", policy=policy), s)
+        drill = trail.reconstruction_started(drill=True)
+        trail.quorum_reached(drill, fp, s.shares[:2])
+        trail.reconstruction_finished(drill, "reconstructed, never shown", fp)
+        assert trail.registry.ceremony(drill).status == "done"  # type: ignore[union-attr]
+        assert trail.registry.get_set(fp).status == "active"  # type: ignore[union-attr]
+        real = trail.reconstruction_started(incident="INC-2", operator="ana")
+        trail.quorum_reached(real, fp, s.shares[1:])
+        trail.reconstruction_finished(real, "reconstructed, never shown", fp)
+        assert trail.registry.get_set(fp).status == "rotation-due"  # type: ignore[union-attr]
+        failed = trail.reconstruction_started(incident="INC-3", operator="ana")
+        trail.reconstruction_finished(failed, "not reconstructed", fp)
+        assert trail.registry.ceremony(failed).status == "failed"  # type: ignore[union-attr]
