@@ -293,7 +293,18 @@ def test_lock_file_matches_its_input() -> None:
 # -- the scripts -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("script", ["build", "smoke-test", "lock", "ci-check", "repro-check"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "build",
+        "smoke-test",
+        "lock",
+        "ci-check",
+        "repro-check",
+        "measure-startup",
+        "linux/install-desktop-entry",
+    ],
+)
 def test_scripts_are_executable_bash_that_parses(script: str) -> None:
     path = PACKAGING / script
     assert path.is_file()
