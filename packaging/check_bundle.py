@@ -14,14 +14,26 @@ Run by packaging/build after PyInstaller; needs ``ldd`` (glibc).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bundle_policy
+
+def _load_policy() -> ModuleType:
+    # bundle_policy.py sits beside this file; load it by path rather than through sys.path.
+    path = Path(__file__).resolve().with_name("bundle_policy.py")
+    spec = importlib.util.spec_from_file_location("breakglass_bundle_policy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bundle_policy = _load_policy()
 
 EXECUTABLES = ("breakglass-gui", "breakglass")
 REQUIRED_RESOURCES = ("resources/spec/FORMAT.md",)
