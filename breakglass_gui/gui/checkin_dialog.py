@@ -150,8 +150,8 @@ class CheckinDialog(QDialog):
         self.typed.setObjectName("checkinTyped")
         self.typed.setAccessibleName("Typed share: the words, then the numbered data lines")
         self.typed.setPlaceholderText(
-            "Type the share as printed under 'If the code will not scan': the words, then the "
-            "numbered data lines."
+            "Type the share as printed under 'HAND TRANSCRIPTION' on the sheet: the 33 words, "
+            "then the numbered data lines."
         )
         self.typed.setTabChangesFocus(True)
         self.typed.setVisible(False)

@@ -240,8 +240,8 @@ class CollectPage(QWidget):
         self.typed.setObjectName("typedShare")
         self.typed.setAccessibleName("Typed share: the words, then the numbered data lines")
         self.typed.setPlaceholderText(
-            "Type the share as printed under 'If the code will not scan': the words, then the "
-            "numbered data lines."
+            "Type the share as printed under 'HAND TRANSCRIPTION' on the sheet: the 33 words, "
+            "then the numbered data lines."
         )
         self.typed.setVisible(False)
         self.add_typed = QPushButton("Add typed share", self)
