@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import shamir_mnemonic
 from shamir_mnemonic import MnemonicError, rs1024
 from shamir_mnemonic.constants import (
     CUSTOMIZATION_STRING_EXTENDABLE,
@@ -123,29 +123,73 @@ def slip39_groups(policy: Policy) -> list[tuple[int, int]]:
 
 
 def split_key(key: SecretBytes, policy: Policy) -> list[list[list[str]]]:
-    """Split the set key. Returns, per group, per custodian, the share's words.
+    """Split the set key with SLIP-39 (empty passphrase). Per group, per custodian: words.
 
-    ``shamir_mnemonic`` takes the master secret as a bytes-like object and makes its own
-    intermediate copies while splitting; those are dropped as soon as it returns.
+    The SLIP-39 steps (Feistel encryption of the master secret, then two levels of Shamir
+    sharing with the digest share) run in buffers we own, so the key and the encrypted master
+    secret never become immutable ``bytes``. The member shares themselves are share material
+    and are handed to ``shamir_mnemonic``'s ``Share`` to be written as words (with their
+    RS1024 checksum). ``test_own_split_is_standard_slip39`` checks the result against the
+    reference implementation's recovery.
     """
     if len(key) != KEY_BYTES:
         raise PolicyError(f"the set key must be {KEY_BYTES} bytes")
     groups = slip39_groups(policy)
-    mnemonics = shamir_mnemonic.generate_mnemonics(
-        policy.group_threshold,
-        groups,
-        key,
-        passphrase=b"",
-        extendable=True,
-        iteration_exponent=ITERATION_EXPONENT,
-    )
+    identifier = int.from_bytes(secrets.token_bytes(2), "big") & 0x7FFF
     out: list[list[list[str]]] = []
-    for g, group_mnemonics in zip(policy.groups, mnemonics, strict=True):
-        if g.threshold == 1:
-            out.append([group_mnemonics[0].split() for _ in range(g.count)])
-        else:
-            out.append([m.split() for m in group_mnemonics])
+    with _feistel(key, b"", ITERATION_EXPONENT, identifier, True, decrypt=False) as ems:
+        group_shares = _split_secret(policy.group_threshold, len(groups), ems)
+    try:
+        for (member_threshold, member_count), g, (group_index, group_secret) in zip(
+            groups, policy.groups, group_shares, strict=True
+        ):
+            words = []
+            for member_index, value in _split_secret(member_threshold, member_count, group_secret):
+                share = _Slip39Share(
+                    identifier,
+                    True,
+                    ITERATION_EXPONENT,
+                    group_index,
+                    policy.group_threshold,
+                    len(groups),
+                    member_index,
+                    member_threshold,
+                    bytes(value),
+                )
+                value.wipe()
+                words.append(share.words())
+            # a 1-of-N group: its single member share goes to each of its custodians
+            out.append(words if g.threshold > 1 else [list(words[0]) for _ in range(g.count)])
+    finally:
+        for _, secret in group_shares:
+            secret.wipe()
     return out
+
+
+def _split_secret(threshold: int, count: int, secret: SecretBytes) -> list[tuple[int, SecretBytes]]:
+    """SLIP-39's ``_split_secret`` over buffers we own (random shares, digest share, secret)."""
+    if not 1 <= threshold <= count <= 16:
+        raise PolicyError(f"cannot share {threshold} of {count}")
+    if threshold == 1:
+        return [(i, SecretBytes(secret)) for i in range(count)]
+    size = len(secret)
+    shares = [(i, SecretBytes(secrets.token_bytes(size))) for i in range(threshold - 2)]
+    digest_share = SecretBytes(size)
+    digest_share[_DIGEST_BYTES:] = secrets.token_bytes(size - _DIGEST_BYTES)
+    random_part = bytearray(digest_share[_DIGEST_BYTES:])
+    digest_share[:_DIGEST_BYTES] = hmac.new(random_part, secret, "sha256").digest()[:_DIGEST_BYTES]
+    wipe_buffer(random_part)
+    base: list[tuple[int, bytearray]] = [
+        *shares,
+        (_DIGEST_INDEX, digest_share),
+        (_SECRET_INDEX, secret),
+    ]
+    try:
+        for i in range(threshold - 2, count):
+            shares.append((i, _interpolate(base, i)))
+    finally:
+        digest_share.wipe()
+    return shares
 
 
 def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") -> SecretBytes:
@@ -179,7 +223,7 @@ def combine_words(word_lists: Sequence[Sequence[str]], passphrase: bytes = b"") 
             raw = [(s.x, bytearray(s.data)) for s in group.to_raw_shares()]
             group_secrets.append((group_index, _recover_secret(group.member_threshold(), raw)))
         with _recover_secret(params.group_threshold, [(gi, s) for gi, s in group_secrets]) as ems:
-            return _feistel_decrypt(
+            return _feistel(
                 ems, passphrase, params.iteration_exponent, params.identifier, params.extendable
             )
     finally:
@@ -313,25 +357,33 @@ def _recover_secret(threshold: int, shares: Sequence[tuple[int, bytearray]]) -> 
     return secret
 
 
-def _feistel_decrypt(
-    ems: SecretBytes, passphrase: bytes, exponent: int, identifier: int, extendable: bool
+def _feistel(
+    data: SecretBytes,
+    passphrase: bytes,
+    exponent: int,
+    identifier: int,
+    extendable: bool,
+    *,
+    decrypt: bool = True,
 ) -> SecretBytes:
-    half = len(ems) // 2
+    """SLIP-39's 4-round Feistel cipher (encrypt or decrypt) over buffers we own."""
+    half = len(data) // 2
     salt = b"" if extendable else b"shamir" + identifier.to_bytes(2, "big")
     iterations = (_BASE_ITERATIONS << exponent) // _ROUNDS
-    left = SecretBytes(ems[:half])
-    right = SecretBytes(ems[half:])
+    left = SecretBytes(data[:half])
+    right = SecretBytes(data[half:])
     salted = SecretBytes(len(salt) + half)  # salt || R, rebuilt in place every round
     salted[: len(salt)] = salt
+    rounds = reversed(range(_ROUNDS)) if decrypt else range(_ROUNDS)
     try:
-        for i in reversed(range(_ROUNDS)):
+        for i in rounds:
             salted[len(salt) :] = right
             pad = hashlib.pbkdf2_hmac("sha256", bytes([i]) + passphrase, salted, iterations, half)
             for j in range(half):
                 left[j] ^= pad[j]
             del pad
             left, right = right, left
-        out = SecretBytes(len(ems))
+        out = SecretBytes(len(data))
         out[:half] = right
         out[half:] = left
         return out

@@ -71,3 +71,41 @@ def test_own_recovery_matches_the_reference_implementation(extendable: bool, exp
             assert bytes(got) == expected == secret
         with pytest.raises(slip39.MnemonicError):
             slip39.combine_words([m.split() for m in quorum[:-1]], passphrase=b"pass")
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        ("2-of-3", 1, [(2, 3)]),
+        ("3-of-5", 1, [(3, 5)]),
+        ("16-of-16", 1, [(16, 16)]),
+        ("groups", 2, [("leadership", 1, 2), ("on-call", 2, 3), ("audit", 3, 3)]),
+    ],
+    ids=lambda p: p[0],
+)
+def test_own_split_is_standard_slip39(policy: tuple[str, int, list[tuple[object, ...]]]) -> None:
+    """Shares from our split recover the key with the reference implementation's own code."""
+    import itertools
+
+    import shamir_mnemonic
+
+    from breakglass_gui.core.policy import Policy
+    from breakglass_gui.core.secret import SecretBytes
+
+    _, gt, groups = policy
+    p = Policy.simple(*groups[0]) if gt == 1 and len(groups) == 1 else Policy.grouped(gt, groups)  # type: ignore[arg-type]
+    key = SecretBytes(bytes(range(100, 132)))
+    words = slip39.split_key(key, p)
+    assert not key.is_wiped  # the caller owns the key
+    for gi, group in enumerate(p.groups):
+        assert len(words[gi]) == group.count
+    # every minimal quorum, chosen group by group, recovers through shamir_mnemonic
+    for chosen in itertools.combinations(range(len(p.groups)), p.group_threshold):
+        quorum = []
+        for gi in chosen:
+            need = p.groups[gi].threshold
+            members = list(dict.fromkeys(" ".join(w) for w in words[gi]))  # 1-of-N: one portion
+            quorum += members[:need]
+        assert shamir_mnemonic.combine_mnemonics(quorum, b"") == bytes(key)
+        with slip39.combine_words([m.split() for m in quorum]) as ours:
+            assert bytes(ours) == bytes(key)
