@@ -24,15 +24,10 @@ from breakglass_gui.core.policy import GroupPolicy, Policy
 from breakglass_gui.core.sealing import Custodian, quorum_status, recover, split_credential
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import (
-    FINGERPRINT_BYTES,
     Share,
-    leaf_hash,
-    leaf_input,
-    merkle_path,
-    merkle_root,
     parse_share,
-    set_digest,
 )
+from tests.forgery import forge_last_share
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -176,30 +171,9 @@ def test_wrong_set_and_duplicate_are_named() -> None:
 
 
 def _forged_set(secret: bytes) -> tuple[Share, ...]:
-    """A set whose share 3 carries SLIP-39 words of another key, with a Merkle tree built over it.
-
-    This is what a tampered set creation looks like: every share passes its own checks.
-    """
-    good = _split(secret, Policy.simple(2, 3))
-    other = _split(secret, Policy.simple(2, 3))
-    packed = [good[0].packed_words, good[1].packed_words, other[2].packed_words]
-    header = good[0].header
-    leaves = [
-        leaf_hash(leaf_input(k + 1, good[k].custodian, good[k].role, packed[k])) for k in range(3)
-    ]
-    fp = set_digest(header, good[0].sealed, merkle_root(leaves))[:FINGERPRINT_BYTES]
-    return tuple(
-        Share(
-            fp,
-            k + 1,
-            good[k].custodian,
-            good[k].role,
-            header,
-            tuple(merkle_path(leaves, k)),
-            good[0].sealed,
-            packed[k],
-        )
-        for k in range(3)
+    """A 2-of-3 set whose share 3 carries another key's words; every share passes alone."""
+    return forge_last_share(
+        _split(secret, Policy.simple(2, 3)), _split(secret, Policy.simple(2, 3))
     )
 
 

@@ -28,14 +28,9 @@ from breakglass_gui.core.errors import (
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
 from breakglass_gui.core.share import (
-    FINGERPRINT_BYTES,
     Share,
-    leaf_hash,
-    leaf_input,
-    merkle_path,
-    merkle_root,
-    set_digest,
 )
+from tests.forgery import forge_last_share
 
 SECRET = b"correct-horse-battery-staple-42"
 PEOPLE = [
@@ -61,27 +56,7 @@ def make_set(
 
 def forged_set(secret: bytes) -> tuple[Share, ...]:
     """Share 3 carries another key's words, with a Merkle tree built over it (a tampered set)."""
-    good = make_set(2, 3, secret).shares
-    other = make_set(2, 3, secret).shares
-    packed = [good[0].packed_words, good[1].packed_words, other[2].packed_words]
-    header = good[0].header
-    leaves = [
-        leaf_hash(leaf_input(k + 1, good[k].custodian, good[k].role, packed[k])) for k in range(3)
-    ]
-    fp = set_digest(header, good[0].sealed, merkle_root(leaves))[:FINGERPRINT_BYTES]
-    return tuple(
-        Share(
-            fp,
-            k + 1,
-            good[k].custodian,
-            good[k].role,
-            header,
-            tuple(merkle_path(leaves, k)),
-            good[0].sealed,
-            packed[k],
-        )
-        for k in range(3)
-    )
+    return forge_last_share(make_set(2, 3, secret).shares, make_set(2, 3, secret).shares)
 
 
 def corrupt_text(text: str) -> str:
