@@ -9,7 +9,6 @@ so that the reader can act on it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from .document import APP_VERSION, mm, write_pdf
 from .flow import Styles, build_pdf, content_width, esc, grid_table, key_value_table
 from .fonts import fonts_for
 from .recovery import SPEC_POINTER
-from .setinfo import CustodianEntry, SetInfo
+from .setinfo import CustodianEntry, SetInfo, read_json_object
 
 __all__ = ["RunbookInputs", "RunbookSettings", "RunbookSettingsError", "render_runbook"]
 
@@ -54,14 +53,7 @@ class RunbookSettings:
 
     @classmethod
     def load(cls, path: Path) -> RunbookSettings:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise RunbookSettingsError(f"{path}: {exc.strerror or exc}") from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RunbookSettingsError(f"{path}: not a JSON file ({exc})") from exc
-        if not isinstance(data, dict):
-            raise RunbookSettingsError(f"{path}: expected a JSON object")
+        data = read_json_object(path, RunbookSettingsError, "expected a JSON object")
         try:
             return cls.from_mapping(data)
         except RunbookSettingsError as exc:

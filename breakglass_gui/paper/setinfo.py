@@ -25,6 +25,19 @@ class SetInfoError(ValueError):
     """set.json is missing, unreadable or not a Breakglass set description."""
 
 
+def read_json_object(path: Path, error: type[ValueError], not_object: str) -> dict[str, object]:
+    """Read a JSON object from a file; every failure is ``error`` with a one-line message."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a JSON file ({exc})") from exc
+    if not isinstance(data, dict):
+        raise error(f"{path}: {not_object}")
+    return data
+
+
 @dataclass(frozen=True)
 class CustodianEntry:
     number: int
@@ -54,14 +67,7 @@ class SetInfo:
 
     @classmethod
     def load(cls, path: Path) -> SetInfo:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise SetInfoError(f"{path}: {exc.strerror or exc}") from exc
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SetInfoError(f"{path}: not a JSON file ({exc})") from exc
-        if not isinstance(data, dict):
-            raise SetInfoError(f"{path}: not a Breakglass set.json")
+        data = read_json_object(path, SetInfoError, "not a Breakglass set.json")
         try:
             return cls.from_metadata(data)
         except SetInfoError as exc:
