@@ -25,18 +25,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from breakglass_gui.core.errors import BreakglassError
+from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .main_window import CameraOption, Services
 from .reconstruct_wizard_collect import (
@@ -139,43 +138,26 @@ class CheckinDialog(QDialog):
         self.camera_button.setObjectName("checkinCameraButton")
         self.camera_button.setAccessibleName("Start or stop the camera")
         self.camera_button.clicked.connect(self._toggle_camera)
-        self.load_button = QPushButton("&Load image…", self)
-        self.load_button.setObjectName("checkinLoadImage")
-        self.load_button.setAccessibleName("Load a photo of the sheet")
-        self.load_button.clicked.connect(self._choose_image)
-        self.type_button = QPushButton("&Type share…", self)
-        self.type_button.setObjectName("checkinTypeShare")
-        self.type_button.setCheckable(True)
-        self.typed = QPlainTextEdit(self)
-        self.typed.setObjectName("checkinTyped")
-        self.typed.setAccessibleName("Typed share: the words, then the numbered data lines")
-        self.typed.setPlaceholderText(
-            "Type the share as printed under 'HAND TRANSCRIPTION' on the sheet: the 33 words, "
-            "then the numbered data lines."
+        inputs = share_input_box(
+            self,
+            title="Camera or photo",
+            picture=self.view,
+            chooser=self.chooser,
+            camera_button=self.camera_button,
+            names=ShareInputNames(
+                "checkinLoadImage", "checkinTypeShare", "checkinTyped", "checkinCheckTyped"
+            ),
+            load_text="&Load image…",
+            type_text="&Type share…",
+            submit_text="Check the typed share",
+            on_load=self._choose_image,
+            on_submit=self.submit_typed,
         )
-        self.typed.setTabChangesFocus(True)
-        self.typed.setVisible(False)
-        self.check_typed = QPushButton("Check the typed share", self)
-        self.check_typed.setObjectName("checkinCheckTyped")
-        self.check_typed.setVisible(False)
-        self.check_typed.clicked.connect(self.submit_typed)
-        self.type_button.toggled.connect(self.typed.setVisible)
-        self.type_button.toggled.connect(self.check_typed.setVisible)
-
-        camera_box = QGroupBox("Camera or photo", self)
-        cam = QVBoxLayout(camera_box)
-        cam.addWidget(self.view, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.chooser, 1)
-        row.addWidget(self.camera_button)
-        cam.addLayout(row)
-        alt = QHBoxLayout()
-        alt.addWidget(self.load_button)
-        alt.addWidget(self.type_button)
-        alt.addStretch(1)
-        cam.addLayout(alt)
-        cam.addWidget(self.typed)
-        cam.addWidget(self.check_typed)
+        camera_box = inputs.box
+        self.load_button = inputs.load_button
+        self.type_button = inputs.type_button
+        self.typed = inputs.typed
+        self.check_typed = inputs.submit
 
         self.outcome_label = QLabel("Show a share.", self)
         self.outcome_label.setObjectName("checkinResult")

@@ -24,11 +24,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -37,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
+from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 from breakglass_gui.scan import decoders
 
 __all__ = ["CameraChoice", "CameraWorker", "CollectPage", "FrameDecoder", "default_decoder"]
@@ -230,41 +228,24 @@ class CollectPage(QWidget):
         self.refused.setMaximumHeight(110)
         self.refused.setWordWrap(True)
 
-        self.load_button = QPushButton("Load image…", self)
-        self.load_button.setObjectName("loadImage")
-        self.load_button.clicked.connect(self._choose_image)
-        self.type_button = QPushButton("Type share…", self)
-        self.type_button.setObjectName("typeShare")
-        self.type_button.setCheckable(True)
-        self.typed = QPlainTextEdit(self)
-        self.typed.setObjectName("typedShare")
-        self.typed.setAccessibleName("Typed share: the words, then the numbered data lines")
-        self.typed.setPlaceholderText(
-            "Type the share as printed under 'HAND TRANSCRIPTION' on the sheet: the 33 words, "
-            "then the numbered data lines."
+        inputs = share_input_box(
+            self,
+            title="Camera",
+            picture=self.preview,
+            chooser=self.chooser,
+            camera_button=self.camera_button,
+            names=ShareInputNames("loadImage", "typeShare", "typedShare", "addTypedShare"),
+            load_text="Load image…",
+            type_text="Type share…",
+            submit_text="Add typed share",
+            on_load=self._choose_image,
+            on_submit=self.submit_typed,
         )
-        self.typed.setVisible(False)
-        self.add_typed = QPushButton("Add typed share", self)
-        self.add_typed.setObjectName("addTypedShare")
-        self.add_typed.setVisible(False)
-        self.add_typed.clicked.connect(self.submit_typed)
-        self.type_button.toggled.connect(self.typed.setVisible)
-        self.type_button.toggled.connect(self.add_typed.setVisible)
-
-        camera_box = QGroupBox("Camera", self)
-        cam_layout = QVBoxLayout(camera_box)
-        cam_layout.addWidget(self.preview, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.chooser, 1)
-        row.addWidget(self.camera_button)
-        cam_layout.addLayout(row)
-        alt = QHBoxLayout()
-        alt.addWidget(self.load_button)
-        alt.addWidget(self.type_button)
-        alt.addStretch(1)
-        cam_layout.addLayout(alt)
-        cam_layout.addWidget(self.typed)
-        cam_layout.addWidget(self.add_typed)
+        camera_box = inputs.box
+        self.load_button = inputs.load_button
+        self.type_button = inputs.type_button
+        self.typed = inputs.typed
+        self.add_typed = inputs.submit
 
         side = QVBoxLayout()
         side.addWidget(self.status)
