@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,11 +25,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,12 +39,12 @@ from breakglass_gui.ceremony.reconstruct_flow import (
     ReconstructFlow,
     ReconstructionResult,
 )
-from breakglass_gui.ceremony.wizard import Wizard, WizardError, WizardStatus
 from breakglass_gui.core.errors import BreakglassError
 
 from .clipboard import SecretClipboard
 from .reconstruct_wizard_collect import CameraChoice, CollectPage, FrameDecoder
 from .reveal import RevealPanel
+from .wizard_frame import WizardFrame, WizardPage, fit_and_centre
 from .workers import run_task
 
 __all__ = ["ReconstructWizard"]
@@ -63,7 +61,8 @@ def _big(label: QLabel, factor: float = 1.3, bold: bool = True) -> QLabel:
     return label
 
 
-class TriggerPage(QWidget):
+class TriggerPage(WizardPage):
+    step_id = "trigger"
     changed = Signal()
 
     def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
@@ -138,8 +137,14 @@ class TriggerPage(QWidget):
         self.problems.setText("\n".join(problems) if self.incident.text() else "")
         self.changed.emit()
 
+    def has_input(self) -> bool:
+        return any(e.text().strip() for e in (self.incident, self.witnesses)) or bool(
+            self.trigger.currentIndex() > 0
+        )
 
-class ReconstructPage(QWidget):
+
+class ReconstructPage(WizardPage):
+    step_id = "reconstruct"
     done = Signal(bool)
 
     def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
@@ -207,8 +212,13 @@ class ReconstructPage(QWidget):
         if result is not None:
             result.discard()
 
+    def enter(self) -> None:
+        self.start()
 
-class RevealPage(QWidget):
+
+class RevealPage(WizardPage):
+    step_id = "reveal"
+
     def __init__(
         self,
         flow: ReconstructFlow,
@@ -304,10 +314,20 @@ class RevealPage(QWidget):
         self.check_gate()
 
 
-class AfterPage(QWidget):
-    def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
+class AfterPage(WizardPage):
+    step_id = "after"
+
+    def __init__(
+        self,
+        flow: ReconstructFlow,
+        report: Callable[[], DrillReport | None] | None = None,
+        bypass_rate: Callable[[], str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.flow = flow
+        self._report = report
+        self._bypass_source = bypass_rate
         self.heading = _big(QLabel(self))
         self.checks: dict[str, QCheckBox] = {}
         layout = QVBoxLayout(self)
@@ -353,7 +373,9 @@ class AfterPage(QWidget):
         self._generated_record = self.flow.review_record(bypass_rate=self._bypass_rate)
         self.record.setPlainText(self._generated_record)
 
-    def enter(self, report: DrillReport | None, bypass_rate: str) -> None:
+    def enter(self) -> None:
+        report = self._report() if self._report is not None else None
+        bypass_rate = self._bypass_source() if self._bypass_source is not None else ""
         drill = self.flow.drill
         self.heading.setText(
             "Drill complete. Read the timings, note the bottlenecks, fix the runbook."
@@ -368,11 +390,16 @@ class AfterPage(QWidget):
         self._fill_record()
 
 
-class ReconstructWizard(QWidget):
+class ReconstructWizard(WizardFrame):
     """The break-glass window. ``closed_with`` is emitted once with the wizard's final status."""
 
     closed_with = Signal(str)
     resplit_requested = Signal(str)  # the fingerprint of the set to replace (public)
+    stop_title = "Stop breaking glass?"
+    stop_text = (
+        "Stopping ends the ceremony: the credential and the collected shares are wiped and "
+        "the abort is recorded. Stop?"
+    )
 
     def __init__(
         self,
@@ -389,80 +416,55 @@ class ReconstructWizard(QWidget):
         super().__init__(parent)
         self.setObjectName("reconstructWizard")
         self.flow = flow
-        self.wizard: Wizard = flow.wizard
         self.timer = StepTimer(flow.wizard, flow.clock) if flow.drill_default else None
         self.clipboard = clipboard
-        self._bypass_rate = bypass_rate
         self._save_review = save_review
         self._confirm_close = confirm_close
         self.final_report: DrillReport | None = None
-        self._closed = False
         title = "Run a drill" if flow.drill_default else "Break glass"
         self.setWindowTitle(f"{title} — Breakglass")
+        self.banner.setVisible(True)
 
-        self.banner = _big(QLabel(self), 1.2)
-        self.banner.setObjectName("banner")
-        self.banner.setMargin(8)
-        self.steps_label = QLabel(self)
-        self.steps_label.setObjectName("stepIndicator")
-        self.stack = QStackedWidget(self)
         self.trigger_page = TriggerPage(flow, self)
         self.collect_page = CollectPage(flow, cameras=cameras, decoder=decoder, parent=self)
         self.reconstruct_page = ReconstructPage(flow, self)
         self.reveal_page = RevealPage(flow, clipboard, self)
-        self.after_page = AfterPage(flow, self)
-        self.pages: dict[str, QWidget] = {
-            "trigger": self.trigger_page,
-            "collect": self.collect_page,
-            "reconstruct": self.reconstruct_page,
-            "reveal": self.reveal_page,
-            "after": self.after_page,
-        }
-        for page in self.pages.values():
-            self.stack.addWidget(page)
-        self.problems = QLabel(self)
-        self.problems.setObjectName("wizardProblems")
-        self.problems.setWordWrap(True)
-
-        self.cancel_button = QPushButton("Cancel and wipe", self)
-        self.cancel_button.setObjectName("cancelButton")
-        self.back_button = QPushButton("Back", self)
-        self.back_button.setObjectName("backButton")
-        self.next_button = QPushButton("Next", self)
-        self.next_button.setObjectName("nextButton")
-        self.next_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.back_button)
-        buttons.addWidget(self.next_button)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.steps_label)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.problems)
-        layout.addLayout(buttons)
-
-        self.cancel_button.clicked.connect(self.cancel)
-        self.back_button.clicked.connect(self.go_back)
-        self.next_button.clicked.connect(self.go_next)
+        self.after_page = AfterPage(
+            flow,
+            report=lambda: drill_report(self.flow, self.timer) if self.timer else None,
+            bypass_rate=bypass_rate,
+            parent=self,
+        )
+        self.cancel_button.setText("Cancel and wipe")
+        self.cancel_button.setAccessibleName("Cancel and wipe")
         QShortcut(QKeySequence("Ctrl+Return"), self, self.go_next)
-        self.trigger_page.changed.connect(self._update_buttons)
-        self.collect_page.offered.connect(self._update_buttons)
+        self.trigger_page.changed.connect(self.refresh_buttons)
+        self.collect_page.offered.connect(self.refresh_buttons)
         self.reconstruct_page.done.connect(self._reconstructed)
-        self.after_page.changed.connect(self._update_buttons)
+        self.after_page.changed.connect(self.refresh_buttons)
         self.after_page.resplit.clicked.connect(self._resplit)
         self.after_page.save_record.clicked.connect(self._save_record)
-        self.wizard.subscribe(self._sync)
+        self.ceremony_over.connect(self.closed_with.emit)
         flow.wipe_listeners.append(self._on_wipe)
-        self._sync(self.wizard)
-        self.resize(1000, 680)
+        self.attach(
+            flow.wizard,
+            STEP_ORDER,
+            [
+                self.trigger_page,
+                self.collect_page,
+                self.reconstruct_page,
+                self.reveal_page,
+                self.after_page,
+            ],
+        )
+        fit_and_centre(self, parent, 1000, 680)
 
-    # -- navigation -------------------------------------------------------------------------------
-    def _sync(self, wizard: Wizard) -> None:
-        current = wizard.current
-        self.stack.setCurrentWidget(self.pages[current])
+    # -- the frame's hooks ------------------------------------------------------------------------
+    def show_current(self) -> None:
+        self._show_banner()
+        super().show_current()
+
+    def _show_banner(self) -> None:
         drill = self.flow.drill
         if drill:
             self.banner.setText("DRILL — a rehearsal on a drill set; recorded as a drill")
@@ -470,103 +472,84 @@ class ReconstructWizard(QWidget):
         else:
             self.banner.setText("BREAK GLASS — real use: recorded, loud, rotate afterwards")
             self.banner.setStyleSheet("background: #b00020; color: white;")
+        current = self.flow.wizard.current
         if current != "trigger" and self.flow.authorisation is not None:
             self.banner.setText(self.banner.text() + "\n" + self.flow.sentence())
-        idx = STEP_ORDER.index(current)
-        self.steps_label.setText(
-            "  ›  ".join(
-                (
-                    f"<b>{i + 1}. {wizard.steps[s].title}</b>"
-                    if s == current
-                    else f"{i + 1}. {wizard.steps[s].title}"
-                )
-                for i, s in enumerate(STEP_ORDER)
-            )
-        )
-        self.steps_label.setAccessibleName(
-            f"Step {idx + 1} of {len(STEP_ORDER)}: {wizard.steps[current].title}"
-        )
+
+    def next_label(self, step_id: str, last: bool) -> str:
+        return {
+            "trigger": "&Next: collect shares",
+            "collect": "&Reconstruct",
+            "reconstruct": "&Next",
+            "reveal": "&Done — wipe it",
+            "after": "&Finish",
+        }.get(step_id, "&Next")
+
+    def can_advance(self, step_id: str, last: bool) -> bool:
+        if step_id == "reconstruct":
+            return False  # it moves on by itself when ready
+        return not self.flow.wizard.problems()
+
+    def refresh_buttons(self) -> None:
+        super().refresh_buttons()
+        wizard = self.flow.wizard
         if wizard.running:
-            if current == "collect":
-                self.collect_page.refresh()
-                if self.collect_page.cameras and self.collect_page.worker is None:
-                    self.collect_page.start_camera(self.collect_page.chooser.currentIndex())
-            else:
-                self.collect_page.stop_camera()
-            if current == "reconstruct":
-                self.reconstruct_page.start()
-            elif current == "reveal":
-                self.reveal_page.enter()
-            elif current == "after":
-                report = drill_report(self.flow, self.timer) if self.timer else None
-                rate = self._bypass_rate() if self._bypass_rate else ""
-                self.after_page.enter(report, rate)
-        self._update_buttons()
+            current = wizard.current
+            shown = [p for p in wizard.problems() if current not in ("trigger", "reconstruct")]
+            self.problems.setText("\n".join(shown))
 
-    def _update_buttons(self) -> None:
-        wizard = self.wizard
-        running = wizard.running
-        current = wizard.current
-        problems = wizard.problems() if running else []
-        self.back_button.setEnabled(running and wizard.can_go_back())
-        self.cancel_button.setEnabled(running)
-        labels = {
-            "trigger": "Next: collect shares",
-            "collect": "Reconstruct",
-            "reconstruct": "Next",
-            "reveal": "Done — wipe it",
-            "after": "Finish",
-        }
-        self.next_button.setText(labels[current])
-        self.next_button.setEnabled(running and not problems)
-        if current == "reconstruct":
-            self.next_button.setEnabled(False)  # it moves on by itself when ready
-        shown = [p for p in problems if current not in ("trigger", "reconstruct")]
-        self.problems.setText("\n".join(shown))
-
-    def go_next(self) -> None:
-        if not self.wizard.running:
-            return
-        try:
-            if self.wizard.is_last():
-                self._finish()
-            else:
-                self.wizard.next()
-        except WizardError as exc:
-            self.problems.setText(str(exc))
-
-    def go_back(self) -> None:
-        try:
-            self.wizard.back()
-        except WizardError as exc:
-            self.problems.setText(str(exc))
-
-    def _reconstructed(self, ok: bool) -> None:
-        if ok and self.wizard.running and self.wizard.current == "reconstruct":
-            self.wizard.next()
-        else:
-            self._update_buttons()
-
-    def _finish(self) -> None:
-        self.wizard.finish()
+    def finish_ceremony(self) -> list[str] | None:
+        self.flow.wizard.finish()
         if self.timer is not None:
             self.final_report = drill_report(self.flow, self.timer)
             record_drill(self.flow.audit, self.final_report)
             self.after_page.report.setPlainText(self.final_report.text())
-        self._update_buttons()
-        self._emit_closed()
+        o = self.flow.outcome
+        what = "Drill complete" if self.flow.drill else "Break glass complete"
+        lines = [
+            f"{what}: {o.label or 'the credential'} (set {o.fingerprint or '—'}) was "
+            "reconstructed, and the credential is wiped from this computer.",
+            "Everything is recorded in the audit log. Close this window.",
+        ]
+        if self.final_report is not None:
+            lines.append(self.final_report.text())
+        return lines
 
-    def cancel(self) -> None:
-        """Cancel at any step: wipe everything and record the abort."""
+    def entered_anything(self) -> bool:
+        wizard = self.flow.wizard
+        return bool(
+            wizard.current != "trigger"
+            or self.flow.collector.accepted
+            or self.flow.secret is not None
+            or super().entered_anything()
+        )
+
+    def ask_stop(self) -> bool:
+        if self._confirm_close is not None:
+            return self._confirm_close()
+        return super().ask_stop()
+
+    def cancel_ceremony(self, how: str) -> None:
         self.reconstruct_page.discard()
-        self.flow.wizard.cancel()
-        self._update_buttons()
-        self._emit_closed()
+        if how == "close":
+            self.flow.close()  # records "window closed at the … step"
+        else:
+            self.flow.wizard.cancel()
 
-    def _emit_closed(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self.closed_with.emit(self.wizard.status.value)
+    def release(self) -> None:
+        self.flow.close()
+        self.collect_page.detach()
+        self.reveal_page.panel.detach()
+        if self.clipboard is not None:
+            self.clipboard.clear_if_ours("closed")
+
+    # -- navigation -------------------------------------------------------------------------------
+    def _reconstructed(self, ok: bool) -> None:
+        wizard = self.flow.wizard
+        if ok and wizard.running and wizard.current == "reconstruct":
+            wizard.next()
+        else:
+            self.refresh_buttons()
 
     def _resplit(self) -> None:
         fp = self.flow.outcome.fingerprint
@@ -588,33 +571,10 @@ class ReconstructWizard(QWidget):
             where = path
         self.problems.setText(f"Review record saved: {where}")
 
-    # -- wipe and close ---------------------------------------------------------------------------
+    # -- wipe ------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:
         self.collect_page.stop_camera()
         self.reconstruct_page.discard()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.wizard.running and self.wizard.status is WizardStatus.RUNNING:
-            confirm = self._confirm_close or self._ask_close
-            if not confirm():
-                event.ignore()
-                return
-        self.flow.close()
-        self.collect_page.detach()
-        self.reveal_page.panel.detach()
-        if self.clipboard is not None:
-            self.clipboard.clear_if_ours("closed")
-        self._emit_closed()
-        event.accept()
-
-    def _ask_close(self) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Stop breaking glass?",
-            "Closing stops the ceremony: the credential and the collected shares are wiped and "
-            "the abort is recorded. Close?",
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
 
 # -- the main window's hook ---------------------------------------------------------------------

@@ -37,6 +37,8 @@ from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, Reconstru
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 from breakglass_gui.scan import decoders
 
+from .wizard_frame import WizardPage
+
 __all__ = ["CameraChoice", "CameraWorker", "CollectPage", "FrameDecoder", "default_decoder"]
 
 Quad = tuple[tuple[float, float], ...]
@@ -166,9 +168,10 @@ class CameraWorker(QObject):
         return self._thread.is_alive() and not self._stop.is_set()
 
 
-class CollectPage(QWidget):
+class CollectPage(WizardPage):
     """Step 2. ``offered`` is emitted after every offer (for tests and the wizard's buttons)."""
 
+    step_id = "collect"
     offered = Signal()
 
     def __init__(
@@ -262,6 +265,18 @@ class CollectPage(QWidget):
         grid.setColumnStretch(1, 2)
         flow.wipe_listeners.append(self._on_wipe)
         self.refresh()
+
+    # -- the page contract ------------------------------------------------------------------------
+    def enter(self) -> None:
+        self.refresh()
+        if self.cameras and self.worker is None:
+            self.start_camera(self.chooser.currentIndex())
+
+    def leave(self) -> None:
+        self.stop_camera()
+
+    def has_input(self) -> bool:
+        return bool(self.flow.collector.accepted) or bool(self.typed.toPlainText().strip())
 
     # -- decoder ----------------------------------------------------------------------------------
     @property

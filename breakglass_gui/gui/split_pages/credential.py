@@ -1,0 +1,179 @@
+"""Step 1: the credential's name, scope and the secret itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from breakglass_gui.ceremony.split_flow import (
+    ALPHABETS,
+    generate_secret,
+    read_secret_file,
+)
+from breakglass_gui.core.errors import PolicyError
+
+from ..widgets.secret_entry import SecretEntry
+from .base import SplitPage, named, note
+
+if TYPE_CHECKING:
+    from ..split_wizard import SplitWizard
+
+__all__ = ["CredentialPage"]
+
+
+class CredentialPage(SplitPage):
+    step_id = "credential"
+
+    def __init__(self, wizard: SplitWizard) -> None:
+        super().__init__(wizard)
+        self.source = ""
+        form = QFormLayout()
+        self.name = QLineEdit()
+        named(self.name, "credentialName", "Credential name")
+        self.name.setPlaceholderText("e.g. prod-db root")
+        self.scope = QLineEdit()
+        named(self.scope, "credentialScope", "Scope")
+        self.scope.setPlaceholderText("what it opens, e.g. the root account of the prod database")
+        self.notes = QPlainTextEdit()
+        named(self.notes, "credentialNotes", "Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setMaximumHeight(80)
+        form.addRow("&Name:", self.name)
+        form.addRow("&Scope:", self.scope)
+        form.addRow("N&otes:", self.notes)
+
+        box = QGroupBox("The secret")
+        grid = QVBoxLayout(box)
+        self.entry = SecretEntry(box)
+        grid.addWidget(
+            note(
+                "Type or paste it (hidden as you type), load it from a file, or generate a new one."
+            )
+        )
+        entry_row = QHBoxLayout()
+        label = QLabel("S&ecret:")
+        label.setBuddy(self.entry.edit)
+        entry_row.addWidget(label)
+        entry_row.addWidget(self.entry, 1)
+        grid.addLayout(entry_row)
+        row = QHBoxLayout()
+        self.load_button = QPushButton("&Load from file…")
+        named(self.load_button, "loadSecretButton", "Load the secret from a file")
+        self.load_button.clicked.connect(self._choose_file)
+        row.addWidget(self.load_button)
+        row.addSpacing(20)
+        row.addWidget(QLabel("Generate:"))
+        self.length = QSpinBox()
+        named(self.length, "generateLength", "Length of the generated secret")
+        self.length.setRange(8, 1024)
+        self.length.setValue(32)
+        self.length.setSuffix(" characters")
+        self.alphabet = QComboBox()
+        named(self.alphabet, "generateAlphabet", "Alphabet of the generated secret")
+        self.alphabet.addItems(list(ALPHABETS))
+        self.generate_button = QPushButton("&Generate")
+        named(self.generate_button, "generateButton", "Generate a new secret")
+        self.generate_button.clicked.connect(self.generate)
+        row.addWidget(self.length)
+        row.addWidget(self.alphabet)
+        row.addWidget(self.generate_button)
+        row.addStretch(1)
+        grid.addLayout(row)
+        status_row = QHBoxLayout()
+        self.status = note("", "secretStatus")
+        self.status.setAccessibleName("Secret status")
+        self.clear_button = QPushButton("Clear secret")
+        named(self.clear_button, "clearSecretButton", "Forget the secret held")
+        self.clear_button.clicked.connect(self.clear_secret)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.clear_button)
+        grid.addLayout(status_row)
+        self.entry.changed.connect(self.refresh)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(box)
+        layout.addWidget(
+            note(
+                "The secret stays in one wipeable buffer in this program: it is never written "
+                "to disk, logged or shown on the sheets, and it is wiped at Finish or Cancel."
+            )
+        )
+        layout.addStretch(1)
+        self.setFocusProxy(self.name)
+
+    def enter(self) -> None:
+        st = self.ceremony.state
+        self.name.setText(st.get("name", ""))
+        self.scope.setText(st.get("scope", ""))
+        self.notes.setPlainText(st.get("notes", ""))
+        self.refresh()
+
+    def refresh(self) -> None:
+        n = self.ceremony.secret_length
+        if not self.entry.is_empty():
+            self.status.setText("Typed secret: it is taken in when you go on (Next).")
+        elif n:
+            self.status.setText(f"Secret held: {n} bytes ({self.source or 'entered'}).")
+        else:
+            self.status.setText("No secret yet.")
+        self.clear_button.setEnabled(bool(n) or not self.entry.is_empty())
+
+    def commit(self) -> list[str]:
+        self.ceremony.set_details(self.name.text(), self.scope.text(), self.notes.toPlainText())
+        taken = self.entry.take()
+        if taken is not None:
+            self.ceremony.set_secret(taken)
+            self.source = "typed or pasted"
+        self.refresh()
+        return []
+
+    def leave(self) -> None:
+        self.entry.clear()
+
+    def has_input(self) -> bool:
+        return bool(self.name.text() or not self.entry.is_empty())
+
+    def generate(self) -> None:
+        secret = generate_secret(self.length.value(), self.alphabet.currentText())
+        self.entry.clear()
+        self.ceremony.set_secret(secret)
+        self.source = f"generated, {self.length.value()} characters, {self.alphabet.currentText()}"
+        self.refresh()
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load the secret from a file")
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path) -> bool:
+        try:
+            secret = read_secret_file(path)
+        except (OSError, PolicyError) as exc:
+            self.show_error(f"Could not load the secret: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        self.entry.clear()
+        self.ceremony.set_secret(secret)
+        self.source = f"loaded from {Path(path).name}"
+        self.refresh()
+        return True
+
+    def clear_secret(self) -> None:
+        self.entry.clear()
+        self.ceremony.clear_secret()
+        self.source = ""
+        self.refresh()

@@ -1,0 +1,212 @@
+"""Step 5: print the sheets and save the PDFs to a folder chosen on purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from breakglass_gui.ceremony.ports import FolderSink
+from breakglass_gui.ceremony.split_flow import (
+    default_folder,
+    folder_risk,
+)
+
+from .base import SplitPage, named, note
+
+if TYPE_CHECKING:
+    from ..split_wizard import SplitWizard
+
+__all__ = ["PrintPage"]
+
+
+class PrintPage(SplitPage):
+    step_id = "print"
+
+    def __init__(self, wizard: SplitWizard) -> None:
+        super().__init__(wizard)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            note(
+                "Each custodian's sheet carries their share: print it and hand it over in a "
+                "sealed envelope, and/or save the PDF to a folder you chose on purpose (a USB "
+                "stick that goes into the safe). The ceremony record and the runbook hold no "
+                "share material."
+            )
+        )
+        row = QHBoxLayout()
+        label = QLabel("&Folder:")
+        self.folder = QLineEdit()
+        named(self.folder, "folderEdit", "Folder to save the PDFs in")
+        label.setBuddy(self.folder)
+        browse = QPushButton("B&rowse…")
+        named(browse, "browseButton", "Choose the folder")
+        browse.clicked.connect(self._browse)
+        row.addWidget(label)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
+        self.risk = note("", "folderRisk")
+        self.risk.setStyleSheet("color: #8a5300;")
+        layout.addWidget(self.risk)
+        self.folder.textChanged.connect(lambda _t: self._check_folder())
+
+        self.table = QTableWidget(0, 2)
+        named(self.table, "documentsTable", "Documents to print or save")
+        self.table.setHorizontalHeaderLabels(["Document", "Done"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.save_all_button = QPushButton("&Save all to the folder")
+        named(self.save_all_button, "saveAllButton", "Save every PDF to the folder")
+        self.save_all_button.clicked.connect(lambda: self.save(only_missing=False))
+        self.save_button = QPushButton("Save &selected")
+        named(self.save_button, "saveSelectedButton", "Save the selected PDF")
+        self.save_button.clicked.connect(lambda: self.save(selected=True))
+        self.print_button = QPushButton("&Print selected…")
+        named(self.print_button, "printButton", "Print the selected document")
+        self.print_button.clicked.connect(self.print_selected)
+        for b in (self.save_all_button, self.save_button, self.print_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.message = note("", "printMessage")
+        layout.addWidget(self.message)
+        self.risk_accepted: str | None = None
+        self.setFocusProxy(self.save_all_button)
+
+    def enter(self) -> None:
+        share_set = self.ceremony.share_set
+        if share_set is not None and not self.folder.text():
+            root = self.wizard.services.documents_root
+            base = default_folder(share_set.header.label, share_set.fingerprint_text, root)
+            self.folder.setText(str(base))
+        self.refresh()
+        self.table.setCurrentCell(0, 0)
+
+    def refresh(self) -> None:
+        docs = self.ceremony.documents
+        if self.table.rowCount() != len(docs):
+            self.table.setRowCount(len(docs))
+        for r, d in enumerate(docs):
+            self.table.setItem(
+                r, 0, QTableWidgetItem(d.title + ("" if d.required else " (optional)"))
+            )
+            self.table.setItem(r, 1, QTableWidgetItem("; ".join(d.emitted) or "—"))
+        for b in (self.save_all_button, self.save_button, self.print_button):
+            b.setEnabled(not self.busy)
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Save the PDFs in", self.folder.text())
+        if path:
+            self.folder.setText(path)
+
+    def _check_folder(self) -> str | None:
+        text = self.folder.text().strip()
+        risk = folder_risk(text) if text else None
+        self.risk.setText(f"⚠ {risk}" if risk else "")
+        return risk
+
+    def save(self, *, only_missing: bool = False, selected: bool = False) -> None:
+        folder = self.folder.text().strip()
+        if not folder:
+            self.message.setText("Choose a folder first.")
+            return
+        risk = self._check_folder()
+        if risk and self.risk_accepted != folder:
+            if not self.wizard.confirm("Save here?", risk + "\n\nSave here anyway?"):
+                return
+            self.risk_accepted = folder
+        docs = self.ceremony.documents
+        if selected:
+            r = self.table.currentRow()
+            ids = [docs[r].id] if 0 <= r < len(docs) else []
+        else:
+            ids = [d.id for d in docs if not (only_missing and d.done)]
+        sink = FolderSink(Path(folder).expanduser())
+        render = self.ceremony.render_document
+        names = {d.id: d.file_name for d in docs}
+
+        def work() -> tuple[list[tuple[str, str]], str | None]:
+            done: list[tuple[str, str]] = []
+            for doc_id in ids:
+                try:
+                    data = render(doc_id)
+                    where = sink.save(names[doc_id], data)
+                    del data
+                except OSError as exc:
+                    reason = exc.strerror or str(exc)
+                    return done, f"{reason} ({getattr(exc, 'filename', None) or folder})"
+                done.append((doc_id, where))
+            return done, None
+
+        self.message.setText(f"Writing {len(ids)} PDF(s)…")
+        self.run(work, self._saved)
+
+    def _saved(self, result: tuple[list[tuple[str, str]], str | None]) -> None:
+        done, error = result
+        for doc_id, where in done:
+            self.ceremony.mark_emitted(doc_id, f"saved to {where}")
+        if error:
+            self.message.setText(
+                f"Could not save everything: {error}. {len(done)} written. Choose another folder "
+                "(or free some space) and press “Save all” again."
+            )
+        else:
+            self.message.setText(f"{len(done)} PDF(s) written to {self.folder.text()}.")
+        self.refresh()
+
+    def print_selected(self) -> None:
+        services = self.wizard.services
+        docs = self.ceremony.documents
+        r = self.table.currentRow()
+        if not 0 <= r < len(docs):
+            self.message.setText("Select a document to print.")
+            return
+        printers = services.printers() if services.printers else []
+        if not printers or services.print_pdf is None:
+            self.message.setText(
+                "No printer is set up on this computer. Save the PDFs to removable media and "
+                "print them from a trusted machine, then mark them done by saving."
+            )
+            return
+        printer = printers[0]
+        if len(printers) > 1:
+            printer = self.wizard.choose("Print on which printer?", printers) or ""
+            if not printer:
+                return
+        doc = docs[r]
+        render = self.ceremony.render_document
+        spool = services.print_pdf
+
+        def work() -> str:
+            data = render(doc.id)
+            spool(printer, data)
+            return printer
+
+        self.message.setText(f"Sending “{doc.title}” to {printer}…")
+        self.run(
+            work,
+            lambda p: self._printed(doc.id, str(p)),
+            lambda m: self.message.setText(f"Printing failed: {m}. Save the PDF instead."),
+        )
+
+    def _printed(self, doc_id: str, printer: str) -> None:
+        self.ceremony.mark_emitted(doc_id, f"printed on {printer}")
+        self.message.setText(f"Sent to {printer}. Check the printout before going on.")
+        self.refresh()
