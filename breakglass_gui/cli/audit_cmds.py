@@ -27,7 +27,6 @@ from breakglass_gui.audit.review import (
     ordered,
     to_yaml,
 )
-from breakglass_gui.audit.review_pdf import render_review_pdf
 from breakglass_gui.audit.service import AuditTrail, RetiredShareError
 from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.policy import Policy
@@ -700,6 +699,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
         Path(args.yaml).write_text(text, encoding="utf-8")
         out(f"wrote {args.yaml}")
     if args.pdf:
+        from breakglass_gui.audit.review_pdf import render_review_pdf  # noqa: PLC0415 - reportlab
+
         render_review_pdf(record, status, Path(args.pdf))
         out(f"wrote {args.pdf}")
     if status != "completed":
@@ -708,37 +709,6 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 # -- recording the share commands (used by ``split`` and ``combine`` in shares.py) -----------
-
-
-def add_split_audit_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--replaces",
-        metavar="FINGERPRINT",
-        help="this split rotates the credential of that set: the old set is retired",
-    )
-    p.add_argument("--operator", metavar="NAME", help="who runs the ceremony (default: you)")
-
-
-def add_combine_audit_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group(
-        "the record (required: --incident and --operator, or --drill)",
-    )
-    g.add_argument("--incident", metavar="REF", help="incident reference, e.g. INC-4821")
-    g.add_argument("--operator", metavar="NAME", help="who breaks glass")
-    g.add_argument(
-        "--witness", action="append", default=[], metavar="NAME", help="a witness (repeat)"
-    )
-    g.add_argument("--trigger", metavar="TEXT", help="why glass is broken (the trigger met)")
-    g.add_argument(
-        "--drill",
-        action="store_true",
-        help="a rehearsal: recorded as a drill with step timings, never counted as real use",
-    )
-    g.add_argument(
-        "--mirror-override",
-        metavar="REASON",
-        help="reveal even though an audit mirror is unreachable (the reason is logged)",
-    )
 
 
 class SplitCeremony:

@@ -7,17 +7,12 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from breakglass_gui.core.errors import MalformedShareError, ShareError
-from breakglass_gui.core.secret import SecretBytes
-from breakglass_gui.core.share import (
-    PartAssembler,
-    Share,
-    SharePart,
-    format_fingerprint,
-    parse_any,
-    read_share_texts,
-)
+if TYPE_CHECKING:  # imported where used: ``--version`` and ``--help`` load no crypto at all
+    from breakglass_gui.core.errors import ShareError
+    from breakglass_gui.core.secret import SecretBytes
+    from breakglass_gui.core.share import Share
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -37,6 +32,8 @@ class CliError(Exception):
 
 def read_secret_file(path: str) -> SecretBytes:
     """Read a whole file into a SecretBytes sized once (no growing buffers left behind)."""
+    from breakglass_gui.core.secret import SecretBytes  # noqa: PLC0415
+
     with open(path, "rb", buffering=0) as f:
         size = os.fstat(f.fileno()).st_size
         buf = SecretBytes(size)
@@ -56,6 +53,8 @@ def read_secret_file(path: str) -> SecretBytes:
 
 def read_secret_stream(stream: object, limit: int) -> SecretBytes:
     """Read a stream (stdin) into a preallocated buffer, then keep exactly what was read."""
+    from breakglass_gui.core.secret import SecretBytes  # noqa: PLC0415
+
     big = SecretBytes(limit + 1)
     view = memoryview(big)
     got = 0
@@ -97,6 +96,16 @@ def write_private(path: Path, data: bytes | bytearray, *, overwrite: bool = True
 
 def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
     """Parse share files (QR text lines, parts, or a transcription); name every failure."""
+    from breakglass_gui.core.errors import MalformedShareError, ShareError  # noqa: PLC0415
+    from breakglass_gui.core.share import (  # noqa: PLC0415
+        PartAssembler,
+        Share,
+        SharePart,
+        format_fingerprint,
+        parse_any,
+        read_share_texts,
+    )
+
     shares: list[Share] = []
     errors: list[ShareError] = []
     for path in paths:
@@ -139,6 +148,20 @@ def out(line: str = "") -> None:
 
 def err(line: str) -> None:
     sys.stderr.write(line + "\n")
+
+
+#: The paper sizes of ``breakglass_gui.paper`` (named here so that registering the ``--paper``
+#: flag does not import reportlab; a test checks the two agree).
+PAPER_NAMES = ("a4", "letter")
+
+
+def add_paper_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--paper",
+        choices=sorted(PAPER_NAMES),
+        default="a4",
+        help="paper size (default: a4)",
+    )
 
 
 def add_json_flag(p: argparse.ArgumentParser) -> None:

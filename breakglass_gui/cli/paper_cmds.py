@@ -9,7 +9,6 @@ from typing import Any
 from breakglass_gui.core.sealing import ShareSet
 from breakglass_gui.core.share import Share
 from breakglass_gui.paper import (
-    PAPER_SIZES,
     RunbookInputs,
     RunbookSettings,
     RunbookSettingsError,
@@ -20,18 +19,9 @@ from breakglass_gui.paper import (
     render_share_sheet,
 )
 
-from .common import EXIT_FAIL, EXIT_OK, CliError, load_share_files, out
+from .common import EXIT_FAIL, EXIT_OK, CliError, add_paper_flag, load_share_files, out
 
-__all__ = ["add_paper_flag", "register", "write_set_pdfs"]
-
-
-def add_paper_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--paper",
-        choices=sorted(PAPER_SIZES),
-        default="a4",
-        help="paper size (default: a4)",
-    )
+__all__ = ["register", "write_set_pdfs"]
 
 
 def register(sub: Any) -> None:

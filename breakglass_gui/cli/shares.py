@@ -23,12 +23,12 @@ from breakglass_gui.core.sealing import (
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
 
-from . import audit_cmds, paper_cmds
 from .common import (
     EXIT_FAIL,
     EXIT_OK,
     CliError,
     add_json_flag,
+    add_paper_flag,
     err,
     load_share_files,
     out,
@@ -96,8 +96,8 @@ def register(sub: Any) -> None:
         action="store_true",
         help="also write share-<k>.pdf sheets, ceremony-record.pdf and runbook.pdf",
     )
-    paper_cmds.add_paper_flag(p)
-    audit_cmds.add_split_audit_args(p)
+    add_paper_flag(p)
+    add_split_audit_args(p)
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser(
@@ -108,7 +108,7 @@ def register(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", metavar="PATH", help="write the credential here (default: stdout)")
     p.add_argument("--fingerprint", metavar="F", help="only accept shares of this set")
-    audit_cmds.add_combine_audit_args(p)
+    add_combine_audit_args(p)
     p.set_defaults(func=cmd_combine)
 
     p = sub.add_parser(
@@ -130,6 +130,37 @@ def register(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--fingerprint", metavar="F", help="the set fingerprint they must carry")
     p.set_defaults(func=cmd_verify)
+
+
+def add_split_audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replaces",
+        metavar="FINGERPRINT",
+        help="this split rotates the credential of that set: the old set is retired",
+    )
+    p.add_argument("--operator", metavar="NAME", help="who runs the ceremony (default: you)")
+
+
+def add_combine_audit_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "the record (required: --incident and --operator, or --drill)",
+    )
+    g.add_argument("--incident", metavar="REF", help="incident reference, e.g. INC-4821")
+    g.add_argument("--operator", metavar="NAME", help="who breaks glass")
+    g.add_argument(
+        "--witness", action="append", default=[], metavar="NAME", help="a witness (repeat)"
+    )
+    g.add_argument("--trigger", metavar="TEXT", help="why glass is broken (the trigger met)")
+    g.add_argument(
+        "--drill",
+        action="store_true",
+        help="a rehearsal: recorded as a drill with step timings, never counted as real use",
+    )
+    g.add_argument(
+        "--mirror-override",
+        metavar="REASON",
+        help="reveal even though an audit mirror is unreachable (the reason is logged)",
+    )
 
 
 # -- split ----------------------------------------------------------------------------------
@@ -233,6 +264,8 @@ def do_split(args: argparse.Namespace) -> ShareSet:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
+    from . import audit_cmds, paper_cmds  # noqa: PLC0415 - only the commands that need them
+
     with audit_cmds.SplitCeremony(args, policy_from_args(args)) as ceremony:
         share_set = do_split(args)
         if args.pdf:
@@ -262,6 +295,8 @@ def collect_shares(files: list[str]) -> list[Share]:
 
 
 def cmd_combine(args: argparse.Namespace) -> int:
+    from . import audit_cmds  # noqa: PLC0415 - only the commands that need it
+
     expected = _expected(args.fingerprint)
     with audit_cmds.Reconstruction(args) as record:
         shares = record.collect(args.files)
