@@ -18,6 +18,7 @@ URL, a Wi-Fi code, a damaged share) is reported as rejected, with a reason and n
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -119,6 +120,8 @@ class FrameScanner:
         self.thorough = thorough
         self.shares_only = shares_only
         self.max_regions = max_regions
+        self._resume = 0  # the budgeted scan's next recovery step
+        self._cost: dict[str, float] = {}  # each step's recent cost, ms
 
     # -- the ceremony's QrDecoder port -----------------------------------------------------
     def decode(self, frame: Frame) -> list[str]:
@@ -126,16 +129,58 @@ class FrameScanner:
         return self.scan(frame).texts
 
     # -- the pipeline ------------------------------------------------------------------------
-    def scan(self, frame: Frame) -> ScanResult:
+    def scan(self, frame: Frame, *, budget_ms: float | None = None) -> ScanResult:
+        """Read ``frame``: the cheap pass, then (``thorough``) the recovery steps until one reads
+        a share.
+
+        With ``budget_ms`` (the camera) the cheap pass always runs, then recovery steps run only
+        while the frame's time (this thread's CPU time, so a busy machine does not starve the
+        steps) stays within the budget; the next frame resumes where this one
+        stopped, so a run of frames of the same scene gets every step while each frame stays
+        within its budget. Without it (``breakglass scan``, a loaded photo) every step runs.
+        """
         start = time.perf_counter()
+        cpu = time.thread_time()
         grey = np.ascontiguousarray(to_grey(np.asarray(frame)))
         rejected: list[Rejected] = []
         seen: set[str] = set()
-        for stage, detections in self._stages(grey):
-            accepted = self._judge(detections, seen, rejected)
+        steps = self._steps(grey)
+        direct = next(steps)
+        accepted = self._judge(direct[1](), seen, rejected)
+        if accepted:
+            return ScanResult(accepted, rejected, direct[0], _ms(start))
+        plan = list(steps) if self.thorough else []
+        if budget_ms is None:
+            order = list(range(len(plan)))
+        else:  # resume where the last frame stopped, then wrap round
+            first = self._resume % len(plan) if plan else 0
+            order = [(first + k) % len(plan) for k in range(len(plan))]
+        tried = 0
+        for index in order:
+            name, run = plan[index]
+            if budget_ms is not None:
+                spent = _cpu_ms(cpu)
+                guess = self._cost.get(name, _FIRST_GUESS_MS)
+                # one step per frame at least while half the budget is left, or a step that
+                # is dearer than the budget would stop the rotation for good
+                if spent + guess > budget_ms and (tried or spent > budget_ms / 2):
+                    break
+            began = time.thread_time()
+            accepted = self._judge(run(), seen, rejected)
+            took = _cpu_ms(began)
+            old = self._cost.get(name)
+            self._cost[name] = took if old is None else 0.7 * old + 0.3 * took
+            tried += 1
             if accepted:
-                return ScanResult(accepted, rejected, stage, _ms(start))
+                self._resume = 0  # the next scene starts from the likeliest step again
+                return ScanResult(accepted, rejected, name, _ms(start))
+        if budget_ms is not None:
+            self._resume = 0 if tried >= len(plan) else (order[0] + tried) if plan else 0
         return ScanResult([], rejected, "", _ms(start))
+
+    def reset(self) -> None:
+        """Forget where the budgeted scan stopped (a new camera, a new scene)."""
+        self._resume = 0
 
     def _judge(
         self, detections: list[Detection], seen: set[str], rejected: list[Rejected]
@@ -157,17 +202,24 @@ class FrameScanner:
             accepted.append(Accepted(det, item))
         return accepted
 
-    def _stages(self, grey: Frame) -> Iterator[tuple[str, list[Detection]]]:
-        found, misses = self._read(grey)
-        yield "direct", found
+    def _steps(self, grey: Frame) -> Iterator[tuple[str, Callable[[], list[Detection]]]]:
+        """The direct pass first, then each recovery step as a named call not yet made (so a
+        budgeted scan pays only for the steps it runs). Regions are found after the direct
+        pass, which also reports where it saw codes it could not read."""
+        misses: list[Quad] = []
+
+        def direct() -> list[Detection]:
+            found, missed = self._read(grey)
+            misses.extend(missed)
+            return found
+
+        yield "direct", direct
         if not self.thorough:
             return
         regions = [r.quad for r in code_regions(grey, limit=self.max_regions)]
         # a place where the decoder saw a code but could not read it comes first
         for rank, quad in enumerate(misses + regions):
-            crop, scale, origin = crop_region(grey, quad)
-            if crop.size == 0:
-                continue
+            cropped = _LazyCrop(grey, quad)
             variants: list[tuple[str, Callable[[Frame], Frame]]] = [
                 ("crop-sharpened", sharpen),
                 ("crop-smoothed-sharpened", _smooth_then_sharpen),
@@ -178,13 +230,22 @@ class FrameScanner:
                     ("crop-sharpened-strong", lambda c: sharpen(c, sigma=5.0, amount=2.5)),
                 ]
             for name, enhance in variants:
-                found, _ = self._read(enhance(crop), crop=True)
-                yield name, [d.scaled(1.0 / scale, origin) for d in found]
+                yield name, functools.partial(self._read_crop, cropped, enhance)
         for quad in misses:
-            square, back = rectify(grey, quad)
-            for name, image in (("rectified", square), ("rectified-sharpened", sharpen(square))):
-                found, _ = self._read(image, crop=True)
-                yield name, [d.mapped(back) for d in found]
+            yield "rectified", functools.partial(self._read_rectified, grey, quad, False)
+            yield "rectified-sharpened", functools.partial(self._read_rectified, grey, quad, True)
+
+    def _read_crop(self, cropped: _LazyCrop, enhance: Callable[[Frame], Frame]) -> list[Detection]:
+        crop, scale, origin = cropped.get()
+        if crop.size == 0:
+            return []
+        found, _ = self._read(enhance(crop), crop=True)
+        return [d.scaled(1.0 / scale, origin) for d in found]
+
+    def _read_rectified(self, grey: Frame, quad: Quad, sharpened: bool) -> list[Detection]:
+        square, back = rectify(grey, quad)
+        found, _ = self._read(sharpen(square) if sharpened else square, crop=True)
+        return [d.mapped(back) for d in found]
 
     def _read(self, image: Frame, *, crop: bool = False) -> tuple[list[Detection], list[Quad]]:
         decoder = self.crop_decoder if crop else self.decoder
@@ -195,6 +256,23 @@ class FrameScanner:
         return decoder.decode(image), []
 
 
+_FIRST_GUESS_MS = 4.0  # a recovery step's cost before one has been timed (1280x720, 2 cores)
+
+
+class _LazyCrop:
+    """A region's crop, cut and scaled once, on first use."""
+
+    def __init__(self, grey: Frame, quad: Quad) -> None:
+        self._grey = grey
+        self._quad = quad
+        self._done: tuple[Frame, float, tuple[float, float]] | None = None
+
+    def get(self) -> tuple[Frame, float, tuple[float, float]]:
+        if self._done is None:
+            self._done = crop_region(self._grey, self._quad)
+        return self._done
+
+
 def _smooth_then_sharpen(crop: Frame) -> Frame:
     """Smooth sensor noise and JPEG blocks first, so sharpening does not amplify them."""
     return sharpen(np.asarray(cv2.GaussianBlur(crop, (0, 0), 1.5), np.uint8), 3.0, 2.0)
@@ -202,3 +280,9 @@ def _smooth_then_sharpen(crop: Frame) -> Frame:
 
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
+
+
+def _cpu_ms(start: float) -> float:
+    """This thread's CPU time since ``start`` (``time.thread_time``): what the budget counts,
+    so that other programs busy on the same cores make a frame slower, not shorter."""
+    return (time.thread_time() - start) * 1000.0

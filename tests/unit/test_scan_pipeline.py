@@ -228,3 +228,37 @@ def test_reads_photographs_of_real_share_sheet_pdfs(
         assert isinstance(item, Share) and item.to_bytes() == share.to_bytes()
     else:
         assert isinstance(item, SharePart) and item.number == share.number
+
+
+def test_a_budgeted_scan_spreads_the_recovery_steps_over_frames() -> None:
+    """When every recovery step looks dearer than the budget, each frame still gets one, so the
+    steps all run, one frame after the other (the rotation resumes where the last frame stopped), and the
+    unbudgeted scan of the same frame tries them all at once."""
+    from breakglass_gui.scan.pipeline import FrameScanner as Scanner
+
+    frame = np.full((720, 1280), 128, np.uint8)
+    cv2.rectangle(frame, (500, 200), (800, 500), 0, -1)  # a dense square: a candidate region
+    cv2.randu(frame[200:500, 500:800], 0, 255)
+    tried: list[str] = []
+
+    class Counting(Scanner):
+        def _steps(self, grey):  # type: ignore[no-untyped-def]
+            for name, run in super()._steps(grey):
+                yield name, (lambda n=name, r=run: (tried.append(n), r())[1])
+
+    full = Counting()
+    full.scan(frame)
+    everything = list(tried)
+    assert everything[0] == "direct" and len(everything) > 3
+    tried.clear()
+    budgeted = Counting()
+    budgeted._cost = {name: 1e6 for name in everything}  # every step looks too dear
+    per_frame = []
+    for _ in range(len(everything)):
+        before = len(tried)
+        budgeted.scan(frame, budget_ms=1000.0)
+        per_frame.append(tried[before:])
+    assert all(steps[0] == "direct" and len(steps) == 2 for steps in per_frame[:3])
+    # every recovery step ran within len(plan) frames, in the unbudgeted order
+    recovery = [steps[1] for steps in per_frame[: len(everything) - 1]]
+    assert recovery == everything[1:]
