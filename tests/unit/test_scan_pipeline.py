@@ -231,9 +231,9 @@ def test_reads_photographs_of_real_share_sheet_pdfs(
 
 
 def test_a_budgeted_scan_spreads_the_recovery_steps_over_frames() -> None:
-    """When every recovery step looks dearer than the budget, each frame still gets one, so the
-    steps all run, one frame after the other (the rotation resumes where the last frame stopped), and the
-    unbudgeted scan of the same frame tries them all at once."""
+    """When every recovery step looks dearer than the budget, each frame still gets one, so
+    the steps all run, one frame after the other (the rotation resumes where the last frame
+    stopped), in the order the unbudgeted scan of the same frame tries them at once."""
     from breakglass_gui.scan.pipeline import FrameScanner as Scanner
 
     frame = np.full((720, 1280), 128, np.uint8)
