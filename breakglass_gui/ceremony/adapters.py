@@ -4,8 +4,8 @@
   ``breakglass_gui.paper``.
 * :class:`TrailSplitRecorder` records a split ceremony through ``audit.AuditTrail`` (signed
   log, registry, mirrors), keeping the ceremony id the trail hands out.
-* :class:`TrailReconstructionAudit` records a break glass or a drill (``ReconstructFlow``'s
-  audit port) as one ceremony of the trail, and carries the fail-closed mirror gate.
+* :class:`TrailReconstructionRecorder` records a break glass or a drill (``ReconstructFlow``'s
+  typed recorder port) as one ceremony of the trail, and carries the fail-closed mirror gate.
 * :class:`TrailRetiredSets` answers the collect step's "is this set retired?" from the registry.
 * :class:`TrailCheckin` checks in one share at a time: checked alone, against the registry,
   recorded as a check-in.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,18 +24,15 @@ from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareErr
 from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.sealing import ShareSet
 from breakglass_gui.core.share import PartAssembler, Share, SharePart, parse_any
-from breakglass_gui.paper.record import ceremony_record_pdf
-from breakglass_gui.paper.runbook import RunbookInputs, RunbookSettings, runbook_pdf
-from breakglass_gui.paper.setinfo import SetInfo
-from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
 from .overview import SetRow
+from .ports import StartFacts
 
 __all__ = [
     "CheckinOutcome",
     "PaperRenderer",
     "TrailCheckin",
-    "TrailReconstructionAudit",
+    "TrailReconstructionRecorder",
     "TrailRetiredSets",
     "TrailSplitRecorder",
     "trail_rows",
@@ -43,22 +40,37 @@ __all__ = [
 
 
 class PaperRenderer:
-    """``PdfRenderer`` over ``breakglass_gui.paper`` (A4 or letter)."""
+    """``PdfRenderer`` over ``breakglass_gui.paper`` (A4 or letter).
+
+    The paper modules (reportlab, qrcode, PIL) are imported when the first document is made,
+    not with this module: the GUI's first window and the light CLI commands never load them.
+    """
 
     def __init__(self, paper: str = "a4", *, appendix: bool = True) -> None:
         self.paper = paper
         self.appendix = appendix
 
     def share_sheet(self, share: Share, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf  # noqa: PLC0415
+
         who = str(context.get("who_to_call") or "")
         return share_sheet_pdf(
             share, SheetOptions(self.paper, who_to_call=who, appendix=self.appendix)
         )
 
     def ceremony_record(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        from breakglass_gui.paper.record import ceremony_record_pdf  # noqa: PLC0415
+
         return ceremony_record_pdf(share_set, self.paper)
 
     def runbook(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
+        from breakglass_gui.paper.runbook import (  # noqa: PLC0415
+            RunbookInputs,
+            RunbookSettings,
+            runbook_pdf,
+        )
+        from breakglass_gui.paper.setinfo import SetInfo  # noqa: PLC0415
+
         contacts: dict[str, tuple[str, ...]] = {}
         for person in context.get("custodians") or []:
             name, contact = str(person.get("name") or ""), str(person.get("contact") or "")
@@ -137,17 +149,15 @@ class TrailRetiredSets:
         return text
 
 
-class TrailReconstructionAudit:
-    """``AuditSink`` for a ``ReconstructFlow`` (break glass or drill) over an :class:`AuditTrail`.
+class TrailReconstructionRecorder:
+    """:class:`ReconstructionRecorder` for a ``ReconstructFlow`` (break glass or drill) over an
+    :class:`AuditTrail`.
 
-    ``reconstruction_started`` opens the ceremony in the registry, as a drill or as a real
-    reconstruction (only the latter counts toward the bypass rate); every later event is
-    recorded through the trail's method for it, with the ceremony number. At the end a real
-    use whose credential was shown or copied marks its set "rotation due" (the trail does that
-    for the outcome "revealed"); a drill never does.
-
-    ``bind(shares)`` gives the adapter the flow's collected shares, so that accepted shares
-    and the quorum are recorded from the ``Share`` objects (public identity only).
+    ``started`` opens the ceremony in the registry, as a drill or as a real reconstruction
+    (only the latter counts toward the bypass rate); every later event is recorded through the
+    trail's method for it, with the ceremony number. At the end a real use whose credential
+    was shown or copied marks its set "rotation due" (the trail does that for the outcome
+    "revealed"); a drill never does.
 
     The fail-closed mirror gate: :meth:`gate` says whether the credential may be shown now;
     :meth:`override_gate` opens it with a typed reason, which the trail logs (and mirrors
@@ -163,59 +173,96 @@ class TrailReconstructionAudit:
         self.exposed = False
         self.closed = False
         self.review: int | None = None
-        self._started: dict[str, Any] | None = None
-        self._shares: Callable[[], Sequence[Share]] = list
-
-    def bind(self, shares: Callable[[], Sequence[Share]]) -> None:
-        self._shares = shares
+        self._started: StartFacts | None = None
 
     # -- the port ---------------------------------------------------------------------------
-    def record(self, kind: str, fields: Mapping[str, Any]) -> None:
-        f = {k: v for k, v in fields.items() if v is not None and v != ""}
-        if kind == "reconstruction_started":
-            self._start(f)
+    def started(self, facts: StartFacts) -> None:
+        if self.ceremony is not None and not self.closed:
+            if facts == self._started:
+                return  # Back to the trigger step and on again, nothing changed
+            self.trail.ceremony_aborted(self.ceremony, "the authorisation was changed")
+        self.drill = facts.drill
+        self.ceremony = self.trail.reconstruction_started(
+            incident=facts.incident or None,
+            operator=facts.operator or None,
+            witnesses=list(facts.witnesses),
+            drill=facts.drill,
+            trigger=facts.trigger or None,
+        )
+        self._started = facts
+        self.closed = False
+        self.reconstructed = self.exposed = False
+
+    def _open(self) -> int | None:
+        """The ceremony to record in; None once it is over (e.g. a wipe on close after
+        Finish)."""
+        if self.closed:
+            return None
+        return self._ceremony()
+
+    def share_accepted(self, share: Share, *, source: str) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.share_accepted(cid, share)
+
+    def share_refused(self, description: str, reason: str, set_fp: str | None) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.share_refused(cid, description, reason, set_fp or self.set_fp)
+
+    def quorum_reached(self, set_fp: str, shares: Sequence[Share]) -> None:
+        cid = self._open()
+        if cid is None:
             return
-        if self.closed and kind != "step_timed":
-            return  # the ceremony is over (e.g. a wipe on close after Finish)
+        self.set_fp = set_fp
+        self.reconstructed = True
+        self.trail.quorum_reached(cid, set_fp, shares)
+
+    def revealed(self, set_fp: str, *, via: str) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.secret_revealed(cid, set_fp or str(self.set_fp), via)
+            self.exposed = True
+
+    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.secret_copied(cid, set_fp or str(self.set_fp), clear_after_s)
+            self.exposed = True
+
+    def wiped(self, set_fp: str | None) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.secret_wiped(cid, set_fp or self.set_fp)
+
+    def post_use_step_done(self, step: str, note: str | None) -> None:
+        cid = self._open()
+        if cid is not None:
+            self.trail.post_use_step_done(cid, step, note)
+
+    def step_timed(self, step: str, seconds: float) -> None:
+        # recorded after Finish too: a drill's timings close its record
+        self.trail.step_timed(self._ceremony(), step, seconds)
+
+    def finished(self, outcome: str, set_fp: str | None) -> None:
+        if self.closed:
+            return
         cid = self._ceremony()
-        fp = str(f.get("set") or self.set_fp or "") or None
-        if kind == "share_accepted":
-            share = self._share(str(f.get("set")), int(f["share"]))
-            if share is not None:
-                self.trail.share_accepted(cid, share)
-            else:
-                self.trail.record(kind, {**f, "ceremony": cid})
-        elif kind == "share_refused":
-            self.trail.share_refused(cid, str(f["share_desc"]), str(f["reason"]), fp)
-        elif kind == "quorum_reached":
-            self.set_fp = str(f["set"])
-            self.reconstructed = True
-            named = [str(d) for d in f.get("shares", [])]
-            shares = [s for s in self._shares() if s.describe() in named]
-            if len(shares) == len(named):
-                self.trail.quorum_reached(cid, self.set_fp, shares)
-            else:
-                self.trail.registry.ceremony_set(cid, self.set_fp)
-                self.trail.record(kind, {**f, "ceremony": cid})
-        elif kind == "secret_revealed":
-            self.trail.secret_revealed(cid, str(fp), str(f.get("via") or "screen"))
-            self.exposed = True
-        elif kind == "secret_copied":
-            clear = f.get("clear_after_s")
-            self.trail.secret_copied(cid, str(fp), int(clear) if clear is not None else None)
-            self.exposed = True
-        elif kind == "secret_wiped":
-            self.trail.secret_wiped(cid, fp)
-        elif kind == "post_use_step_done":
-            self.trail.post_use_step_done(cid, str(f["step"]), f.get("note"))
-        elif kind == "step_timed":
-            self.trail.step_timed(cid, str(f["step"]), float(f["seconds"]))
-        elif kind == "reconstruction_finished":
-            self._finish(str(f.get("outcome") or ""))
-        elif kind == "ceremony_aborted":
-            self._abort(str(f.get("reason") or "aborted"))
-        else:  # anything else the flow may add: validated against the log's allow-list
-            self.trail.record(kind, {**f, "ceremony": cid})
+        self.closed = True
+        self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+
+    def aborted(self, reason: str) -> None:
+        if self.closed:
+            return
+        cid = self._ceremony()
+        self.closed = True
+        if self.reconstructed:
+            # The credential existed: close the ceremony as a use (so a shown credential is
+            # still marked rotation-due), after saying how it ended.
+            self.trail.record("ceremony_aborted", {"ceremony": cid, "reason": reason})
+            self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+        else:
+            self.trail.ceremony_aborted(cid, reason)
 
     # -- the gate ---------------------------------------------------------------------------
     def gate(self) -> GateStatus | None:
@@ -231,23 +278,6 @@ class TrailReconstructionAudit:
         self.trail.override_gate(self._ceremony(), reason, names)
 
     # -- internals --------------------------------------------------------------------------
-    def _start(self, f: Mapping[str, Any]) -> None:
-        if self.ceremony is not None and not self.closed:
-            if dict(f) == self._started:
-                return  # Back to the trigger step and on again, nothing changed
-            self.trail.ceremony_aborted(self.ceremony, "the authorisation was changed")
-        self.drill = bool(f.get("drill", self.drill))
-        self.ceremony = self.trail.reconstruction_started(
-            incident=f.get("incident"),
-            operator=f.get("operator"),
-            witnesses=list(f.get("witnesses") or []),
-            drill=self.drill,
-            trigger=f.get("trigger"),
-        )
-        self._started = dict(f)
-        self.closed = False
-        self.reconstructed = self.exposed = False
-
     def _ceremony(self) -> int:
         if self.ceremony is None:
             # An event before the authorisation (a cancel at the trigger step): open the
@@ -256,34 +286,12 @@ class TrailReconstructionAudit:
             self.ceremony = self.trail.registry.start_ceremony(kind, self.trail.now())
         return self.ceremony
 
-    def _share(self, fp: str, number: int) -> Share | None:
-        for s in self._shares():
-            if s.fingerprint_text == fp and s.number == number:
-                return s
-        return None
-
     def _outcome(self) -> str:
         if self.exposed:
             return "revealed"  # the trail marks a real use's set rotation-due for this one
         if self.reconstructed:
             return "reconstructed, never shown"
         return "not reconstructed"
-
-    def _finish(self, flow_outcome: str) -> None:
-        cid = self._ceremony()
-        self.closed = True
-        self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
-
-    def _abort(self, reason: str) -> None:
-        cid = self._ceremony()
-        self.closed = True
-        if self.reconstructed:
-            # The credential existed: close the ceremony as a use (so a shown credential is
-            # still marked rotation-due), after saying how it ended.
-            self.trail.record("ceremony_aborted", {"ceremony": cid, "reason": reason})
-            self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
-        else:
-            self.trail.ceremony_aborted(cid, reason)
 
 
 # -- check-in -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, random_key, split_credential
 
-from .ports import AuditSink, Clock
+from .ports import Clock, ReconstructionRecorder
 from .reconstruct_flow import ReconstructFlow
 from .wizard import Wizard
 
@@ -194,11 +194,11 @@ def drill_report(flow: ReconstructFlow, timer: StepTimer, notes: Sequence[str] =
     )
 
 
-def record_drill(audit: AuditSink, report: DrillReport) -> None:
+def record_drill(recorder: ReconstructionRecorder, report: DrillReport) -> None:
     """Record the drill's timings (``step_timed`` per step) in the drill's ceremony.
 
     The ceremony itself was opened as a drill by ``reconstruction_started`` (``drill`` true),
     so none of this counts as real use.
     """
     for step in report.steps:
-        audit.record("step_timed", {"step": step.step, "seconds": round(step.seconds, 3)})
+        recorder.step_timed(step.step, round(step.seconds, 3))

@@ -30,13 +30,17 @@ __all__ = [
     "ManualClock",
     "MemoryAuditSink",
     "MemoryDocumentSink",
+    "MemoryReconstructionRecorder",
     "MemoryRegistry",
     "PdfRenderer",
     "PortsSplitRecorder",
     "QrDecoder",
+    "ReconstructionRecorder",
     "Registry",
+    "RevealGate",
     "SetRecord",
     "SplitRecorder",
+    "StartFacts",
     "SystemClock",
 ]
 
@@ -100,6 +104,153 @@ class MemoryAuditSink:
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self.events]
+
+
+# -- the reconstruction's record (break glass and drills) ------------------------------------
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    """Who breaks glass, for what, and whether it is a drill (public facts only)."""
+
+    incident: str | None
+    trigger: str | None
+    operator: str | None
+    witnesses: tuple[str, ...] = ()
+    drill: bool = False
+    no_witness_reason: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "incident": self.incident,
+            "trigger": self.trigger,
+            "operator": self.operator,
+            "witnesses": list(self.witnesses),
+            "drill": self.drill,
+            "no_witness_reason": self.no_witness_reason,
+        }
+        return {k: v for k, v in out.items() if v is not None and v != ""}
+
+
+@runtime_checkable
+class RevealGate(Protocol):
+    """Whether the credential may be shown now (the audit mirrors' fail-closed gate)."""
+
+    @property
+    def open(self) -> bool: ...
+
+    @property
+    def unreachable(self) -> list[tuple[str, str]]: ...
+
+    def explain(self) -> str: ...
+
+
+@runtime_checkable
+class ReconstructionRecorder(Protocol):
+    """Where a break glass or a drill leaves its trace: one typed method per event.
+
+    ``ReconstructFlow`` calls these (never a string-named event), handing over ``Share``
+    objects whose public identity (set, number, custodian) the recorder may keep; never their
+    material. ``gate``/``override_gate`` are the fail-closed reveal gate (``None``: no mirror
+    configured, nothing to pass).
+    """
+
+    def started(self, facts: StartFacts) -> None: ...
+
+    def share_accepted(self, share: Share, *, source: str) -> None: ...
+
+    def share_refused(self, description: str, reason: str, set_fp: str | None) -> None: ...
+
+    def quorum_reached(self, set_fp: str, shares: Sequence[Share]) -> None: ...
+
+    def gate(self) -> RevealGate | None: ...
+
+    def override_gate(self, reason: str) -> None: ...
+
+    def revealed(self, set_fp: str, *, via: str) -> None: ...
+
+    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None: ...
+
+    def wiped(self, set_fp: str | None) -> None: ...
+
+    def post_use_step_done(self, step: str, note: str | None) -> None: ...
+
+    def step_timed(self, step: str, seconds: float) -> None: ...
+
+    def finished(self, outcome: str, set_fp: str | None) -> None: ...
+
+    def aborted(self, reason: str) -> None: ...
+
+
+class MemoryReconstructionRecorder:
+    """A ReconstructionRecorder keeping events in memory, in the audit log's vocabulary
+    (``share_accepted`` with set/share/custodian, ...) — for tests and screenshots.
+
+    ``gate_status`` may be set to a :class:`RevealGate` to test the override path.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.events: list[AuditEvent] = []
+        self.gate_status: RevealGate | None = None
+        self.overrides: list[str] = []
+
+    def _add(self, kind: str, **fields: Any) -> None:
+        clean = {k: v for k, v in fields.items() if v is not None}
+        self.events.append(AuditEvent(kind, clean, self.clock.now()))
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+    def started(self, facts: StartFacts) -> None:
+        self._add("reconstruction_started", **facts.fields())
+
+    def share_accepted(self, share: Share, *, source: str) -> None:
+        self._add(
+            "share_accepted",
+            set=share.fingerprint_text,
+            share=share.number,
+            share_desc=share.describe(),
+        )
+
+    def share_refused(self, description: str, reason: str, set_fp: str | None) -> None:
+        self._add("share_refused", share_desc=description, reason=reason, set=set_fp)
+
+    def quorum_reached(self, set_fp: str, shares: Sequence[Share]) -> None:
+        self._add("quorum_reached", set=set_fp, shares=[s.describe() for s in shares])
+
+    def gate(self) -> RevealGate | None:
+        return self.gate_status
+
+    def override_gate(self, reason: str) -> None:
+        self.overrides.append(reason)
+        gate = self.gate_status
+        self._add(
+            "mirror_override",
+            reason=reason,
+            mirrors=[n for n, _ in gate.unreachable] if gate else [],
+        )
+
+    def revealed(self, set_fp: str, *, via: str) -> None:
+        self._add("secret_revealed", set=set_fp, via=via)
+
+    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None:
+        self._add("secret_copied", set=set_fp, clear_after_s=clear_after_s)
+
+    def wiped(self, set_fp: str | None) -> None:
+        self._add("secret_wiped", set=set_fp)
+
+    def post_use_step_done(self, step: str, note: str | None) -> None:
+        self._add("post_use_step_done", step=step, note=note)
+
+    def step_timed(self, step: str, seconds: float) -> None:
+        self._add("step_timed", step=step, seconds=seconds)
+
+    def finished(self, outcome: str, set_fp: str | None) -> None:
+        self._add("reconstruction_finished", outcome=outcome, set=set_fp)
+
+    def aborted(self, reason: str) -> None:
+        self._add("ceremony_aborted", reason=reason)
 
 
 # -- registry ------------------------------------------------------------------------------------

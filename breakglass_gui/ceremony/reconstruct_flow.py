@@ -60,7 +60,7 @@ from breakglass_gui.core.share import (
     parse_any,
 )
 
-from .ports import AuditSink, Clock, Registry, SystemClock
+from .ports import Clock, ReconstructionRecorder, Registry, StartFacts, SystemClock
 from .wizard import Direction, Step, Wizard, WizardState
 
 __all__ = [
@@ -200,6 +200,16 @@ class Authorisation:
             "drill": self.drill,
         }
 
+    def facts(self) -> StartFacts:
+        """What the recorder keeps of this authorisation."""
+        return StartFacts(
+            incident=self.incident.strip(),
+            trigger=self.trigger.strip(),
+            operator=self.operator.strip(),
+            witnesses=tuple(w.strip() for w in self.witnesses if w.strip()),
+            drill=self.drill,
+        )
+
 
 # -- step 2: collecting shares --------------------------------------------------------------------
 
@@ -258,11 +268,13 @@ class ShareCollector:
         *,
         retired: RetiredSets | None = None,
         expected_fingerprint: bytes | None = None,
-        on_event: Callable[[str, Mapping[str, Any], str], None] | None = None,
+        on_accepted: Callable[[Share, str], None] | None = None,
+        on_refused: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self._retired = retired
         self._expected = expected_fingerprint
-        self._on_event = on_event
+        self._on_accepted = on_accepted
+        self._on_refused = on_refused
         self._accepted: list[AcceptedShare] = []
         self._assembler = PartAssembler()
         self._last: dict[str, tuple[bytes, Offer]] = {}
@@ -360,11 +372,8 @@ class ShareCollector:
                 )
         self._accepted.append(AcceptedShare(share, source))
         _reached, status = self.status()
-        self._event(
-            "share_accepted",
-            {"set": share.fingerprint_text, "share": share.number, "share_desc": name},
-            f"from {source}",
-        )
+        if self._on_accepted is not None:
+            self._on_accepted(share, source)
         return Offer(OfferKind.ACCEPTED, f"accepted {name}. {status}", name)
 
     def _refuse(self, exc: ShareError) -> Offer:
@@ -386,9 +395,8 @@ class ShareCollector:
             kind,
         )
         self.refusals.append(offer)
-        self._event(
-            "share_refused", {"share_desc": name, "reason": f"{label}: {exc.reason}"}, label
-        )
+        if self._on_refused is not None:
+            self._on_refused(name, f"{label}: {exc.reason}", label)
         return offer
 
     def remove(self, number: int) -> None:
@@ -400,10 +408,6 @@ class ShareCollector:
         self._accepted.clear()
         self._assembler.clear()
         self._last.clear()
-
-    def _event(self, kind: str, fields: Mapping[str, Any], note: str) -> None:
-        if self._on_event is not None:
-            self._on_event(kind, fields, note)
 
 
 # -- the flow ------------------------------------------------------------------------------------
@@ -465,7 +469,7 @@ class ReconstructFlow:
 
     def __init__(
         self,
-        audit: AuditSink,
+        recorder: ReconstructionRecorder,
         *,
         clock: Clock | None = None,
         config: ReconstructConfig | None = None,
@@ -473,7 +477,7 @@ class ReconstructFlow:
         expected_fingerprint: bytes | None = None,
         drill: bool = False,
     ) -> None:
-        self.audit = audit
+        self.recorder = recorder
         self.clock: Clock = clock or SystemClock()
         self.config = config or ReconstructConfig()
         self.drill_default = drill
@@ -482,7 +486,8 @@ class ReconstructFlow:
         self.collector = ShareCollector(
             retired=retired,
             expected_fingerprint=expected_fingerprint,
-            on_event=self._collector_event,
+            on_accepted=self._accepted,
+            on_refused=self._refused,
         )
         self.outcome = _Outcome()
         self.checklist: dict[str, bool] = {key: False for key, _ in CHECKLIST}
@@ -530,22 +535,29 @@ class ReconstructFlow:
     def state(self) -> WizardState:
         return self.wizard.state
 
-    def record(
-        self, kind: str, fields: Mapping[str, Any], *, note: str = "", audit: bool = True
-    ) -> None:
-        """Record one event in the audit vocabulary (``reconstruction_started``, ...).
-
-        ``fields`` go to the audit log and must be on its allow-list (public facts only; the
-        adapter adds the ceremony number). ``note`` stays in this ceremony's own list (e.g. a
-        wipe's reason) and feeds the review record and the drill report.
-        """
+    def note(self, kind: str, fields: Mapping[str, Any], *, note: str = "") -> None:
+        """Keep one event in this ceremony's own list (it feeds the review record and the
+        drill report; ``note`` e.g. a wipe's reason). The audit trail is reached through the
+        typed :class:`ReconstructionRecorder` calls beside each of these."""
         clean = {k: v for k, v in fields.items() if v is not None}
         self.events.append(RecordedEvent(kind, clean, self.clock.now(), note))
-        if audit:
-            self.audit.record(kind, dict(clean))
 
-    def _collector_event(self, kind: str, fields: Mapping[str, Any], note: str) -> None:
-        self.record(kind, fields, note=note)
+    def _accepted(self, share: Share, source: str) -> None:
+        self.note(
+            "share_accepted",
+            {"set": share.fingerprint_text, "share": share.number, "share_desc": share.describe()},
+            note=f"from {source}",
+        )
+        self.recorder.share_accepted(share, source=source)
+
+    def _refused(self, description: str, reason: str, label: str) -> None:
+        self._refuse_event(description, reason, label, None)
+
+    def _refuse_event(self, description: str, reason: str, label: str, fp: str | None) -> None:
+        self.note(
+            "share_refused", {"share_desc": description, "reason": reason, "set": fp}, note=label
+        )
+        self.recorder.share_refused(description, reason, fp)
 
     # -- step 1 --------------------------------------------------------------------------------
     def authorise(
@@ -573,7 +585,9 @@ class ReconstructFlow:
 
     def _leave_trigger(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD and self.authorisation is not None:
-            self.record("reconstruction_started", self.authorisation.fields(), note=self.sentence())
+            auth = self.authorisation
+            self.note("reconstruction_started", auth.fields(), note=self.sentence())
+            self.recorder.started(auth.facts())
 
     def sentence(self) -> str:
         return self.authorisation.sentence() if self.authorisation else ""
@@ -621,10 +635,8 @@ class ReconstructFlow:
         recovery = result.take()
         if recovery is None:
             self.outcome.error = result.error or "the credential could not be reconstructed"
-            self.record(
-                "share_refused",
-                {"share_desc": "the presented quorum", "reason": _clip(self.outcome.error)},
-                note="reconstruction failed",
+            self._refuse_event(
+                "the presented quorum", _clip(self.outcome.error), "reconstruction failed", None
             )
             return False
         if not self.wizard.running:  # cancelled while the worker ran
@@ -641,20 +653,21 @@ class ReconstructFlow:
             secret_length=len(recovery.secret),
             policy=shares[0].policy.short(),
         )
-        self.record(
+        self.note(
             "quorum_reached",
             {"set": self.outcome.fingerprint, "shares": self.outcome.used},
             note="reconstructed",
         )
+        used = set(self.outcome.used)
+        self.recorder.quorum_reached(
+            self.outcome.fingerprint, [s for s in shares if s.describe() in used]
+        )
         for bad in recovery.rejected:
-            self.record(
-                "share_refused",
-                {
-                    "share_desc": bad.share or "a share",
-                    "reason": _clip(f"forged: {bad.reason}"),
-                    "set": self.outcome.fingerprint,
-                },
-                note="forged",
+            self._refuse_event(
+                bad.share or "a share",
+                _clip(f"forged: {bad.reason}"),
+                "forged",
+                self.outcome.fingerprint,
             )
         return True
 
@@ -680,17 +693,18 @@ class ReconstructFlow:
             raise BreakglassError("there is no credential to reveal (it was wiped)")
         until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
         self.revealed_until = until
-        self.record(
+        self.note(
             "secret_revealed",
             {"set": self.outcome.fingerprint, "via": "screen"},
             note=f"for {self.config.reveal_seconds:g} s",
         )
+        self.recorder.revealed(self.outcome.fingerprint, via="screen")
         return until
 
     def hide(self, reason: str = "hidden") -> None:
         if self.revealed_until is not None:
             self.revealed_until = None
-            self.record("hidden", {}, note=reason, audit=False)
+            self.note("hidden", {}, note=reason)
 
     def reveal_remaining(self) -> float:
         """Seconds left in the current reveal window (0 when hidden)."""
@@ -713,9 +727,10 @@ class ReconstructFlow:
             self.wipe("timeout")
 
     def note_copied(self, seconds: float) -> None:
-        self.record(
+        self.note(
             "secret_copied", {"set": self.outcome.fingerprint, "clear_after_s": round(seconds)}
         )
+        self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
 
     def _leave_reveal(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD:
@@ -733,14 +748,16 @@ class ReconstructFlow:
         if held and self.outcome.wiped_at is None:
             self.outcome.wiped_at = self.clock.now()
             self.outcome.wipe_reason = reason
-            self.record("secret_wiped", {"set": self.outcome.fingerprint}, note=reason)
+            self.note("secret_wiped", {"set": self.outcome.fingerprint}, note=reason)
+            self.recorder.wiped(self.outcome.fingerprint or None)
 
     # -- step 5 --------------------------------------------------------------------------------
     def tick_item(self, key: str, done: bool = True, note: str = "") -> None:
         if key not in self.checklist:
             raise KeyError(key)
         if done and not self.checklist[key]:
-            self.record("post_use_step_done", {"step": key, "note": note or None})
+            self.note("post_use_step_done", {"step": key, "note": note or None})
+            self.recorder.post_use_step_done(key, note or None)
         self.checklist[key] = done
 
     def _check_after(self, state: WizardState) -> list[str]:
@@ -751,21 +768,17 @@ class ReconstructFlow:
 
     def _finish(self, state: WizardState) -> None:
         self.wipe("done")
-        self.record(
-            "reconstruction_finished",
-            {
-                "outcome": "drill completed" if self.drill else "completed",
-                "set": self.outcome.fingerprint or None,
-            },
-        )
+        outcome = "drill completed" if self.drill else "completed"
+        fp = self.outcome.fingerprint or None
+        self.note("reconstruction_finished", {"outcome": outcome, "set": fp})
+        self.recorder.finished(outcome, fp)
 
     def _cancel(self, state: WizardState) -> None:
         self.wipe("cancelled")
         title = self.wizard.steps[self.wizard.current].title.lower()
-        self.record(
-            "ceremony_aborted",
-            {"reason": f"{self._abort_reason} at the {title} step"},
-        )
+        reason = f"{self._abort_reason} at the {title} step"
+        self.note("ceremony_aborted", {"reason": reason})
+        self.recorder.aborted(reason)
 
     def close(self) -> None:
         """The window is closing: cancel (which wipes) if still running."""

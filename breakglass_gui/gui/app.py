@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
@@ -25,10 +25,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from breakglass_gui import __version__
 from breakglass_gui.platform import hardening
 
-from .main_window import CameraOption, MainWindow, Services
+from .main_window import MainWindow
+from .services import CameraOption, Decode, Quad, Services
 
 if TYPE_CHECKING:
-    from breakglass_gui.ceremony.ports import Clock
+    from breakglass_gui.ceremony.ports import Clock, FrameSource
+    from breakglass_gui.scan.decoders import Frame
 
 __all__ = ["build_services", "icon_path", "list_cameras", "main", "release_clipboard"]
 
@@ -62,7 +64,7 @@ def _print_pdf(printer: str, pdf: bytes) -> None:
         raise OSError(done.stderr.decode(errors="replace").strip() or "the spooler refused it")
 
 
-def _decode_with_scan() -> Any:
+def _decode_with_scan() -> Decode | None:
     """``frame -> [(text, quad)]`` from the scan module's best decoder, or None."""
     try:
         from breakglass_gui.scan import decoders  # noqa: PLC0415 - cv2 is slow to import
@@ -73,7 +75,7 @@ def _decode_with_scan() -> Any:
         return None
     decoder = decoders.ZxingDecoder() if decoders.zxing_available() else decoders.OpenCVDecoder()
 
-    def decode(frame: Any) -> list[tuple[str, Any]]:
+    def decode(frame: Frame) -> list[tuple[str, Quad]]:
         return [(d.text, d.quad) for d in decoder.decode(frame)]
 
     return decode
@@ -93,7 +95,7 @@ def list_cameras() -> list[CameraOption]:
     ]
 
 
-def _open_camera(index: int) -> Any:
+def _open_camera(index: int) -> FrameSource:
     from breakglass_gui.scan.sources import CameraSource  # noqa: PLC0415
 
     source = CameraSource(index)
@@ -101,20 +103,10 @@ def _open_camera(index: int) -> Any:
     return source
 
 
-def _first_camera() -> Any:
-    """A started source for the first camera (the split wizard's Verify step)."""
-    from breakglass_gui.scan.sources import NoCameraError  # noqa: PLC0415
-
-    cameras = list_cameras()
-    if not cameras:
-        raise NoCameraError("no camera found on this computer")
-    return cameras[0].open()
-
-
 def build_services(home: str | Path | None = None, *, clock: Clock | None = None) -> Services:
     """The real services: the audit trail of ``home``, paper PDFs, scanner, cameras, printers.
 
-    Break glass and drills are recorded in the trail (``reconstruction_audit``), the collect
+    Break glass and drills are recorded in the trail (``new_reconstruction_recorder``), the collect
     step refuses retired sets from the registry (``retired_sets``), "Check in a share" records
     check-ins (``new_checkin``). ``clock`` replaces the system clock (tests, screenshots).
     """
@@ -122,7 +114,7 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
     from breakglass_gui.ceremony.adapters import (  # noqa: PLC0415
         PaperRenderer,
         TrailCheckin,
-        TrailReconstructionAudit,
+        TrailReconstructionRecorder,
         TrailRetiredSets,
         TrailSplitRecorder,
         trail_rows,
@@ -148,8 +140,8 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         report = trail.verify()
         return report.ok, report.summary()
 
-    def reconstruction_audit(drill: bool) -> TrailReconstructionAudit:
-        return TrailReconstructionAudit(trail, drill=drill)
+    def new_reconstruction_recorder(drill: bool) -> TrailReconstructionRecorder:
+        return TrailReconstructionRecorder(trail, drill=drill)
 
     services = Services(
         renderer=PaperRenderer(),
@@ -161,16 +153,14 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         trail=trail,
         audit_text=audit_text,
         verify_log=verify_log,
-        frame_source=_first_camera,
         decode=_LazyDecode(),
         printers=_printers,
         print_pdf=_print_pdf,
         cameras=list_cameras,
-        reconstruction_audit=reconstruction_audit,
+        new_reconstruction_recorder=new_reconstruction_recorder,
         retired_sets=TrailRetiredSets(trail),
         new_checkin=lambda: TrailCheckin(trail, by=operator or None),
     )
-    services.extras["reconstruction_audit"] = reconstruction_audit  # the wizard's first hook
     return services
 
 
@@ -178,13 +168,12 @@ class _LazyDecode:
     """Loads the QR decoder (and OpenCV) on first use, keeping start-up fast."""
 
     def __init__(self) -> None:
-        self._fn: Any = None
+        self._fn: Decode | None = None
 
-    def __call__(self, frame: Any) -> list[tuple[str, Any]]:
+    def __call__(self, frame: Frame) -> list[tuple[str, Quad]]:
         if self._fn is None:
             self._fn = _decode_with_scan() or (lambda _f: [])
-        result: list[tuple[str, Any]] = self._fn(frame)
-        return result
+        return self._fn(frame)
 
 
 def release_clipboard() -> None:

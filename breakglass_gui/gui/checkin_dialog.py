@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .main_window import CameraOption, Services
 from .reconstruct_wizard_collect import (
     CameraWorker,
     FrameDecoder,
@@ -45,6 +44,7 @@ from .reconstruct_wizard_collect import (
     default_decoder,
     wipe_frame,
 )
+from .services import CameraOption, CheckinDesk, CheckinResult, Services
 from .widgets.camera_view import CameraView
 
 __all__ = ["CheckinDesk", "CheckinDialog", "CheckinResult"]
@@ -52,34 +52,6 @@ __all__ = ["CheckinDesk", "CheckinDialog", "CheckinResult"]
 OK_STYLE = "color: #1b5e20; font-weight: bold;"
 BAD_STYLE = "color: #b00020; font-weight: bold;"
 PART_STYLE = "color: #8a5a00;"
-
-
-class CheckinResult(Protocol):
-    """What the desk says about one offered text (``ceremony.adapters.CheckinOutcome``)."""
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
-
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def repeat(self) -> bool: ...
-
-
-class CheckinDesk(Protocol):
-    """Checks shares in one at a time (``ceremony.adapters.TrailCheckin``)."""
-
-    by: str | None
-
-    def offer_text(self, text: str, source: str = "typed") -> CheckinResult: ...
-
-    def no_code_seen(self, source: str) -> None: ...
-
-    def clear(self) -> None: ...
 
 
 class _CallableDecoder:

@@ -1,27 +1,16 @@
 """The main window: the registry at a glance, and big plain actions.
 
 Actions are looked up by key in ``MainWindow.handlers`` (a dict of callables taking the
-window). Wizards built elsewhere plug in without this file knowing them:
-
-* ``"reconstruct"`` and ``"drill"``: if ``breakglass_gui.gui.reconstruct_wizard`` exists and
-  defines ``open_from_main_window(window, *, drill: bool, set_fingerprint: str | None)``,
-  it is imported lazily and called. Anyone may also assign ``window.handlers[key] = fn``.
-* ``"checkin"``: the check-in dialog (``breakglass_gui.gui.checkin_dialog``) when the services
-  offer a check-in desk (``Services.new_checkin``), else a note pointing to the CLI.
-* ``"audit"``: ``breakglass_gui.gui.audit_view`` with ``open_from_main_window(window)`` if it
-  exists, else the built-in log dialog.
-
-``window.services`` carries the ports every wizard needs (see :class:`Services`).
+window): "split", "reconstruct", "drill", "checkin", "audit". Each wizard module is imported
+when its button is first pressed, so the first window shows without the scanner, OpenCV or the
+paper code. ``window.services`` carries the ports every wizard needs (see
+:class:`~.services.Services`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
@@ -43,51 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.overview import SetRow
-from breakglass_gui.ceremony.ports import AuditSink, Clock, PdfRenderer, SplitRecorder, SystemClock
-from breakglass_gui.ceremony.reconstruct_flow import RetiredSets
 
-if TYPE_CHECKING:
-    from .checkin_dialog import CheckinDesk
+from .services import CameraOption, Services
 
 __all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
 
 ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit")
-
-
-@dataclass(frozen=True)
-class CameraOption:
-    """One camera the host may choose: a name and how to open it (a started ``FrameSource``;
-    raises ``BreakglassError``/``OSError`` with the reason when it cannot)."""
-
-    name: str
-    open: Callable[[], Any]
-
-
-@dataclass
-class Services:
-    """What the windows and wizards reach the world through (real or in-memory)."""
-
-    renderer: PdfRenderer
-    new_split_recorder: Callable[[], SplitRecorder]
-    rows: Callable[[], list[SetRow]]
-    clock: Clock = field(default_factory=SystemClock)
-    operator: str = ""
-    home: Path | None = None
-    documents_root: Path | None = None  # where "Print and save" proposes to save
-    trail: Any = None  # breakglass_gui.audit.service.AuditTrail when running for real
-    audit_text: Callable[[], str] | None = None  # the log, one line per entry
-    verify_log: Callable[[], tuple[bool, str]] | None = None
-    frame_source: Callable[[], Any] | None = None  # a camera (FrameSource) or None
-    decode: Callable[[Any], list[tuple[str, Any]]] | None = None  # frame -> [(text, quad)]
-    printers: Callable[[], list[str]] | None = None  # names of available printers
-    print_pdf: Callable[[str, bytes], None] | None = None  # (printer, pdf) -> spooled
-    # the cameras present now (probed when asked: listing opens each device); [] = none
-    cameras: Callable[[], list[CameraOption]] | None = None
-    # break glass / drills: an audit sink recording one ceremony (argument: drill or not)
-    reconstruction_audit: Callable[[bool], AuditSink] | None = None
-    retired_sets: RetiredSets | None = None  # "was this set retired, when, by whom?"
-    new_checkin: Callable[[], CheckinDesk] | None = None  # "Check in a share"
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 COLUMNS = ("Credential", "Set", "Policy", "Status", "Last drill", "Check-ins", "Bypass rate")
@@ -118,10 +68,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Breakglass")
         self.handlers: dict[str, Callable[[MainWindow], object]] = {
             "split": lambda w: w.open_split_wizard(),
-            "reconstruct": lambda w: w._lazy_wizard(drill=False),
-            "drill": lambda w: w._lazy_wizard(drill=True),
+            "reconstruct": lambda w: w.open_reconstruct_wizard(drill=False),
+            "drill": lambda w: w.open_reconstruct_wizard(drill=True),
             "checkin": lambda w: w.open_checkin(),
-            "audit": lambda w: w._lazy_module("audit_view", w._builtin_audit),
+            "audit": lambda w: w.open_audit_log(),
         }
         self.open_dialogs: list[QDialog] = []
 
@@ -267,14 +217,10 @@ class MainWindow(QMainWindow):
 
     # -- actions -----------------------------------------------------------------------------------
     def trigger(self, key: str) -> None:
-        action = self.handlers.get(key)
-        if action is None:
-            self._not_available(key)
-            return
-        action(self)
+        self.handlers[key](self)
 
     def open_split_wizard(self, replaces: SetRow | None = None) -> QDialog:
-        from .split_wizard import SplitWizard  # noqa: PLC0415 - it imports this module
+        from .split_wizard import SplitWizard  # noqa: PLC0415 - on first use
 
         dialog = SplitWizard(self.services, replaces=replaces, parent=self)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
@@ -293,31 +239,12 @@ class MainWindow(QMainWindow):
             self.open_dialogs.remove(dialog)
         self.refresh()
 
-    def _lazy_wizard(self, *, drill: bool) -> None:
-        try:
-            module = importlib.import_module("breakglass_gui.gui.reconstruct_wizard")
-        except ModuleNotFoundError:
-            self._not_available("drill" if drill else "reconstruct")
-            return
+    def open_reconstruct_wizard(self, *, drill: bool) -> QDialog:
+        from .reconstruct_wizard import open_from_main_window  # noqa: PLC0415 - on first use
+
         row = self.selected_row()
-        module.open_from_main_window(
+        return open_from_main_window(
             self, drill=drill, set_fingerprint=row.fingerprint if row else None
-        )
-
-    def _lazy_module(self, name: str, fallback: Callable[[], None]) -> None:
-        try:
-            module = importlib.import_module(f"breakglass_gui.gui.{name}")
-        except ModuleNotFoundError:
-            fallback()
-            return
-        module.open_from_main_window(self)
-
-    def _not_available(self, key: str) -> None:
-        QMessageBox.information(
-            self,
-            "Not in this build",
-            f"“{key}” is not available in this build of Breakglass. Use the `breakglass` "
-            "command line meanwhile.",
         )
 
     def open_checkin(self) -> QDialog | None:
@@ -342,11 +269,12 @@ class MainWindow(QMainWindow):
             "machine with `breakglass checkin`); the check-in is recorded in the audit log.",
         )
 
-    def _builtin_audit(self) -> None:
+    def open_audit_log(self) -> QDialog:
         dialog = AuditLogDialog(self.services, self)
         self.open_dialogs.append(dialog)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         dialog.show()
+        return dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for dialog in list(self.open_dialogs):

@@ -13,6 +13,7 @@ The secret never travels in a signal: the reconstruction worker leaves its resul
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
@@ -33,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.drill import DrillReport, StepTimer, drill_report, record_drill
-from breakglass_gui.ceremony.ports import MemoryAuditSink
+from breakglass_gui.ceremony.overview import SetRow
+from breakglass_gui.ceremony.ports import MemoryReconstructionRecorder, ReconstructionRecorder
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
     ReconstructFlow,
@@ -44,10 +46,16 @@ from breakglass_gui.core.errors import BreakglassError
 from .clipboard import SecretClipboard
 from .reconstruct_wizard_collect import CameraChoice, CollectPage, FrameDecoder
 from .reveal import RevealPanel
+from .services import Decode
 from .wizard_frame import WizardFrame, WizardPage, fit_and_centre
 from .workers import run_task
 
-__all__ = ["ReconstructWizard"]
+if TYPE_CHECKING:
+    from breakglass_gui.scan.decoders import Frame
+
+    from .main_window import MainWindow
+
+__all__ = ["ReconstructWizard", "open_from_main_window"]
 
 STEP_ORDER = ("trigger", "collect", "reconstruct", "reveal", "after")
 
@@ -271,8 +279,7 @@ class RevealPage(WizardPage):
     # -- the fail-closed mirror gate (when the audit adapter has one) ---------------------------
     def check_gate(self) -> bool:
         """True when the credential may be shown; else the override box shows why not."""
-        gate = getattr(self.flow.audit, "gate", None)
-        status = gate() if callable(gate) else None
+        status = self.flow.recorder.gate()
         shut = status is not None and not status.open
         self.gate_box.setVisible(status is not None and bool(status.unreachable))
         self.gate_text.setText(status.explain() if status is not None else "")
@@ -285,11 +292,8 @@ class RevealPage(WizardPage):
         return not shut
 
     def override_gate(self) -> bool:
-        override = getattr(self.flow.audit, "override_gate", None)
-        if not callable(override):
-            return False
         try:
-            override(self.gate_reason.text())
+            self.flow.recorder.override_gate(self.gate_reason.text())
         except BreakglassError as exc:
             self.gate_text.setText(f"{exc}")
             return False
@@ -502,7 +506,7 @@ class ReconstructWizard(WizardFrame):
         self.flow.wizard.finish()
         if self.timer is not None:
             self.final_report = drill_report(self.flow, self.timer)
-            record_drill(self.flow.audit, self.final_report)
+            record_drill(self.flow.recorder, self.final_report)
             self.after_page.report.setPlainText(self.final_report.text())
         o = self.flow.outcome
         what = "Drill complete" if self.flow.drill else "Break glass complete"
@@ -583,61 +587,47 @@ class ReconstructWizard(WizardFrame):
 class _RetiredFromRows:
     """Retired-set lookup over the main window's rows (registry status)."""
 
-    def __init__(self, rows: Callable[[], Sequence[object]]) -> None:
+    def __init__(self, rows: Callable[[], Sequence[SetRow]]) -> None:
         self._rows = rows
 
     def retired_reason(self, fingerprint_text: str) -> str | None:
         for row in self._rows():
-            if getattr(row, "fingerprint", None) == fingerprint_text:
-                if getattr(row, "status", "") == "retired":
-                    return "it was retired in the registry"
-                return None
+            if row.fingerprint == fingerprint_text:
+                return "it was retired in the registry" if row.status == "retired" else None
         return None
 
 
 def open_from_main_window(
-    window: QWidget, *, drill: bool, set_fingerprint: str | None = None
+    window: MainWindow, *, drill: bool, set_fingerprint: str | None = None
 ) -> ReconstructWizard:
     """Open "Break glass" or "Run a drill" from the main window (``MainWindow`` calls this)."""
-    services = getattr(window, "services", None)
-    extras = getattr(services, "extras", {}) or {}
-    clock = getattr(services, "clock", None)
-    make_sink = getattr(services, "reconstruction_audit", None) or extras.get(
-        "reconstruction_audit"
+    services = window.services
+    clock = services.clock
+    make = services.new_reconstruction_recorder
+    recorder: ReconstructionRecorder = (
+        make(drill) if make is not None else MemoryReconstructionRecorder(clock)
     )
-    audit = make_sink(drill) if make_sink is not None else None
-    unaudited = audit is None
-    if audit is None:
-        audit = MemoryAuditSink(clock)
-    rows = getattr(services, "rows", None)
-    retired = getattr(services, "retired_sets", None)
-    if retired is None and rows is not None:
-        retired = _RetiredFromRows(rows)
-    flow = ReconstructFlow(audit, clock=clock, drill=drill, retired=retired)
-    bind = getattr(audit, "bind", None)
-    if callable(bind):  # the audit adapter records accepted shares from the Share objects
-        bind(lambda: flow.collector.shares)
-    list_cameras = getattr(services, "cameras", None)
-    frame_source = getattr(services, "frame_source", None)
-    if callable(list_cameras):
+    retired = services.retired_sets or _RetiredFromRows(services.rows)
+    flow = ReconstructFlow(recorder, clock=clock, drill=drill, retired=retired)
+    cameras: list[CameraChoice] = []
+    if services.cameras is not None:
         try:
-            cameras = [CameraChoice(c.name, c.open) for c in list_cameras()]
+            cameras = [CameraChoice(c.name, c.open) for c in services.cameras()]
         except Exception:  # probing failed: no camera is not an error, images and typing remain
             cameras = []
-    else:
-        cameras = [CameraChoice("Camera", frame_source)] if frame_source is not None else []
-    decode = getattr(services, "decode", None)
-    decoder: FrameDecoder | None = _CallableDecoder(decode) if decode is not None else None
+    decoder: FrameDecoder | None = (
+        _CallableDecoder(services.decode) if services.decode is not None else None
+    )
     clipboard = SecretClipboard(clock, parent=window)
+    rows = services.rows
 
     def bypass() -> str:
         # read when the After page opens: the set reconstructed (else the one selected),
         # counting this use when it was recorded for real
         wanted = flow.outcome.fingerprint or set_fingerprint
-        for row in rows() if rows is not None and wanted else []:
-            if getattr(row, "fingerprint", None) == wanted:
-                bypass_text = getattr(row, "bypass_text", None)
-                return str(bypass_text()) if callable(bypass_text) else ""
+        for row in rows() if wanted else []:
+            if row.fingerprint == wanted:
+                return row.bypass_text()
         return ""
 
     wizard = ReconstructWizard(
@@ -645,34 +635,29 @@ def open_from_main_window(
         cameras=cameras,
         decoder=decoder,
         clipboard=clipboard,
-        bypass_rate=bypass if rows is not None else None,
-        parent=None,
+        bypass_rate=bypass,
+        parent=window,
     )
-    if unaudited:
+    if make is None:
         wizard.problems.setText(
             "Warning: the audit log is not connected in this session; events stay in memory."
         )
-    split = getattr(window, "open_split_wizard", None)
-    if split is not None and rows is not None:
 
-        def resplit(fingerprint: str) -> None:
-            # the split wizard, replacing this set (it retires the old set at Finish)
-            match = [r for r in rows() if getattr(r, "fingerprint", None) == fingerprint]
-            split(match[0] if match else None)
+    def resplit(fingerprint: str) -> None:
+        # the split wizard, replacing this set (it retires the old set at Finish)
+        match = [r for r in rows() if r.fingerprint == fingerprint]
+        window.open_split_wizard(match[0] if match else None)
 
-        wizard.resplit_requested.connect(resplit)
-    dialogs = getattr(window, "open_dialogs", None)
-    if isinstance(dialogs, list):
-        dialogs.append(wizard)
-        refresh = getattr(window, "refresh", None)
+    wizard.resplit_requested.connect(resplit)
+    window.open_dialogs.append(wizard)
 
-        def closed(_status: str) -> None:
-            if wizard in dialogs:
-                dialogs.remove(wizard)
-            if callable(refresh):
-                refresh()
+    def closed(_result: int) -> None:
+        if wizard in window.open_dialogs:
+            window.open_dialogs.remove(wizard)
+        window.refresh()
 
-        wizard.closed_with.connect(closed)
+    wizard.finished.connect(closed)
+    wizard.closed_with.connect(lambda _status: window.refresh())
     wizard.show()
     return wizard
 
@@ -680,8 +665,8 @@ def open_from_main_window(
 class _CallableDecoder:
     """Adapts ``services.decode`` (frame -> [(text, quad)]) to the page's decoder."""
 
-    def __init__(self, fn: Callable[[object], Sequence[object]]) -> None:
+    def __init__(self, fn: Decode) -> None:
         self._fn = fn
 
-    def decode(self, frame: object) -> Sequence[object]:
+    def decode(self, frame: Frame) -> Sequence[object]:
         return list(self._fn(frame))

@@ -93,7 +93,7 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink
+    from breakglass_gui.ceremony.ports import ManualClock, MemoryReconstructionRecorder
     from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST, ReconstructFlow
     from breakglass_gui.gui.clipboard import SecretClipboard
     from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
@@ -110,7 +110,7 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     camera = PlayingCamera(frames)
     del frames
     clock = ManualClock(dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC))
-    flow = ReconstructFlow(MemoryAuditSink(clock), clock=clock)
+    flow = ReconstructFlow(MemoryReconstructionRecorder(clock), clock=clock)
     clipboard = SecretClipboard(clock, seconds=30)
     wizard = ReconstructWizard(
         flow,

@@ -13,7 +13,12 @@ from PySide6.QtWidgets import QApplication
 from reconstruct_photos import PlayingCamera, blank_frame, qr_photo, sheet_photo
 
 from breakglass_gui.ceremony.drill import make_drill_set
-from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink, MemoryRegistry, SetRecord
+from breakglass_gui.ceremony.ports import (
+    ManualClock,
+    MemoryReconstructionRecorder,
+    MemoryRegistry,
+    SetRecord,
+)
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
     ReconstructConfig,
@@ -62,9 +67,11 @@ def build(
     drill: bool = False,
     retired: MemoryRegistry | None = None,
     reveal_seconds: float = 60,
-) -> tuple[ReconstructWizard, ReconstructFlow, MemoryAuditSink, ManualClock, PlayingCamera]:
+) -> tuple[
+    ReconstructWizard, ReconstructFlow, MemoryReconstructionRecorder, ManualClock, PlayingCamera
+]:
     clock = ManualClock(dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC))
-    audit = MemoryAuditSink(clock)
+    audit = MemoryReconstructionRecorder(clock)
     flow = ReconstructFlow(
         audit,
         clock=clock,
@@ -317,7 +324,7 @@ def test_no_camera_is_not_an_error_and_typed_shares_work(
 ) -> None:
     main = sets["main"]
     clock = ManualClock()
-    flow = ReconstructFlow(MemoryAuditSink(clock), clock=clock)
+    flow = ReconstructFlow(MemoryReconstructionRecorder(clock), clock=clock)
     wizard = ReconstructWizard(flow, cameras=[], confirm_close=lambda: True)
     qtbot.addWidget(wizard)
     wizard.show()

@@ -14,6 +14,7 @@ from reconstruct_photos import photograph, render_pdf_page
 from breakglass_gui.ceremony.split_flow import CustodianEntry
 from breakglass_gui.ceremony.wizard import WizardStatus
 from breakglass_gui.gui.main_window import MainWindow
+from breakglass_gui.gui.services import CameraOption
 from breakglass_gui.gui.split_wizard import SplitWizard
 from breakglass_gui.scan.sources import FakeCamera
 
@@ -86,7 +87,7 @@ def test_split_ceremony_end_to_end(qtbot: Any, gui_services: Any, tmp_path: Path
     sheets = sorted(folder.glob("*-share-*.pdf"))
     frames = [photograph(render_pdf_page(p.read_bytes()), seed=i) for i, p in enumerate(sheets)]
     camera = FakeCamera(frames[:4])  # the scan module's test camera (refuses production)
-    gui_services.frame_source = lambda: camera
+    gui_services.cameras = lambda: [CameraOption("Fake camera", lambda: camera)]
     verify.camera_button.click()
     qtbot.waitUntil(lambda: len(wizard.ceremony.verified()) == 4, timeout=60000)
     assert verify.camera.outlines == 1

@@ -15,7 +15,7 @@ from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateClosedError
 from breakglass_gui.ceremony.adapters import (
     TrailCheckin,
-    TrailReconstructionAudit,
+    TrailReconstructionRecorder,
     TrailRetiredSets,
     trail_rows,
 )
@@ -88,10 +88,9 @@ def sets(trail: AuditTrail) -> dict[str, ShareSet]:
 
 def flow_for(
     trail: AuditTrail, clock: ManualClock, *, drill: bool
-) -> tuple[ReconstructFlow, TrailReconstructionAudit]:
-    audit = TrailReconstructionAudit(trail, drill=drill)
+) -> tuple[ReconstructFlow, TrailReconstructionRecorder]:
+    audit = TrailReconstructionRecorder(trail, drill=drill)
     flow = ReconstructFlow(audit, clock=clock, drill=drill, retired=TrailRetiredSets(trail))
-    audit.bind(lambda: flow.collector.shares)
     return flow, audit
 
 
@@ -186,7 +185,7 @@ def test_a_drill_is_recorded_as_a_drill_with_step_timings(
     flow.wizard.next()
     flow.wizard.next()
     flow.wizard.finish()
-    record_drill(flow.audit, drill_report(flow, timer))
+    record_drill(flow.recorder, drill_report(flow, timer))
 
     cid = audit.ceremony
     assert cid is not None

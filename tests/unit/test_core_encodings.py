@@ -120,7 +120,7 @@ def test_every_single_word_substitution_in_transcription_is_detected(share_3_of_
         for w in wordlist:
             if w == words[i]:
                 continue
-            typed = "WORDS\n" + " ".join([*words[:i], w, *words[i + 1:]]) + "\nDATA\n" + data
+            typed = "WORDS\n" + " ".join([*words[:i], w, *words[i + 1 :]]) + "\nDATA\n" + data
             try:
                 parse_transcription(typed)
             except ShareError:

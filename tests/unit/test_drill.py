@@ -10,7 +10,7 @@ from breakglass_gui.ceremony.drill import (
     make_drill_set,
     record_drill,
 )
-from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink
+from breakglass_gui.ceremony.ports import ManualClock, MemoryReconstructionRecorder
 from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, recover
@@ -26,7 +26,7 @@ def test_a_drill_set_combines_and_its_throwaway_secret_is_kept_nowhere() -> None
 
 def test_a_drill_is_timed_step_by_step_and_reports_its_slowest_step() -> None:
     clock = ManualClock(dt.datetime(2026, 4, 1, 10, 0, tzinfo=dt.UTC))
-    audit = MemoryAuditSink(clock)
+    audit = MemoryReconstructionRecorder(clock)
     flow = ReconstructFlow(audit, clock=clock, drill=True)
     timer = StepTimer(flow.wizard, clock)
     s = make_drill_set(Policy.simple(2, 3), [Custodian("Ana"), Custodian("Ben"), Custodian("Chen")])
@@ -75,7 +75,7 @@ def test_a_drill_is_timed_step_by_step_and_reports_its_slowest_step() -> None:
 
 def test_a_cancelled_drill_still_reports_where_it_stopped() -> None:
     clock = ManualClock()
-    audit = MemoryAuditSink(clock)
+    audit = MemoryReconstructionRecorder(clock)
     flow = ReconstructFlow(audit, clock=clock, drill=True)
     timer = StepTimer(flow.wizard, clock)
     flow.authorise("INC-1", "t", "Ana")

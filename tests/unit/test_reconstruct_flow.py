@@ -7,7 +7,12 @@ import json
 
 import pytest
 
-from breakglass_gui.ceremony.ports import ManualClock, MemoryAuditSink, MemoryRegistry, SetRecord
+from breakglass_gui.ceremony.ports import (
+    ManualClock,
+    MemoryReconstructionRecorder,
+    MemoryRegistry,
+    SetRecord,
+)
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
     SECRET_SLOT,
@@ -65,21 +70,23 @@ def corrupt_text(text: str) -> str:
     return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1 :]
 
 
-def new_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock]:
+def new_flow(**kw: object) -> tuple[ReconstructFlow, MemoryReconstructionRecorder, ManualClock]:
     clock = ManualClock(dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC))
-    audit = MemoryAuditSink(clock)
+    audit = MemoryReconstructionRecorder(clock)
     flow = ReconstructFlow(audit, clock=clock, **kw)  # type: ignore[arg-type]
     return flow, audit, clock
 
 
-def authorised_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock]:
+def authorised_flow(
+    **kw: object,
+) -> tuple[ReconstructFlow, MemoryReconstructionRecorder, ManualClock]:
     flow, audit, clock = new_flow(**kw)
     flow.authorise("INC-4821", flow.config.triggers[0], "Ana Ruiz", ["Ben Okafor"])
     flow.wizard.next()
     return flow, audit, clock
 
 
-def all_event_text(audit: MemoryAuditSink) -> str:
+def all_event_text(audit: MemoryReconstructionRecorder) -> str:
     return json.dumps([[e.kind, e.fields] for e in audit.events], default=str)
 
 
@@ -246,7 +253,9 @@ def test_a_large_share_is_collected_part_by_part_in_any_order() -> None:
 # -- reconstruct, reveal, wipe --------------------------------------------------------------------
 
 
-def collected_flow(**kw: object) -> tuple[ReconstructFlow, MemoryAuditSink, ManualClock, ShareSet]:
+def collected_flow(
+    **kw: object,
+) -> tuple[ReconstructFlow, MemoryReconstructionRecorder, ManualClock, ShareSet]:
     flow, audit, clock = authorised_flow(**kw)
     s = make_set()
     for k in (4, 0, 2):

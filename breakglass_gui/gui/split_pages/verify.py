@@ -169,10 +169,10 @@ class VerifyPage(SplitPage):
         def work() -> tuple[Any, list[tuple[str, Any]]]:
             import cv2  # noqa: PLC0415 - loaded on first use, not at start-up
 
-            frame = cv2.imread(p)
+            frame = cv2.imread(p, cv2.IMREAD_COLOR)
             if frame is None:
                 raise OSError(f"not an image this program can read: {Path(p).name}")
-            return frame, decode(frame)
+            return frame, decode(frame.astype("uint8", copy=False))
 
         def done(result: tuple[Any, list[tuple[str, Any]]]) -> None:
             frame, found = result
@@ -198,7 +198,7 @@ class VerifyPage(SplitPage):
         """How to open the chosen camera; None when there is none (said calmly)."""
         services = self.wizard.services
         if services.cameras is None:
-            return services.frame_source
+            return None
         if not self.camera_options:  # not probed yet, or none last time (plugged in since?)
             try:
                 self.camera_options = list(services.cameras())
