@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from breakglass_gui.core.share import (
-    FINGERPRINT_BYTES,
     Share,
+    digest_of,
     leaf_hash,
     leaf_input,
     merkle_path,
     merkle_root,
-    set_digest,
 )
 
 
 def forge_last_share(good: tuple[Share, ...], other: tuple[Share, ...]) -> tuple[Share, ...]:
     """The set ``good`` with its last share's SLIP-39 words taken from ``other`` (a split of the
-    same policy under another key), and a Merkle tree and fingerprint built over that.
+    same policy under another key), and a Merkle tree and set digest built over that.
 
     This is what a tampered set creation looks like: every share passes its own checks, but
     the last one does not combine with the others.
@@ -25,10 +24,10 @@ def forge_last_share(good: tuple[Share, ...], other: tuple[Share, ...]) -> tuple
     leaves = [
         leaf_hash(leaf_input(k + 1, s.custodian, s.role, packed[k])) for k, s in enumerate(good)
     ]
-    fp = set_digest(header, good[0].sealed, merkle_root(leaves))[:FINGERPRINT_BYTES]
+    digest = digest_of(header, good[0].sealed, merkle_root(leaves))
     return tuple(
         Share(
-            fp,
+            digest,
             k + 1,
             s.custodian,
             s.role,

@@ -3,7 +3,7 @@
 Every event type names the fields it may carry and their types. Anything else is refused
 loudly (``EventFieldError``), so that nobody can smuggle a secret or share material into the
 log by adding a field. As a second line of defence, no text field may look like share material
-(a ``BG1...`` QR payload, or a run of SLIP-39 words).
+(a ``BG2...`` QR payload, or a run of SLIP-39 words).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     },
 }
 
-_QR_PAYLOAD = re.compile(r"BG1\s*\d{12,}", re.IGNORECASE)
+_QR_PAYLOAD = re.compile(r"BG[12]\s*\d{12,}", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z]+")
 
 

@@ -53,6 +53,7 @@ def make_drill_set(
             label=label,
             custodians=custodians,
             created=created,
+            drill=True,
         )
 
 

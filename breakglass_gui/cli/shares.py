@@ -335,7 +335,9 @@ def _expected(text: str | None) -> bytes | None:
 def share_summary(share: Share) -> dict[str, object]:
     return {
         "set_fingerprint": share.fingerprint_text,
-        "format_version": 1,
+        "set_digest": share.set_digest_text,
+        "drill": share.drill,
+        "format_version": 2,
         "label": share.label,
         "number": share.number,
         "total": share.total,
@@ -348,7 +350,7 @@ def share_summary(share: Share) -> dict[str, object]:
         "group_threshold": share.policy.group_threshold,
         "member_threshold": share.policy.groups[share.group_index].threshold,
         "created": share.created.isoformat(),
-        "secret_length": len(share.sealed) - 16,
+        "secret_length": share.secret_length,
         "verification_words": share.verification_words(),
     }
 
@@ -371,13 +373,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         return EXIT_OK
     out(f"BREAK-GLASS SHARE {share.number} of {share.total}")
     out(f"  set fingerprint   {share.fingerprint_text}")
+    out(f"  set digest        {share.set_digest_text}")
+    if share.drill:
+        out("  DRILL set         for rehearsal only (a throwaway secret)")
     out(f"  label             {share.label}")
     out(f"  custodian         {share.holder}")
     if not share.policy.is_simple:
         out(f"  group             {share.group_name}")
     out(f"  quorum            {share.policy.describe()}")
     out(f"  created           {share.created.isoformat()}")
-    out(f"  secret length     {len(share.sealed) - 16} bytes (sealed)")
+    out(f"  secret length     {share.secret_length} bytes (sealed)")
     out(f"  verification      {' '.join(share.verification_words())}")
     out("  SLIP-39 words (share material):")
     words = share.words

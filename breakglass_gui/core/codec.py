@@ -72,6 +72,9 @@ _CROCKFORD_INDEX = {c: i for i, c in enumerate(CROCKFORD)}
 # Crockford's decoding aliases for characters a person may read or type instead.
 _ALIASES = {"O": "0", "I": "1", "L": "1"}
 CHARS_PER_LINE = 8
+# The largest record (16 KiB credential, longest fields, 64 shares) needs fewer than 3,600 lines.
+MAX_LINES = 9999
+MAX_LINE_DIGITS = 4
 
 
 def base32_encode(data: bytes) -> str:
@@ -151,8 +154,10 @@ def parse_line(line: str) -> tuple[int, str]:
     stripped = line.strip()
     head, _, rest = stripped.partition(" ")
     head = head.rstrip(".:)")
-    if not head.isdigit():
-        raise DecodeError(f"a data line starts with its number, not {head!r}")
+    if not head or not head.isascii() or not head.isdigit():
+        raise DecodeError(f"a data line starts with its number (digits 0-9), not {head[:12]!r}")
+    if len(head) > MAX_LINE_DIGITS or not 1 <= int(head) <= MAX_LINES:
+        raise DecodeError(f"{head[:12]!r} is not a data line number (1 to {MAX_LINES})")
     number = int(head)
     body = "".join(rest.split()).replace("-", "")
     if len(body) < 3:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousSetError",
     "BreakglassError",
     "CorruptShareError",
     "DuplicateShareError",
+    "FingerprintError",
     "ForgedShareError",
+    "InconsistentSetError",
     "InsufficientSharesError",
     "MalformedShareError",
     "PolicyError",
     "RecoveryError",
     "ShareError",
+    "UnsupportedFormatError",
     "WrongSetError",
 ]
 
@@ -22,6 +26,10 @@ class BreakglassError(Exception):
 
 class PolicyError(BreakglassError, ValueError):
     """A quorum policy that cannot be built (e.g. 4-of-3)."""
+
+
+class FingerprintError(BreakglassError, ValueError):
+    """Text that is neither a printed set fingerprint nor a full set digest."""
 
 
 class ShareError(BreakglassError):
@@ -35,6 +43,10 @@ class ShareError(BreakglassError):
 
 class MalformedShareError(ShareError):
     """The text is not a share at all, or is cut short, or has the wrong structure."""
+
+
+class UnsupportedFormatError(MalformedShareError):
+    """A share of a format this reader knows of but does not read (the pre-release "BG1")."""
 
 
 class CorruptShareError(ShareError):
@@ -63,3 +75,18 @@ class InsufficientSharesError(BreakglassError):
 
 class RecoveryError(BreakglassError):
     """A quorum was present but did not open the sealed credential."""
+
+
+class InconsistentSetError(RecoveryError):
+    """Shares that each pass their own checks but recover a key the set's seal does not commit
+    to, or (at split time) a share that does not lie on its sharing polynomial: the set is
+    inconsistent, which is the fault of whoever made it. ``shares`` names the shares used."""
+
+    def __init__(self, message: str, shares: tuple[str, ...] = ()) -> None:
+        self.shares = shares
+        super().__init__(message)
+
+
+class AmbiguousSetError(RecoveryError):
+    """Shares of two different sets carry the same printed fingerprint (a collision made on
+    purpose): the set must be named by its full set digest."""

@@ -1,63 +1,94 @@
-"""Split a credential into a set of sealed shares, and recover it from a quorum.
+"""Split a credential into a set of sealed shares, prove the set, and recover it from a quorum.
 
 split:   key K <- 32 random bytes;
-         sealed <- AES-256-GCM(K, nonce 0^12, credential, AD = "BG1" || header)
-         K is split with SLIP-39 by the policy; every share carries the sealed credential, its own
-         SLIP-39 words, and a Merkle path to the set fingerprint.
-recover: the shares' fingerprints must agree; a quorum of SLIP-39 shares gives K; K opens the
-         sealed credential. The AEAD tag makes a wrong secret impossible: a forged or foreign
-         share yields a wrong K, and a wrong K does not open the seal.
+         sealed <- C || commit, where C || T = AES-256-GCM(K, nonce 0^12, credential,
+         AD = "BG2" || header) and commit = SHA-256("BG2 commit" || K || nonce || AD || T)[:20]
+         (the CTX construction: the tag commits to the key, so one sealed value opens under
+         one key only). K is split with SLIP-39 by the policy; every share carries the sealed
+         credential, its own SLIP-39 words, and a Merkle path into the set digest.
+prove:   before any paper exists, every share is shown to lie on its level's sharing
+         polynomial and every quorum (or a stated random sample of them) is fully recovered.
+recover: the shares' set digests must agree; a quorum of SLIP-39 shares gives K; K must match
+         the commitment and opens the seal. A wrong K -- from a forged share, a foreign share
+         or a set made inconsistent on purpose -- is refused, naming the shares used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import itertools
+import math
 import os
+import random
+import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from . import slip39
 from .errors import (
+    AmbiguousSetError,
     DuplicateShareError,
     ForgedShareError,
+    InconsistentSetError,
     InsufficientSharesError,
     PolicyError,
-    RecoveryError,
     ShareError,
     WrongSetError,
 )
-from .policy import Policy
-from .secret import SecretBytes
+from .policy import GroupPolicy, Policy
+from .secret import SecretBytes, wipe_buffer
 from .share import (
     AEAD_NONCE,
+    COMMIT_BYTES,
+    DIGEST_BYTES,
     FINGERPRINT_BYTES,
+    MAX_SECRET_BYTES,
+    PartAssembler,
     SetHeader,
     Share,
+    SharePart,
+    digest_of,
+    fingerprint_matches,
     format_fingerprint,
+    format_set_digest,
     leaf_hash,
     leaf_input,
     merkle_path,
     merkle_root,
-    set_digest,
+    parse_share,
+    parse_text,
+    parse_transcription,
 )
 
 __all__ = [
+    "FULL_RECOVERY_LIMIT",
     "MAX_SECRET_BYTES",
     "Custodian",
     "Recovery",
+    "SetProof",
     "ShareSet",
+    "open_sealed",
+    "prove_set",
     "quorum_status",
     "random_key",
     "recover",
+    "seal",
     "split_credential",
 ]
 
-MAX_SECRET_BYTES = 16 * 1024
 MAX_COMBINATIONS = 256
+#: At split time every quorum is fully recovered when there are at most this many; beyond,
+#: this many quorums drawn at random (every share still proven on its polynomial).
+FULL_RECOVERY_LIMIT = 256
+GCM_TAG_BYTES = 16
+_COMMIT_LABEL = b"BG2 commit"
 
 
 @dataclass(frozen=True)
@@ -67,14 +98,47 @@ class Custodian:
 
 
 @dataclass(frozen=True)
+class SetProof:
+    """What was proven about a set before any paper was made."""
+
+    shares: int
+    quorums: int  # minimal quorums of the policy (1-of-N group members counted once)
+    recovered: int  # quorums fully recovered (SLIP-39, Feistel, commitment, tag, credential)
+    sampled: bool  # True when ``recovered`` < ``quorums`` (a random sample)
+    interpolations: int  # extra interpolations showing every share lies on its polynomial
+    seconds: float
+
+    def describe(self) -> str:
+        how = (
+            f"all {self.quorums} quorums recovered"
+            if not self.sampled
+            else f"{self.recovered} of {self.quorums} quorums recovered (random sample)"
+        )
+        return (
+            f"every share of {self.shares} lies on its sharing polynomial; {how}; "
+            f"{self.seconds:.2f} s"
+        )
+
+
+@dataclass(frozen=True)
 class ShareSet:
     header: SetHeader
-    fingerprint: bytes
+    digest: bytes
     shares: tuple[Share, ...]
+    proof: SetProof | None = None
+
+    @property
+    def fingerprint(self) -> bytes:
+        """The printed 64-bit fingerprint (first 8 bytes of ``digest``)."""
+        return self.digest[:FINGERPRINT_BYTES]
 
     @property
     def fingerprint_text(self) -> str:
         return format_fingerprint(self.fingerprint)
+
+    @property
+    def digest_text(self) -> str:
+        return format_set_digest(self.digest)
 
     def public_metadata(self) -> dict[str, object]:
         """What set.json holds: everything public about the set, no share material, no secret."""
@@ -82,7 +146,10 @@ class ShareSet:
         return {
             "format": "breakglass-set",
             "format_version": 1,
+            "share_format": 2,
             "fingerprint": self.fingerprint_text,
+            "set_digest": self.digest_text,
+            "drill": self.header.drill,
             "label": self.header.label,
             "created": self.header.created.isoformat(),
             "policy": {
@@ -94,7 +161,7 @@ class ShareSet:
                     for g in policy.groups
                 ],
             },
-            "secret_length": len(self.shares[0].sealed) - 16,
+            "secret_length": self.shares[0].secret_length,
             "shares": [
                 {
                     "number": s.number,
@@ -128,6 +195,69 @@ def random_key(length: int = slip39.KEY_BYTES) -> SecretBytes:
     return key
 
 
+# -- the key-committing seal (CTX over AES-256-GCM) ----------------------------------------------
+
+
+def _commitment(key: bytes | bytearray, associated_data: bytes, tag: bytes | bytearray) -> bytes:
+    h = hashlib.sha256()
+    for chunk in (_COMMIT_LABEL, key, AEAD_NONCE, associated_data, tag):
+        h.update(chunk)
+    return h.digest()[:COMMIT_BYTES]
+
+
+def seal(key: bytes | bytearray, plaintext: bytes | bytearray, associated_data: bytes) -> bytes:
+    """AES-256-GCM with its tag T replaced by SHA-256("BG2 commit"||K||N||AD||T)[:20]."""
+    buf = bytearray(len(plaintext) + GCM_TAG_BYTES)
+    AESGCM(bytes(key) if not isinstance(key, bytearray) else key).encrypt_into(
+        AEAD_NONCE, plaintext, associated_data, buf
+    )
+    tag = buf[-GCM_TAG_BYTES:]
+    return bytes(buf[:-GCM_TAG_BYTES]) + _commitment(key, associated_data, tag)
+
+
+def open_sealed(
+    key: bytes | bytearray, sealed: bytes, associated_data: bytes
+) -> SecretBytes | None:
+    """The credential, or None when ``key`` is not the key ``sealed`` commits to.
+
+    CTR-decrypt with GCM's keystream (counter block nonce || 00000002), recompute the GCM tag
+    by encrypting the result again, check the commitment, then open with standard
+    AES-256-GCM under that tag. The plaintext only ever lives in buffers that are wiped.
+    """
+    if len(sealed) <= COMMIT_BYTES:
+        return None
+    body, commit = sealed[:-COMMIT_BYTES], sealed[-COMMIT_BYTES:]
+    n = len(body)
+    scratch = SecretBytes(n + 15)  # cryptography's update_into wants block_size - 1 spare
+    again = bytearray(n + GCM_TAG_BYTES)
+    try:
+        ctr = Cipher(algorithms.AES(key), modes.CTR(AEAD_NONCE + b"\x00\x00\x00\x02")).decryptor()
+        ctr.update_into(body, scratch)
+        ctr.finalize()
+        AESGCM(key).encrypt_into(AEAD_NONCE, memoryview(scratch)[:n], associated_data, again)
+    finally:
+        scratch.wipe()
+    tag = bytes(again[n:])
+    same_body = hmac.compare_digest(bytes(again[:n]), body)
+    wipe_buffer(again)
+    if not same_body or not hmac.compare_digest(_commitment(key, associated_data, tag), commit):
+        return None
+    out = SecretBytes(n)
+    try:
+        AESGCM(key).decrypt_into(AEAD_NONCE, body + tag, associated_data, out)
+    except InvalidTag:  # pragma: no cover - the recomputed tag always verifies
+        out.wipe()
+        return None
+    return out
+
+
+# -- split ---------------------------------------------------------------------------------------
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def split_credential(
     secret: bytes | bytearray,
     *,
@@ -135,8 +265,20 @@ def split_credential(
     label: str,
     custodians: Sequence[Custodian] = (),
     created: dt.date | None = None,
+    drill: bool = False,
+    prove: bool = True,
 ) -> ShareSet:
-    """Seal ``secret`` and split its key by ``policy``. ``secret`` is not modified or kept."""
+    """Seal ``secret`` and split its key by ``policy``. ``secret`` is not modified or kept.
+
+    Labels, names, roles and group names are stored in Unicode NFC. With ``prove`` (the
+    default, and what every ceremony uses) the set is proven by ``prove_set`` before it is
+    returned: a set that fails raises ``InconsistentSetError`` and no paper can be made.
+    ``drill`` marks a rehearsal set (throwaway secret) in the set header.
+    """
+    policy = Policy(
+        policy.group_threshold,
+        tuple(GroupPolicy(_nfc(g.name), g.threshold, g.count) for g in policy.groups),
+    )
     policy.validate()
     if not 1 <= len(secret) <= MAX_SECRET_BYTES:
         raise PolicyError(
@@ -145,16 +287,15 @@ def split_credential(
     total = policy.total_shares
     if len(custodians) > total:
         raise PolicyError(f"{len(custodians)} custodians named for {total} shares")
-    people = list(custodians) + [Custodian("", "") for _ in range(total - len(custodians))]
-    header = SetHeader(created or dt.datetime.now(dt.UTC).date(), policy, label)
+    people = [Custodian(_nfc(c.name), _nfc(c.role)) for c in custodians]
+    people += [Custodian("", "") for _ in range(total - len(custodians))]
+    header = SetHeader(created or dt.datetime.now(dt.UTC).date(), policy, _nfc(label), drill)
     header.encode()  # validates field sizes before any key exists
+    for p in people:
+        leaf_input(1, p.name, p.role, bytes(slip39.PACKED_BYTES))  # validates names and roles
 
     with random_key() as key:
-        aead = AESGCM(key)
-        sealed_buf = bytearray(len(secret) + 16)
-        aead.encrypt_into(AEAD_NONCE, secret, header.associated_data(), sealed_buf)
-        del aead
-        sealed = bytes(sealed_buf)
+        sealed = seal(key, secret, header.associated_data())
         words = slip39.split_key(key, policy)
 
     packed: list[bytes] = []
@@ -166,11 +307,10 @@ def split_credential(
         leaf_hash(leaf_input(k + 1, people[k].name, people[k].role, packed[k]))
         for k in range(total)
     ]
-    root = merkle_root(leaves)
-    fp = set_digest(header, sealed, root)[:FINGERPRINT_BYTES]
+    digest = digest_of(header, sealed, merkle_root(leaves))
     shares = tuple(
         Share(
-            fp,
+            digest,
             k + 1,
             people[k].name,
             people[k].role,
@@ -181,7 +321,233 @@ def split_credential(
         )
         for k in range(total)
     )
-    return ShareSet(header, fp, shares)
+    proof = prove_set(shares, secret=secret) if prove else None
+    return ShareSet(header, digest, shares, proof)
+
+
+# -- proof at split time -----------------------------------------------------------------------
+
+
+def _reparsed(share: Share) -> Share:
+    """The share as a reader gets it from each printed form; all must give back ``share``."""
+    name = share.describe()
+    forms: list[Share] = [parse_share(share.to_bytes()), parse_transcription(share.transcription())]
+    texts = share.qr_texts()
+    if len(texts) == 1:
+        first = parse_text(texts[0])
+        if not isinstance(first, Share):
+            raise InconsistentSetError(f"{name}: its QR text does not read back", (name,))
+        forms.append(first)
+    else:
+        assembler = PartAssembler()
+        whole: Share | None = None
+        for text in texts:
+            part = parse_text(text)
+            if not isinstance(part, SharePart):
+                raise InconsistentSetError(f"{name}: a QR part does not read back", (name,))
+            whole = assembler.add(part)
+        if whole is None:
+            raise InconsistentSetError(f"{name}: its QR parts do not assemble", (name,))
+        forms.append(whole)
+    if any(f != share for f in forms):
+        raise InconsistentSetError(f"{name}: a printed form reads back differently", (name,))
+    return forms[0]
+
+
+def _slip39_points(shares: Sequence[Share]) -> dict[int, list[tuple[Share, int, bytes]]]:
+    """Per SLIP-39 group index: (share, member index, share value)."""
+    out: dict[int, list[tuple[Share, int, bytes]]] = {}
+    for s in shares:
+        member = slip39.share_value(s.words)
+        out.setdefault(member[0], []).append((s, member[1], member[2]))
+    return out
+
+
+def _check_polynomials(shares: Sequence[Share]) -> int:
+    """Every member share lies on its group's polynomial, every group share on the top-level
+    polynomial, and the two SLIP-39 digests hold. Returns the number of extra interpolations."""
+    policy = shares[0].policy
+    points = _slip39_points(shares)
+    extra = 0
+    group_secrets: list[tuple[int, SecretBytes]] = []
+    try:
+        for gi, group in enumerate(policy.groups):
+            members = points.get(gi, [])
+            if len(members) != group.count:
+                raise InconsistentSetError(
+                    f"group {gi + 1} has {len(members)} shares, its policy says {group.count}"
+                )
+            if group.threshold == 1:  # a 1-of-N group: every member holds the same words
+                first = members[0][0]
+                for s, _, _ in members[1:]:
+                    if s.packed_words != first.packed_words:
+                        raise InconsistentSetError(
+                            f"{s.describe()} and {first.describe()} are in a 1-of-N group "
+                            "but do not hold the same words",
+                            (s.describe(), first.describe()),
+                        )
+                base = [(members[0][1], bytearray(members[0][2]))]
+            else:
+                base = [(x, bytearray(v)) for _, x, v in members[: group.threshold]]
+                for s, x, v in members[group.threshold :]:
+                    extra += 1
+                    with slip39.interpolate(base, x) as expected:
+                        if not hmac.compare_digest(bytes(expected), v):
+                            used = tuple(m[0].describe() for m in members[: group.threshold])
+                            raise InconsistentSetError(
+                                f"{s.describe()} does not lie on the sharing polynomial of "
+                                f"{', '.join(used)}: the set is inconsistent",
+                                (*used, s.describe()),
+                            )
+            try:
+                group_secrets.append((gi, slip39.recover_secret(group.threshold, base)))
+            except slip39.MnemonicError as exc:
+                names = tuple(m[0].describe() for m in members[: group.threshold])
+                raise InconsistentSetError(
+                    f"the shares of group {gi + 1} fail SLIP-39's digest: {exc}", names
+                ) from exc
+        gt = policy.group_threshold
+        top: list[tuple[int, bytearray]] = [(gi, gs) for gi, gs in group_secrets[:gt]]
+        for gi, gs in group_secrets[gt:]:
+            extra += 1
+            with slip39.interpolate(top, gi) as expected:
+                if not hmac.compare_digest(expected, gs):
+                    raise InconsistentSetError(
+                        f"group {gi + 1} does not lie on the group-level sharing polynomial"
+                    )
+        try:
+            slip39.recover_secret(gt, top).wipe()
+        except slip39.MnemonicError as exc:
+            raise InconsistentSetError(f"the groups fail SLIP-39's digest: {exc}") from exc
+    finally:
+        for _, gs in group_secrets:
+            gs.wipe()
+    return extra
+
+
+def _quorum_shapes(policy: Policy) -> list[tuple[int, ...]]:
+    """Group-index combinations that satisfy the group threshold."""
+    return list(itertools.combinations(range(len(policy.groups)), policy.group_threshold))
+
+
+def _count_quorums(policy: Policy) -> int:
+    total = 0
+    for groups in _quorum_shapes(policy):
+        n = 1
+        for gi in groups:
+            g = policy.groups[gi]
+            n *= math.comb(g.count, g.threshold) if g.threshold > 1 else 1
+        total += n
+    return total
+
+
+def _members(shares: Sequence[Share], policy: Policy) -> list[list[Share]]:
+    by_group: list[list[Share]] = [[] for _ in policy.groups]
+    for s in shares:
+        by_group[s.group_index].append(s)
+    # a 1-of-N group's members hold identical words (proven above): one stands for all
+    return [m if policy.groups[gi].threshold > 1 else m[:1] for gi, m in enumerate(by_group)]
+
+
+def _all_quorums(shares: Sequence[Share], policy: Policy) -> Iterator[list[Share]]:
+    members = _members(shares, policy)
+    for groups in _quorum_shapes(policy):
+        choices = [
+            itertools.combinations(members[gi], policy.groups[gi].threshold) for gi in groups
+        ]
+        for combo in itertools.product(*choices):
+            yield [s for part in combo for s in part]
+
+
+def _sample_quorums(
+    shares: Sequence[Share], policy: Policy, count: int, rng: random.Random
+) -> list[list[Share]]:
+    members = _members(shares, policy)
+    shapes = _quorum_shapes(policy)
+    seen: set[tuple[int, ...]] = set()
+    out: list[list[Share]] = []
+    attempts = 0
+    while len(out) < count and attempts < count * 50:
+        attempts += 1
+        groups = rng.choice(shapes)
+        quorum: list[Share] = []
+        for gi in groups:
+            g = policy.groups[gi]
+            quorum += rng.sample(members[gi], g.threshold if g.threshold > 1 else 1)
+        key = tuple(sorted(s.number for s in quorum))
+        if key not in seen:
+            seen.add(key)
+            out.append(quorum)
+    return out
+
+
+def prove_set(
+    shares: Sequence[Share],
+    *,
+    secret: bytes | bytearray | None = None,
+    limit: int = FULL_RECOVERY_LIMIT,
+    rng: random.Random | None = None,
+) -> SetProof:
+    """Prove a whole set before any paper is made; raise ``InconsistentSetError`` if it fails.
+
+    1. Every share reads back from each printed form (whole record, QR text or parts, typed
+       transcription) and carries the same set digest; numbers run 1..T.
+    2. Every share lies on its level's sharing polynomial: per group, the first M member
+       shares' polynomial is evaluated at each other member (N - M interpolations), and the
+       group secrets likewise at the group level; SLIP-39's digests hold at both levels.
+    3. Full recovery -- SLIP-39 combine, Feistel, key commitment, GCM tag -- on every minimal
+       quorum when there are at most ``limit``, else on ``limit`` quorums drawn at random;
+       each must give back ``secret`` (when given) and the same credential as the others.
+    """
+    started = time.perf_counter()
+    if not shares:
+        raise InconsistentSetError("a set with no shares")
+    shares = [_reparsed(s) for s in shares]
+    first = shares[0]
+    policy = first.policy
+    for k, s in enumerate(shares, start=1):
+        if s.number != k or s.set_digest != first.set_digest or s.header != first.header:
+            raise InconsistentSetError(
+                f"{s.describe()} is not share {k} of set {first.fingerprint_text}", (s.describe(),)
+            )
+    if len(shares) != policy.total_shares:
+        raise InconsistentSetError(f"{len(shares)} shares for a policy of {policy.total_shares}")
+    extra = _check_polynomials(shares)
+    quorums = _count_quorums(policy)
+    if quorums <= limit:
+        chosen = list(_all_quorums(shares, policy))
+    else:
+        chosen = _sample_quorums(shares, policy, limit, rng or random.SystemRandom())
+    reference: SecretBytes | None = None
+    try:
+        for quorum in chosen:
+            names = tuple(s.describe() for s in quorum)
+            got = _open(quorum)
+            if got is None:
+                raise InconsistentSetError(
+                    f"the quorum {', '.join(names)} does not open the set's seal: "
+                    "the set is inconsistent",
+                    names,
+                )
+            with got:
+                want = secret if secret is not None else reference
+                if want is not None and not hmac.compare_digest(got, want):
+                    raise InconsistentSetError(  # pragma: no cover - the seal commits to K
+                        f"the quorum {', '.join(names)} recovers a different credential", names
+                    )
+                if reference is None and secret is None:
+                    reference = SecretBytes(got)
+    finally:
+        if reference is not None:
+            reference.wipe()
+    return SetProof(
+        shares=len(shares),
+        quorums=quorums,
+        recovered=len(chosen),
+        sampled=len(chosen) < quorums,
+        interpolations=extra,
+        seconds=time.perf_counter() - started,
+    )
 
 
 # -- recovery ------------------------------------------------------------------------------------
@@ -192,10 +558,15 @@ class Recovery:
     """A recovered credential and how it was reached. Wipe ``secret`` when done."""
 
     secret: SecretBytes
-    fingerprint: bytes
+    set_digest: bytes
     label: str
     used: list[Share]
     rejected: list[ShareError] = field(default_factory=list)
+    drill: bool = False
+
+    @property
+    def fingerprint(self) -> bytes:
+        return self.set_digest[:FINGERPRINT_BYTES]
 
     def __repr__(self) -> str:
         fp = format_fingerprint(self.fingerprint)
@@ -208,29 +579,45 @@ class Recovery:
 def _screen(
     shares: Sequence[Share], expected: bytes | None
 ) -> tuple[bytes, list[Share], list[ShareError]]:
-    """Drop foreign and duplicate shares, naming each; return (fingerprint, kept, rejected)."""
+    """Drop foreign and duplicate shares, naming each; return (set digest, kept, rejected).
+
+    Sets are told apart by their full 256-bit digest. ``expected`` names the set: a full
+    digest, or a printed 8-byte fingerprint -- which is refused as ambiguous when shares of
+    two different sets carry it.
+    """
     if not shares:
         raise InsufficientSharesError("no shares were presented")
+    if expected is not None and len(expected) not in (FINGERPRINT_BYTES, DIGEST_BYTES):
+        raise WrongSetError("a set is named by its 8-byte fingerprint or 32-byte digest")
     rejected: list[ShareError] = []
-    if expected is None:
-        counts: dict[bytes, int] = {}
-        for s in shares:
-            counts[s.fingerprint] = counts.get(s.fingerprint, 0) + 1
+    digests = list(dict.fromkeys(s.set_digest for s in shares))
+    if expected is not None:
+        candidates = [d for d in digests if fingerprint_matches(d, expected)]
+        if len(candidates) > 1:
+            raise AmbiguousSetError(
+                f"shares of {len(candidates)} different sets all carry fingerprint "
+                f"{format_fingerprint(expected[:FINGERPRINT_BYTES])}: sets were made to look "
+                "alike. Name the set by its full set digest (ceremony record, registry)."
+            )
+        target = candidates[0] if candidates else None
+    else:
+        counts = {d: sum(s.set_digest == d for s in shares) for d in digests}
         # the set most shares agree on; ties go to the first presented
-        expected = max(
-            counts, key=lambda fp: (counts[fp], -[s.fingerprint for s in shares].index(fp))
-        )
+        target = max(digests, key=lambda d: (counts[d], -digests.index(d)))
     kept: list[Share] = []
     seen_numbers: dict[int, Share] = {}
     seen_slots: dict[tuple[int, bytes], Share] = {}
+    wanted = format_fingerprint((target or expected or b"")[:FINGERPRINT_BYTES])
     for s in shares:
-        if s.fingerprint != expected:
-            rejected.append(
-                WrongSetError(
-                    f"it belongs to set {s.fingerprint_text}, not {format_fingerprint(expected)}",
-                    s.describe(),
+        if s.set_digest != target:
+            if s.fingerprint == (target or b"")[:FINGERPRINT_BYTES]:
+                why = (
+                    f"it carries the same printed fingerprint {wanted} but belongs to a "
+                    "different set (its full set digest differs): made to look alike"
                 )
-            )
+            else:
+                why = f"it belongs to set {s.fingerprint_text}, not {wanted}"
+            rejected.append(WrongSetError(why, s.describe()))
         elif s.number in seen_numbers:
             rejected.append(DuplicateShareError("it was already presented", s.describe()))
         elif s.slot in seen_slots:
@@ -243,7 +630,7 @@ def _screen(
             seen_numbers[s.number] = s
             seen_slots[s.slot] = s
             kept.append(s)
-    return expected, kept, rejected
+    return target or (expected or b""), kept, rejected
 
 
 def quorum_status(shares: Sequence[Share]) -> tuple[bool, str]:
@@ -287,30 +674,29 @@ def _quorums(shares: Sequence[Share]) -> Iterator[list[Share]]:
 
 
 def _open(quorum: Sequence[Share]) -> SecretBytes | None:
+    """The credential from this quorum, or None when its key does not match the commitment."""
     try:
         key = slip39.combine_words([s.words for s in quorum])
     except slip39.MnemonicError:
         return None
     first = quorum[0]
-    out = SecretBytes(len(first.sealed) - 16)
     try:
-        AESGCM(key).decrypt_into(AEAD_NONCE, first.sealed, first.header.associated_data(), out)
-    except InvalidTag:
-        out.wipe()
-        return None
+        return open_sealed(key, first.sealed, first.header.associated_data())
     finally:
         key.wipe()
-    return out
 
 
 def recover(shares: Sequence[Share], *, expected_fingerprint: bytes | None = None) -> Recovery:
     """Recover the credential. Never returns a wrong secret.
 
-    Foreign, duplicate and (given extra shares) bad shares are named in ``rejected`` and left
-    out; when the good shares do not reach the quorum, ``InsufficientSharesError`` says how
-    many more are needed and what was refused.
+    ``expected_fingerprint`` names the set: its full 32-byte digest (what holds against a
+    malicious set maker) or its printed 8-byte fingerprint. Foreign, duplicate and (given
+    extra shares) bad shares are named in ``rejected`` and left out; when the good shares do
+    not reach the quorum, ``InsufficientSharesError`` says how many more are needed and what
+    was refused; when no quorum's key matches the seal's commitment,
+    ``InconsistentSetError`` names the shares used.
     """
-    fp, kept, rejected = _screen(shares, expected_fingerprint)
+    digest, kept, rejected = _screen(shares, expected_fingerprint)
     reached, status = quorum_status(kept)
     if not reached:
         refused = "; ".join(str(e) for e in rejected)
@@ -328,13 +714,16 @@ def recover(shares: Sequence[Share], *, expected_fingerprint: bytes | None = Non
         used = list(quorum)
         bad = _find_bad_extras(quorum, [s for s in kept if s not in quorum])
         rejected += bad
-        return Recovery(secret, fp, kept[0].label, used, rejected)
-    # No quorum opened the seal. With exactly a quorum we cannot tell which share is bad.
-    names = ", ".join(s.describe() for s in kept)
-    raise RecoveryError(
-        f"these shares pass their own checks but do not open the sealed credential together: "
-        f"{names}. At least one is forged or from a tampered set; bring another custodian's share "
-        "so the bad one can be identified."
+        return Recovery(secret, digest, kept[0].label, used, rejected, kept[0].header.drill)
+    # No quorum's key matches the seal. With exactly a quorum we cannot tell which share is bad.
+    names = tuple(s.describe() for s in kept)
+    raise InconsistentSetError(
+        f"these shares each pass their own checks but together do not open the set's seal "
+        f"(the key they recover is not the one it commits to): {', '.join(names)}. "
+        "The set is inconsistent: whoever made it "
+        "made it wrongly or on purpose (or a share was forged). No credential is shown; bring "
+        "another custodian's share so the bad one can be identified, and report the set.",
+        names,
     )
 
 
@@ -350,8 +739,9 @@ def _find_bad_extras(good: Sequence[Share], extras: Sequence[Share]) -> list[Sha
         if secret is None:
             bad.append(
                 ForgedShareError(
-                    "it passes its own checks but does not combine with the other shares: "
-                    "forged, or from a tampered set",
+                    "it passes its own checks but does not combine with the other shares "
+                    "into the key the set's seal commits to: forged, or the set was made "
+                    "inconsistent",
                     extra.describe(),
                 )
             )

@@ -40,8 +40,11 @@ __all__ = [
     "MnemonicError",
     "Slip39Header",
     "combine_words",
+    "interpolate",
     "pack_words",
     "parse_words",
+    "recover_secret",
+    "share_value",
     "split_key",
     "unpack_words",
     "wordlist",
@@ -111,6 +114,22 @@ def parse_words(words: Sequence[str], key_bytes: int | None = KEY_BYTES) -> Slip
         share.index,
         share.member_threshold,
     )
+
+
+def share_value(words: Sequence[str]) -> tuple[int, int, bytes]:
+    """(group index, member index, share value) of a share's words (share material)."""
+    share = _share_from_words(words)
+    return share.group_index, share.index, share.value
+
+
+def interpolate(points: Sequence[tuple[int, bytearray]], x: int) -> SecretBytes:
+    """The value at ``x`` of the GF(256) polynomial through ``points`` (SLIP-39's)."""
+    return _interpolate(points, x)
+
+
+def recover_secret(threshold: int, points: Sequence[tuple[int, bytearray]]) -> SecretBytes:
+    """One level of SLIP-39 recovery: the shared secret, its digest checked (threshold > 1)."""
+    return _recover_secret(threshold, points)
 
 
 def slip39_groups(policy: Policy) -> list[tuple[int, int]]:

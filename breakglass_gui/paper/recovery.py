@@ -24,23 +24,27 @@ RECOVERY_STEPS: tuple[str, ...] = (
     "master secret K. In a group of the kind 'any 1 of ...', every member holds the same words: "
     "enter them once.",
     "The record: join the data characters of all lines in order and decode them as base32 "
-    "(5 bits per character, drop the final spare bits). Bytes: kind (1), set fingerprint (8), "
-    "share number (1), custodian and role (each: length byte + UTF-8), then the set header "
-    "H = creation day (2 bytes, days since 1970-01-01) + policy (1 byte + 1 byte per group, + "
-    "length-prefixed group names if there are several groups) + label (length byte + UTF-8), "
-    "then the Merkle path (8 bytes per level, 0 to 6 levels), then the sealed credential C "
-    "(the credential + a 16-byte tag) to the end.",
-    "The credential: AES-256-GCM-decrypt C with key K, a nonce of 12 zero bytes and associated "
-    "data 'BG1' + H. Only the right path length gives a valid tag: try 0 to 6 levels. A wrong "
-    "or forged share can never produce a wrong credential; it produces a failed tag.",
+    "(5 bits per character, drop the final spare bits). Bytes: kind (1), check (4), share "
+    "number (1), custodian and role (each: length byte + UTF-8), then the set header "
+    "H = flags (1) + creation day (2 bytes, days since 1970-01-01) + policy (1 byte + 1 byte "
+    "per group, + length-prefixed group names if there are several groups) + label (length "
+    "byte + UTF-8), then the Merkle path (8 bytes per level, 0 to 6 levels), then the sealed "
+    "credential: C (as long as the credential) + a 20-byte commitment to the key.",
+    "The credential: decrypt C with AES-256 in CTR mode under K, starting from the counter "
+    "block of 12 zero bytes + 00000002 (GCM's keystream); re-encrypt the result with "
+    "AES-256-GCM (key K, 12 zero bytes nonce, associated data 'BG2' + H) to get its 16-byte "
+    "tag T; the credential is right only when SHA-256('BG2 commit' + K + nonce + 'BG2' + H + "
+    "T) begins with the 20 commitment bytes. Only the right path length passes: try 0 to 6 "
+    "levels. A wrong, forged or inconsistent share can never produce a wrong credential.",
     "The script below does steps 3-5 with Python 3 and the packages 'cryptography' and "
     "'shamir-mnemonic'. Save each typed share in its own file and run: "
     "python3 recover.py share-a.txt share-b.txt > credential",
 )
 
 RECOVERY_SCRIPT = """\
-import re, sys
+import hashlib, re, sys
 import shamir_mnemonic
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 B32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 words, data = [], None
@@ -57,24 +61,25 @@ for name in sys.argv[1:]:
         value = value * 32 + B32.index(c)
     data = (value >> (len(chars) * 5 - n * 8)).to_bytes(n, "big")
 key = shamir_mnemonic.combine_mnemonics(list(dict.fromkeys(words)), b"")
-off = 10
+off = 6
 off += 1 + data[off]  # custodian
 off += 1 + data[off]  # role
 h = off
-groups = (data[off + 2] & 15) + 1
-off += 3 + groups
+groups = (data[off + 3] & 15) + 1
+off += 4 + groups
 if groups > 1:
     for _ in range(groups):
         off += 1 + data[off]
 off += 1 + data[off]  # label
-header = data[h:off]
+ad = b"BG2" + data[h:off]
 for levels in range(7):
-    try:
-        secret = AESGCM(key).decrypt(bytes(12), data[off + 8 * levels:], b"BG1" + header)
-    except Exception:
-        continue
-    sys.stdout.buffer.write(secret)
-    break
+    body, commit = data[off + 8 * levels:-20], data[-20:]
+    ctr = Cipher(algorithms.AES(key), modes.CTR(bytes(12) + bytes([0, 0, 0, 2]))).decryptor()
+    plain = ctr.update(body) + ctr.finalize()
+    tag = AESGCM(key).encrypt(bytes(12), plain, ad)[len(body):]
+    if hashlib.sha256(b"BG2 commit" + key + bytes(12) + ad + tag).digest()[:20] == commit:
+        sys.stdout.buffer.write(plain)
+        break
 else:
     sys.exit("these shares do not open the sealed credential")
 """

@@ -108,7 +108,8 @@ class _SheetWriter:
         c = numbered_canvas(
             buffer,
             self.options.paper,
-            title=f"Break-glass share {s.number} of {s.total} - {s.label}",
+            title=f"{'DRILL ' if s.drill else ''}Break-glass share {s.number} of {s.total} "
+            f"- {s.label}",
             subject=f"Set {s.fingerprint_text}",
             footer=self._footer,
             font=self.fonts.sans,
@@ -127,7 +128,8 @@ class _SheetWriter:
         s = self.share
         top = self.height - MARGIN
         c.setFont(self.fonts.bold, 12)
-        c.drawString(self.left, top - 12, f"BREAK-GLASS SHARE {s.number} OF {s.total}")
+        drill = "DRILL - " if s.drill else ""
+        c.drawString(self.left, top - 12, f"{drill}BREAK-GLASS SHARE {s.number} OF {s.total}")
         c.setFont(self.fonts.mono_bold, 11)
         c.drawRightString(self.right, top - 12, f"SET {s.fingerprint_text}")
         c.setFont(self.fonts.sans, 9)
@@ -147,7 +149,7 @@ class _SheetWriter:
         # The set fingerprint, boxed at the top right: what people compare first.
         box_w = 62 * mm
         box_x = self.right - box_w
-        title = f"BREAK-GLASS SHARE {s.number} of {s.total}"
+        title = f"{'DRILL - ' if s.drill else ''}BREAK-GLASS SHARE {s.number} of {s.total}"
         size = 20.0
         while stringWidth(title, f.bold, size) > box_x - self.left - 4 * mm:
             size -= 0.5
@@ -166,6 +168,15 @@ class _SheetWriter:
         y = self._para(
             c, f"Credential: {escape(label)}", "title", (self.left, y), self.content_width
         )
+        if s.drill:  # a rehearsal set: say so where nobody can miss it
+            y = self._para(
+                c,
+                "<b>DRILL SET</b> - for rehearsal only: it protects a throwaway secret, "
+                "not a real credential.",
+                "title",
+                (self.left, y - 1 * mm),
+                self.content_width,
+            )
         y -= 2 * mm
         c.setLineWidth(0.6)
         c.line(self.left, y, self.right, y)

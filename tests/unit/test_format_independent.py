@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import shamir_mnemonic
-from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from shamir_mnemonic.wordlist import WORDLIST
 
@@ -40,13 +40,14 @@ def digits_to_bytes(digits: str) -> bytes:
 
 
 def text_to_record(texts: list[str]) -> bytes:
+    assert all(t.startswith("BG2") for t in texts)
     raws = [digits_to_bytes(t[3:]) for t in texts]
     if raws[0][0] == 1:
         return raws[0]
     assert all(r[0] == 2 for r in raws)
     pieces = sorted(raws, key=lambda r: r[10])
     for r in pieces:
-        assert sha(b"BG1 part", r[1:12], r[16:])[:4] == r[12:16]
+        assert sha(b"BG2 part", r[1:12], r[16:])[:4] == r[12:16]
     return b"".join(r[16:] for r in pieces)
 
 
@@ -103,15 +104,17 @@ def root_from(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes:
 
 def read_record(rec: bytes) -> dict[str, object]:
     assert rec[0] == 1
-    fp, k = rec[1:9], rec[9]
-    pos = 10
+    check, k = rec[1:5], rec[5]
+    pos = 6
     fields = []
     for _ in range(2):
         n = rec[pos]
         fields.append(rec[pos + 1 : pos + 1 + n])
         pos += 1 + n
     h_start = pos
-    pos += 2  # created
+    flags = rec[pos]
+    assert flags & 0xFE == 0
+    pos += 3  # flags, created
     gc = (rec[pos] & 15) + 1
     groups = [((b >> 4) + 1, (b & 15) + 1) for b in rec[pos + 1 : pos + 1 + gc]]
     pos += 1 + gc
@@ -125,8 +128,9 @@ def read_record(rec: bytes) -> dict[str, object]:
     path = [rec[pos + 8 * i : pos + 8 * i + 8] for i in range(d)]
     sealed = rec[pos + 8 * d : -42]
     words_packed = rec[-42:]
-    value = int.from_bytes(words_packed, "big") >> 6
-    words = [WORDLIST[(value >> (10 * (32 - i))) & 1023] for i in range(33)]
+    value = int.from_bytes(words_packed, "big")
+    assert value & 63 == 0
+    words = [WORDLIST[(value >> (6 + 10 * (32 - i))) & 1023] for i in range(33)]
     leaf_input = (
         bytes([k])
         + bytes([len(fields[0])])
@@ -137,18 +141,39 @@ def read_record(rec: bytes) -> dict[str, object]:
     )
     leaf = sha(b"\x00", leaf_input)[:8]
     root = root_from(leaf, k - 1, total, path)
-    assert sha(b"BG1 set", header, sha(sealed), root)[:8] == fp, "share is not intact"
-    return {"fp": fp, "k": k, "header": header, "sealed": sealed, "words": " ".join(words)}
+    digest = sha(b"BG2 set", header, sha(sealed), root)
+    assert digest[:4] == check, "share is not intact"
+    return {
+        "digest": digest,
+        "k": k,
+        "header": header,
+        "drill": bool(flags & 1),
+        "sealed": sealed,
+        "words": " ".join(words),
+    }
 
 
-def open_seal(records: list[dict[str, object]]) -> bytes:
+def ctx_open(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
+    """FORMAT.md section 4: CTR-decrypt, recompute the GCM tag, check the commitment."""
+    body, commit = sealed[:-20], sealed[-20:]
+    ctr = Cipher(algorithms.AES(key), modes.CTR(bytes(12) + b"\x00\x00\x00\x02")).decryptor()
+    plain = ctr.update(body) + ctr.finalize()
+    tag = AESGCM(key).encrypt(bytes(12), plain, ad)[len(body) :]
+    if sha(b"BG2 commit", key, bytes(12), ad, tag)[:20] != commit:
+        return None
+    return AESGCM(key).decrypt(bytes(12), body + tag, ad)
+
+
+def open_seal(records: list[dict[str, object]]) -> bytes | None:
     mnemonics = list(dict.fromkeys(str(r["words"]) for r in records))  # 1-of-N groups: once
     key = shamir_mnemonic.combine_mnemonics(mnemonics, b"")
     first = records[0]
-    return AESGCM(key).decrypt(bytes(12), first["sealed"], b"BG1" + first["header"])  # type: ignore[arg-type]
+    return ctx_open(key, first["sealed"], b"BG2" + first["header"])  # type: ignore[arg-type,operator]
 
 
-@pytest.mark.parametrize("name", ["vector-2-of-3", "vector-groups", "vector-large"])
+@pytest.mark.parametrize(
+    "name", ["vector-2-of-3", "vector-groups", "vector-large", "vector-drill"]
+)
 def test_published_vectors_recover_by_the_spec_alone(name: str) -> None:
     doc = json.loads((SPEC / "vectors" / f"{name}.json").read_text())
     from_qr = {s["number"]: read_record(text_to_record(s["qr_texts"])) for s in doc["shares"]}
@@ -156,8 +181,12 @@ def test_published_vectors_recover_by_the_spec_alone(name: str) -> None:
         s["number"]: read_record(typed_to_record(s["transcription"])) for s in doc["shares"]
     }
     assert from_qr == from_typed
-    fp_text = "-".join(from_qr[1]["fp"].hex().upper()[i : i + 4] for i in range(0, 16, 4))  # type: ignore[union-attr]
-    assert fp_text == doc["set_fingerprint"]
+    digest = from_qr[1]["digest"]
+    assert all(r["digest"] == digest for r in from_qr.values())
+    hex_digest = digest.hex().upper()  # type: ignore[attr-defined]
+    assert "-".join(hex_digest[i : i + 4] for i in range(0, 64, 4)) == doc["set_digest"]
+    assert "-".join(hex_digest[i : i + 4] for i in range(0, 16, 4)) == doc["set_fingerprint"]
+    assert from_qr[1]["drill"] is doc["drill"]
     for quorum in doc["quorums_that_recover"]:
         assert open_seal([from_qr[k] for k in quorum]).hex() == doc["credential_hex"]
 
@@ -209,8 +238,11 @@ def test_cli_split_then_inspect_words_recover_by_the_spec(tmp_path: Path) -> Non
             open_seal(list(pair))
 
 
-def test_a_wrong_key_fails_the_tag() -> None:
+def test_a_wrong_key_fails_the_commitment() -> None:
     doc = json.loads((SPEC / "vectors" / "vector-2-of-3.json").read_text())
     rec = read_record(text_to_record(doc["shares"][0]["qr_texts"]))
-    with pytest.raises(InvalidTag):
-        AESGCM(bytes(32)).decrypt(bytes(12), rec["sealed"], b"BG1" + rec["header"])  # type: ignore[arg-type]
+    assert ctx_open(bytes(32), rec["sealed"], b"BG2" + rec["header"]) is None  # type: ignore[arg-type,operator]
+    key = bytes.fromhex(doc["set_key_hex"])
+    assert ctx_open(key, rec["sealed"], b"BG2" + rec["header"]) == bytes.fromhex(  # type: ignore[arg-type,operator]
+        doc["credential_hex"]
+    )

@@ -194,7 +194,7 @@ def test_page_one_says_what_a_stranger_needs(simple_set: ShareSet) -> None:
         "CTO",
         share.fingerprint_text,
         "2025-01-02",
-        "share format v1",
+        "share format v2",
         " ".join(w.upper() for w in share.verification_words()),
         "Envelope / tamper-bag serial",
         "Sealed by",
