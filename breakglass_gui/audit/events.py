@@ -54,6 +54,15 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     # the log itself
     "log_created": {"key": _req(S)},
     "log_repaired": {"torn_bytes": _req(N), "after_seq": _req(N)},
+    "chain_reset": {
+        "key": _req(S),
+        "old_key": _req(S),
+        "old_head": _opt(S),
+        "old_log": _opt(S),
+        "reason": _req(S),
+        "by": _opt(S),
+    },
+    "trail_override": {"reason": _req(S), "problem": _req(S), "by": _opt(S)},
     # split ceremony
     "split_started": {
         "ceremony": _req(N),
@@ -107,7 +116,13 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "reason": _req(S),
         "set": _opt(S),
     },
-    "quorum_reached": {"ceremony": _req(N), "set": _req(S), "shares": _req(L)},
+    "quorum_reached": {
+        "ceremony": _req(N),
+        "set": _req(S),
+        "shares": _req(L),
+        "announced": _opt(B),
+    },
+    "announcement_posted": {"ceremony": _opt(N), "posted": _req(B), "how": _req(S)},
     "mirror_override": {"ceremony": _req(N), "reason": _req(S), "mirrors": _req(L)},
     "secret_revealed": {"ceremony": _req(N), "set": _req(S), "via": _req(S)},
     "secret_copied": {"ceremony": _req(N), "set": _req(S), "clear_after_s": _opt(N)},
@@ -247,7 +262,18 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
         case "share_refused":
             return f"{c}refused {f['share_desc']}: {f['reason']}"
         case "quorum_reached":
-            return f"{c}quorum reached for set {f['set']}: {_people(f['shares'])}"
+            done = "; announcement made" if f.get("announced") else ""
+            return f"{c}quorum reached{done} for set {f['set']}: {_people(f['shares'])}"
+        case "announcement_posted":
+            said = "posted" if f["posted"] else "NOT posted"
+            return f"{c}announcement {said} to the incident channel ({f['how']})"
+        case "chain_reset":
+            return (
+                f"NEW AUDIT CHAIN, signing key {f['key']}; the old chain (key {f['old_key']}, "
+                f"head {f.get('old_head') or 'unknown'}) ends here: {f['reason']}"
+            )
+        case "trail_override":
+            return f"BROKEN AUDIT TRAIL OVERRIDDEN ({f['problem']}): {f['reason']}"
         case "mirror_override":
             return f"{c}MIRRORS UNREACHABLE, override ({_people(f['mirrors'])}): {f['reason']}"
         case "secret_revealed":

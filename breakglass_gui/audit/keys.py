@@ -84,6 +84,11 @@ class SigningKey:
         return f"<SigningKey {self.public.fingerprint()}>"
 
     @classmethod
+    def unsaved(cls) -> SigningKey:
+        """A key that exists only in memory (stands in for a missing key; signs nothing kept)."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
     def load_or_create(cls, keys_dir: Path) -> SigningKey:
         ensure_private_dir(keys_dir)
         path = keys_dir / PRIVATE_NAME

@@ -23,10 +23,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,8 @@ else:  # pragma: no cover - Windows: single-writer assumption
 
 __all__ = [
     "Anchor",
+    "AnchorFinding",
+    "AnchorKind",
     "AuditLog",
     "AuditLogError",
     "Entry",
@@ -50,8 +54,10 @@ __all__ = [
     "VerifyCache",
     "VerifyReport",
     "canonical",
+    "check_anchor",
     "genesis_hash",
     "line_hash",
+    "parse_anchor",
     "read_entries",
     "utc_now",
     "verify_file",
@@ -160,13 +166,139 @@ class Entry:
 # -- verification ----------------------------------------------------------------------------
 
 
+MIN_ANCHOR_HEX = 16
+_ANCHOR_RE = re.compile(r"^\s*(\d+):([0-9a-fA-F]{16,64})\s*$")  # 16: MIN_ANCHOR_HEX
+
+
 @dataclass(frozen=True)
 class Anchor:
-    """What some other place remembers about the log: its entry count and head hash."""
+    """What some other place remembers about the log: its entry count and head hash.
+
+    ``head`` is the hex SHA-256 of entry ``count``'s line, or a prefix of it of at least
+    16 hex digits (what an announcement carries).
+    """
 
     count: int
     head: str
     source: str
+
+    def text(self) -> str:
+        return f"{self.count}:{self.head}"
+
+    def matches(self, line_hash_hex: str) -> bool:
+        return bool(self.head) and line_hash_hex.startswith(self.head.lower())
+
+
+def parse_anchor(text: str, source: str = "") -> Anchor:
+    """``COUNT:HEAD`` as announced (HEAD: 16 to 64 hex digits of the entry's hash)."""
+    m = _ANCHOR_RE.match(text)
+    if m is None or int(m.group(1)) <= 0:
+        raise ValueError(
+            f"{text!r}: expected COUNT:HEAD (COUNT an entry number from 1, HEAD at least "
+            f"{MIN_ANCHOR_HEX} hex digits of that entry's hash)"
+        )
+    count = int(m.group(1))
+    return Anchor(count, m.group(2).lower(), source or f"anchor {count}")
+
+
+class AnchorKind(Enum):
+    """What ``audit verify --anchor`` found, compared with an anchor held elsewhere."""
+
+    MATCHES = "matches"
+    LOG_MISSING = "log-missing"
+    REKEYED = "re-keyed"
+    ROLLED_BACK = "rolled-back"
+    CUT = "cut"
+    REWRITTEN = "rewritten"
+
+
+@dataclass(frozen=True)
+class AnchorFinding:
+    anchor: Anchor
+    kind: AnchorKind
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is AnchorKind.MATCHES
+
+
+def check_anchor(
+    data: bytes | None,
+    public_key: PublicKey | None,
+    anchor: Anchor,
+    *,
+    registry_count: int | None = None,
+) -> AnchorFinding:
+    """Compare a log (its bytes, or None when there is no file) with one announced anchor.
+
+    The kinds, in the order they are looked for:
+
+    - ``log-missing``: there is no log (or it is empty);
+    - ``re-keyed``: entry COUNT is the anchored one, but the key given (the key on disk) did
+      not sign it: the signing key was replaced;
+    - ``cut`` / ``rolled-back``: the log holds fewer entries than the anchor; "cut" when the
+      registry still records more entries than the file holds, "rolled back" when the
+      registry went back with it (a copy of the data directory put back);
+    - ``rewritten``: entry COUNT is there but is not the anchored entry: rewritten, re-signed,
+      or rolled back and continued.
+    """
+    where = anchor.source or "the anchor"
+    if data is None or not data.strip():
+        extra = ""
+        if registry_count:
+            extra = f"; the registry still records {registry_count} entries"
+        return AnchorFinding(
+            anchor,
+            AnchorKind.LOG_MISSING,
+            f"log missing: {where} says entry {anchor.count} was written (head "
+            f"{anchor.head[:16]}…) but there is no audit log here{extra}. The log was deleted "
+            "(or the data directory was)",
+        )
+    lines, _ = split_lines(data)
+    if len(lines) < anchor.count:
+        if registry_count is not None and registry_count > len(lines):
+            return AnchorFinding(
+                anchor,
+                AnchorKind.CUT,
+                f"cut: {where} says entry {anchor.count} exists but the log holds "
+                f"{len(lines)} entries, and the registry still records {registry_count}: the "
+                "log's tail was cut off",
+            )
+        return AnchorFinding(
+            anchor,
+            AnchorKind.ROLLED_BACK,
+            f"rolled back: {where} says entry {anchor.count} exists but the log holds "
+            f"{len(lines)} entries and the registry agrees with it: an older copy of the data "
+            "directory was put back, or it was deleted and started again",
+        )
+    line = lines[anchor.count - 1]
+    if anchor.matches(line_hash(line)):
+        if public_key is not None:
+            try:
+                entry = Entry.parse(line)
+                sig = base64.b64decode(entry.sig, validate=True)
+                signed = public_key.verify(sig, entry.signed_bytes())
+            except (ValueError, binascii.Error):
+                signed = False
+            if not signed:
+                return AnchorFinding(
+                    anchor,
+                    AnchorKind.REKEYED,
+                    f"re-keyed: entry {anchor.count} is the anchored entry, but the key "
+                    f"{public_key.fingerprint()} did not sign it: the signing key was replaced",
+                )
+        return AnchorFinding(
+            anchor,
+            AnchorKind.MATCHES,
+            f"entry {anchor.count} is the one {where} recorded",
+        )
+    return AnchorFinding(
+        anchor,
+        AnchorKind.REWRITTEN,
+        f"rewritten: entry {anchor.count} is not the entry {where} recorded (head "
+        f"{anchor.head[:16]}…): the log was rewritten, re-signed, or rolled back and continued",
+    )
 
 
 @dataclass(frozen=True)
@@ -348,7 +480,7 @@ class LogVerifier:
                         f"entries after {entries} were cut off",
                     )
                 )
-            elif self._hashes[anchor.count - 1] != anchor.head:
+            elif not anchor.matches(self._hashes[anchor.count - 1]):
                 problems.append(
                     Problem(
                         anchor.count,
@@ -515,7 +647,7 @@ class AuditLog:
             )
             written.append(e)
             seq, prev = e.seq, e.hash
-        if last is None and not torn and event != "log_created":
+        if last is None and not torn and event not in ("log_created", "chain_reset"):
             e = self._write(fd, seq + 1, prev, "log_created", {"key": self.key.public.text()})
             written.append(e)
             seq, prev = e.seq, e.hash

@@ -115,6 +115,8 @@ class FileMirror:
                 e = Entry.parse(line)
             except ValueError:
                 continue
+            if e.event == "chain_reset":  # a new chain: the old one's length no longer counts
+                best = None
             if best is None or e.seq > best[0]:
                 best = (e.seq, line_hash(line))
         return best

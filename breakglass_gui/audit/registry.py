@@ -124,6 +124,15 @@ MIGRATIONS: list[str] = [
     CREATE INDEX ceremonies_by_kind_time ON ceremonies(kind, started_at);
     CREATE INDEX checkins_by_share ON checkins(set_fp, number, at);
     """,
+    # 3: which key signs the log (so a replaced key or a missing log is noticed)
+    """
+    CREATE TABLE log_chain (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        since TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -251,6 +260,29 @@ class Registry:
     def anchor(self) -> tuple[int, str] | None:
         row = self.conn.execute("SELECT count, head FROM log_anchor WHERE id = 1").fetchone()
         return (int(row["count"]), str(row["head"])) if row else None
+
+    def reset_anchor(self, count: int, head: str, when: dt.datetime) -> None:
+        """A new chain (``audit reset``): the anchor starts again from its first entry."""
+        with self.tx() as c:
+            c.execute("DELETE FROM log_anchor")
+            c.execute(
+                "INSERT INTO log_anchor (id, count, head, updated_at) VALUES (1, ?, ?, ?)",
+                (count, head, _iso(when)),
+            )
+
+    def chain_key(self) -> tuple[str, str] | None:
+        """(public key text, fingerprint) of the key that signs this registry's log."""
+        row = self.conn.execute("SELECT key, fingerprint FROM log_chain WHERE id = 1").fetchone()
+        return (str(row["key"]), str(row["fingerprint"])) if row else None
+
+    def set_chain_key(self, key: str, fingerprint: str, when: dt.datetime) -> None:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO log_chain (id, key, fingerprint, since) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET key = excluded.key, "
+                "fingerprint = excluded.fingerprint, since = excluded.since",
+                (key, fingerprint, _iso(when)),
+            )
 
     def enqueue(self, mirror: str, seq: int, error: str, when: dt.datetime) -> None:
         with self.tx() as c:

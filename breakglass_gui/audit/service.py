@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +29,16 @@ from breakglass_gui.core.sealing import ShareSet
 from breakglass_gui.core.share import Share
 from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
 
-from .keys import PublicKey, SigningKey
+from .announce import Announcement
+from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
+    AnchorFinding,
     AuditLog,
     Entry,
     VerifyCache,
     VerifyReport,
+    check_anchor,
     read_entries,
     utc_now,
     verify_bytes,
@@ -53,6 +58,7 @@ __all__ = [
     "GateStatus",
     "RetiredShareError",
     "StaleShare",
+    "TrailBrokenError",
 ]
 
 LOG_NAME = "audit.log"
@@ -61,6 +67,9 @@ KEYS_DIR = "keys"
 WINDOW_DAYS = 90
 CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
+FIRST_APPEND_ENTRIES = 3  # log_created (+ log_repaired) + the first event, in one append
+#: Off only until every front end shows the announcement step (then on, for good).
+REQUIRE_ANNOUNCEMENT = False
 
 # Outcomes of ``reconstruction_finished`` in which the credential was reconstructed.
 RECONSTRUCTED_OUTCOMES = frozenset({"revealed", "reconstructed, never shown"})
@@ -78,14 +87,40 @@ class GateClosedError(BreakglassError):
     """The reveal was attempted while a mirror is behind and no override was recorded."""
 
 
+class TrailBrokenError(CeremonyError):
+    """The audit trail is missing, re-keyed or fails verification: ceremonies stop."""
+
+
+BROKEN_ADVICE = (
+    "No ceremony can start until this is dealt with. Keep the files as evidence and run "
+    "'breakglass audit verify' to see what is wrong; then restore the data directory from a "
+    "backup or a mirror, or start a new, announced chain with "
+    "'breakglass audit reset --reason TEXT'. In a real emergency a reconstruction can go on "
+    "with a typed, recorded override (--broken-trail-override REASON, or the override in the "
+    "app)."
+)
+
+
 @dataclass(frozen=True)
 class GateStatus:
     open: bool
     policy: str
     unreachable: list[tuple[str, str]]  # (mirror name, why)
     overridden: bool = False
+    needs_announcement: bool = False  # no mirror: only a posted announcement opens the gate
 
     def explain(self) -> str:
+        if self.needs_announcement:
+            if self.overridden:
+                return "no audit mirror; revealed without the announcement, override recorded"
+            if self.open:
+                return "no audit mirror; the announcement was posted to the incident channel"
+            return (
+                "no audit mirror is configured, so the only trace outside this laptop is the "
+                "announcement: post it to the incident channel and confirm (type 'posted'; "
+                "without a terminal: --announced), or override with a typed reason "
+                "(--mirror-override REASON). The credential stays sealed until then"
+            )
         if not self.unreachable:
             return "every mirror has the record of this ceremony"
         names = "; ".join(f"{n}: {why}" for n, why in self.unreachable)
@@ -144,15 +179,33 @@ class AuditTrail:
     ) -> None:
         self.home = ensure_private_dir(resolve_home(home))
         self.clock = clock
-        self.key = SigningKey.load_or_create(self.home / KEYS_DIR)
         self.log_path = self.home / LOG_NAME
-        self.log = AuditLog(self.log_path, self.key, clock)
         self.registry = Registry(self.home / REGISTRY_NAME)
+        self.key_missing = False
+        keys_dir = self.home / KEYS_DIR
+        if (keys_dir / PRIVATE_NAME).exists() or not self._history_known():
+            self.key = SigningKey.load_or_create(keys_dir)
+        else:
+            # The log or the registry knows entries but the key is gone: never make a new
+            # one silently (a new chain is started only by ``reset_chain``, announced).
+            self.key = SigningKey.unsaved()
+            self.key_missing = True
+        self.log = AuditLog(self.log_path, self.key, clock)
         self.settings = settings if settings is not None else load_settings(self.home)
         self.mirrors: list[Mirror] = self.settings.build()
         self._down: dict[str, str] = {}
         self._gate_open: set[int] = set()
         self._overridden: set[int] = set()
+        # No mirror: a real reveal waits for the announcement to be confirmed posted.
+        self.require_announcement = REQUIRE_ANNOUNCEMENT
+        self._posted: dict[int, str] = {}
+        self.announcements: dict[int, Announcement] = {}
+        self.last_announcement: Announcement | None = None
+        self._sound_lock = threading.Lock()
+        self._problems: list[str] | None = None  # None: not checked yet
+        self._trail_overridden: str | None = None
+        self._reconstructions_only = False
+        self.verify_cache = VerifyCache()
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -171,20 +224,266 @@ class AuditTrail:
 
     @property
     def public_key(self) -> PublicKey:
+        """The key that verifies this log: the registry's record of it when the key is gone."""
+        if self.key_missing:
+            known = self.registry.chain_key()
+            if known is not None:
+                try:
+                    return load_public_key(known[0])
+                except KeyError_:
+                    pass
+            first = next(iter(read_entries(self.log_path)), None)
+            if first is not None and isinstance(first.fields.get("key"), str):
+                try:
+                    return load_public_key(str(first.fields["key"]))
+                except KeyError_:
+                    pass
         return self.key.public
+
+    # -- continuity: the key, the log and the registry must agree ----------------------------
+    def _history_known(self) -> bool:
+        log_has = self.log_path.exists() and self.log_path.stat().st_size > 0
+        return log_has or self.registry.anchor() is not None
+
+    def continuity_problems(self) -> list[str]:
+        """What is missing or inconsistent, in words; empty when the trail is sound.
+
+        Checked once per ``AuditTrail`` (the GUI calls this off the GUI thread at start-up;
+        otherwise the first ceremony step does). Verifying the whole log is part of it.
+        """
+        with self._sound_lock:
+            if self._problems is None:
+                self._problems = self._find_problems()
+            return list(self._problems)
+
+    def _find_problems(self) -> list[str]:
+        problems: list[str] = []
+        reg_anchor = self.registry.anchor()
+        reg_key = self.registry.chain_key()
+        log_has = self.log_path.exists() and self.log_path.stat().st_size > 0
+        if self.key_missing:
+            problems.append(
+                f"the audit signing key is missing ({self.home / KEYS_DIR / PRIVATE_NAME}): "
+                + (
+                    f"the log signed by {reg_key[1]} cannot be continued"
+                    if reg_key
+                    else "the existing log cannot be continued"
+                )
+            )
+        elif reg_key is not None and reg_key[1] != self.key.public.fingerprint():
+            problems.append(
+                f"the signing key on disk ({self.key.public.fingerprint()}) is not the one that "
+                f"signs this log ({reg_key[1]}, as the registry records): the key was replaced"
+            )
+        if reg_anchor is not None and reg_anchor[0] > 0 and not log_has:
+            problems.append(
+                f"the audit log is missing: the registry records {reg_anchor[0]} entries (head "
+                f"{reg_anchor[1][:16]}…) but {self.log_path} is "
+                + ("empty" if self.log_path.exists() else "not there")
+            )
+        if log_has:
+            report = verify_file(
+                self.log_path, self.public_key, self.anchors(), cache=self.verify_cache
+            )
+            if reg_anchor is None:
+                if report.ok and report.entries <= FIRST_APPEND_ENTRIES:
+                    # killed between the first append and its anchor: adopt the log
+                    self.registry.set_anchor(report.entries, report.head, self.clock())
+                else:
+                    problems.append(
+                        f"the registry does not know the audit log ({self.log_path}, "
+                        f"{report.entries} entries): the registry was deleted or replaced"
+                    )
+            if not report.ok:
+                first = report.first_problem
+                problems.append(f"the audit log fails verification: {first}")
+            elif reg_key is None and not self.key_missing:
+                # an installation from before the registry recorded the key: adopt it now
+                self.registry.set_chain_key(
+                    self.key.public.text(), self.key.public.fingerprint(), self.clock()
+                )
+        return problems
+
+    def broken_message(self) -> str | None:
+        """The one message every ceremony stops with, or None when the trail is sound."""
+        problems = self.continuity_problems()
+        if not problems:
+            return None
+        return "the audit trail is not sound: " + "; ".join(problems) + ". " + BROKEN_ADVICE
+
+    def require_sound(self, *, overridable: bool = False) -> None:
+        """Raise ``TrailBrokenError`` unless the trail is sound (or, for a real reconstruction
+        only, a typed override was recorded)."""
+        msg = self.broken_message()
+        if msg is None:
+            return
+        if overridable and self._trail_overridden is not None:
+            return
+        raise TrailBrokenError(msg)
+
+    @property
+    def trail_overridden(self) -> bool:
+        return self._trail_overridden is not None
+
+    def override_broken_trail(self, reason: str, by: str | None = None) -> Entry:
+        """A real emergency on a broken trail: the typed reason is appended and mirrored; only
+        reconstructions may then go on (never splits, check-ins or drills)."""
+        text = (reason or "").strip()
+        if len(text) < MIN_OVERRIDE_REASON:
+            raise CeremonyError(
+                f"type the reason for going on with a broken audit trail "
+                f"(at least {MIN_OVERRIDE_REASON} characters)"
+            )
+        problems = self.continuity_problems()
+        if not problems:
+            raise CeremonyError("the audit trail is sound; there is nothing to override")
+        if self.key_missing:
+            raise TrailBrokenError(
+                "the signing key is missing, so nothing can be signed, not even an override: "
+                "start a new chain with 'breakglass audit reset --reason TEXT'"
+            )
+        entry = self._record(
+            "trail_override",
+            {"reason": text, "problem": "; ".join(problems)[:480], "by": _clean(by)},
+        )
+        self._trail_overridden = text
+        return entry
+
+    def reset_chain(self, reason: str, *, by: str | None = None) -> Announcement:
+        """Start a new chain, with a new key, whose first entry names the old key's
+        fingerprint, the old head (if known) and the reason. The old log and key are moved
+        aside, never deleted. Returns the announcement to post."""
+        text = (reason or "").strip()
+        if len(text) < MIN_OVERRIDE_REASON:
+            raise CeremonyError(
+                f"type the reason for starting a new audit chain "
+                f"(at least {MIN_OVERRIDE_REASON} characters)"
+            )
+        known = self.registry.chain_key()
+        old_key = known[1] if known else self.public_key.fingerprint()
+        if self.key_missing and not known:
+            old_key += " (missing)"
+        anchor = self.registry.anchor()
+        old_head: str | None = None
+        if anchor is not None:
+            old_head = f"{anchor[0]}:{anchor[1]}"
+        elif self.log_path.exists():
+            rep = verify_file(self.log_path, self.public_key)
+            if rep.entries:
+                old_head = f"{rep.entries}:{rep.head}"
+        stamp = self.clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        old_log: str | None = None
+        if self.log_path.exists():
+            aside = self.log_path.with_name(f"{self.log_path.name}.before-reset-{stamp}")
+            os.replace(self.log_path, aside)
+            old_log = aside.name
+        keys_dir = self.home / KEYS_DIR
+        key_file = keys_dir / PRIVATE_NAME
+        if key_file.exists():
+            os.replace(key_file, keys_dir / f"{PRIVATE_NAME}.before-reset-{stamp}")
+        self.key = SigningKey.load_or_create(keys_dir)
+        self.key_missing = False
+        self.log = AuditLog(self.log_path, self.key, self.clock)
+        written: list[Entry] = []
+
+        def anchor_new(entry: Entry) -> None:
+            self.registry.reset_anchor(entry.seq, entry.hash, self.clock())
+            written.append(entry)
+
+        entry = self.log.append(
+            "chain_reset",
+            {
+                "key": self.key.public.text(),
+                "old_key": old_key,
+                "old_head": old_head,
+                "old_log": old_log,
+                "reason": text,
+                "by": _clean(by) or _user(),
+            },
+            then=anchor_new,
+        )
+        self.registry.set_chain_key(
+            self.key.public.text(), self.key.public.fingerprint(), self.clock()
+        )
+        self._mirror(written)
+        with self._sound_lock:
+            self._problems = None
+        self._trail_overridden = None
+        return self._announce(
+            "reset",
+            entry,
+            operator=_clean(by) or _user(),
+            details=(
+                ("Old key", old_key),
+                ("Old head", old_head or "unknown"),
+                ("New key", self.key.public.fingerprint()),
+                ("Reason", text),
+            ),
+        )
+
+    def check_anchor(self, anchor: Anchor) -> AnchorFinding:
+        """Compare this home's log with an anchor announced earlier (see ``check_anchor``)."""
+        data = self.log_path.read_bytes() if self.log_path.exists() else None
+        reg = self.registry.anchor()
+        return check_anchor(
+            data, self.public_key, anchor, registry_count=reg[0] if reg is not None else None
+        )
+
+    def _announce(
+        self,
+        kind: str,
+        entry: Entry,
+        *,
+        label: str = "",
+        set_fp: str = "",
+        incident: str = "",
+        operator: str = "",
+        witnesses: Sequence[str] = (),
+        details: Sequence[tuple[str, str]] = (),
+        ceremony: int | None = None,
+    ) -> Announcement:
+        ann = Announcement(
+            kind=kind,
+            when=self.clock(),
+            count=entry.seq,
+            head=entry.hash,
+            label=label,
+            set_fp=set_fp,
+            incident=incident,
+            operator=operator,
+            witnesses=tuple(witnesses),
+            details=tuple(details),
+            ceremony=ceremony,
+        )
+        if ceremony is not None:
+            self.announcements[ceremony] = ann
+        self.last_announcement = ann
+        return ann
 
     def now(self) -> dt.datetime:
         return self.clock()
 
     def record(self, event: str, fields: dict[str, Any]) -> Entry:
-        """Append one event (and any housekeeping entry before it), anchor it, mirror it."""
+        """Append one event (and any housekeeping entry before it), anchor it, mirror it.
+
+        Refuses (``TrailBrokenError``) while the trail is not sound, unless a real emergency
+        recorded its override."""
+        self.require_sound(overridable=True)
+        return self._record(event, fields)
+
+    def _record(self, event: str, fields: dict[str, Any]) -> Entry:
         written: list[Entry] = []
 
         def anchor(entry: Entry) -> None:
             self.registry.set_anchor(entry.seq, entry.hash, self.clock())
             written.append(entry)
 
+        first = self.registry.chain_key() is None and not self._history_known()
         entry = self.log.append(event, fields, then=anchor)
+        if first:
+            self.registry.set_chain_key(
+                self.key.public.text(), self.key.public.fingerprint(), self.clock()
+            )
         ceremony = fields.get("ceremony")
         if isinstance(ceremony, int):
             self.registry.ceremony_seq(ceremony, entry.seq)
@@ -238,14 +537,45 @@ class AuditTrail:
 
     # -- the reveal gate ---------------------------------------------------------------------
     def reveal_gate(self, ceremony: int) -> GateStatus:
-        unreachable = self.mirrors_reachable() if self.mirrors else []
+        """May the credential of this ceremony be shown now? Each call checks afresh.
+
+        With mirrors: every mirror must have the record (or the policy is fail-open). With no
+        mirror the only trace outside the laptop is the announcement, so the gate opens once
+        it is confirmed posted (``announcement_confirmed``). Either way a typed, recorded
+        override opens it. Drills are not uses: their gate is always open."""
+        rec = self.registry.ceremony(ceremony)
         policy = self.settings.reconstruction_policy
+        if rec is not None and rec.drill:
+            return GateStatus(True, policy, [])
+        unreachable = self.mirrors_reachable() if self.mirrors else []
+        needs = not self.mirrors and self.require_announcement
         if ceremony in self._overridden:
-            return GateStatus(True, policy, unreachable, overridden=True)
-        is_open = not unreachable or not self.settings.fail_closed
+            return GateStatus(True, policy, unreachable, overridden=True, needs_announcement=needs)
+        if needs:
+            is_open = ceremony in self._posted
+        else:
+            is_open = not unreachable or not self.settings.fail_closed
         if is_open:
             self._gate_open.add(ceremony)
-        return GateStatus(is_open, policy, unreachable)
+        else:
+            self._gate_open.discard(ceremony)
+        return GateStatus(is_open, policy, unreachable, needs_announcement=needs)
+
+    def announcement(self, ceremony: int) -> Announcement | None:
+        """The announcement made when this ceremony reached its quorum (real uses only)."""
+        return self.announcements.get(ceremony)
+
+    def announcement_confirmed(self, ceremony: int, *, posted: bool, how: str) -> Entry:
+        """Log whether the announcement was posted (either way); a 'yes' opens a gate that
+        waits for it (no mirror configured)."""
+        entry = self.record(
+            "announcement_posted", {"ceremony": ceremony, "posted": posted, "how": how}
+        )
+        if posted:
+            self._posted[ceremony] = how
+        else:
+            self._posted.pop(ceremony, None)
+        return entry
 
     def override_gate(self, ceremony: int, reason: str, mirrors: Sequence[str] = ()) -> Entry:
         """Open the gate despite unreachable mirrors; the typed reason is logged and mirrored."""
@@ -274,6 +604,7 @@ class AuditTrail:
         operator: str | None = None,
         replaces: str | None = None,
     ) -> int:
+        self.require_sound()
         if replaces is not None:
             self._require_replaceable(replaces)
         cid = self.registry.start_ceremony("split", self.clock(), operator=_clean(operator))
@@ -338,7 +669,7 @@ class AuditTrail:
             when=self.clock(),
         )
         self.registry.ceremony_set(ceremony, fp)
-        self.record(
+        made = self.record(
             "split_finished",
             {
                 "ceremony": ceremony,
@@ -349,6 +680,19 @@ class AuditTrail:
                 "replaces": replaces,
             },
         )
+        split_ann = self._announce(
+            "split",
+            made,
+            label=share_set.header.label,
+            set_fp=fp,
+            operator=_clean(operator) or _user(),
+            details=[
+                ("Policy", policy.describe()),
+                ("Custodians", ", ".join(p.holder for p in people) or "none"),
+            ]
+            + ([("Replaces", replaces)] if replaces else []),
+            ceremony=ceremony,
+        )
         if replaces is not None:
             self.retire_set(
                 replaces,
@@ -356,6 +700,7 @@ class AuditTrail:
                 reason=f"replaced by set {fp}",
                 replaced_by=fp,
             )
+            self.last_announcement = split_ann  # the set made names the one it replaces
         self.registry.finish_ceremony(ceremony, "done", "set made", self.clock())
 
     def share_printed(
@@ -397,6 +742,7 @@ class AuditTrail:
         trigger: str | None = None,
         set_fp: str | None = None,
     ) -> int:
+        self.require_sound(overridable=not drill)
         incident, operator, trigger = _clean(incident), _clean(operator), _clean(trigger)
         people = [w.strip() for w in witnesses if w.strip()]
         if not drill and (not incident or not operator):
@@ -472,18 +818,42 @@ class AuditTrail:
         )
 
     def quorum_reached(self, ceremony: int, set_fp: str, shares: Sequence[Share]) -> Entry:
+        """Record the quorum. For a real use this entry is also "announcement made": once it
+        is fsynced its number and hash become the announcement's anchor (``announcement``)."""
         self.registry.ceremony_set(ceremony, set_fp)
-        return self.record(
+        rec = self._ceremony(ceremony)
+        real = not rec.drill
+        entry = self.record(
             "quorum_reached",
-            {"ceremony": ceremony, "set": set_fp, "shares": [s.describe() for s in shares]},
+            {
+                "ceremony": ceremony,
+                "set": set_fp,
+                "shares": [s.describe() for s in shares],
+                "announced": real,
+            },
         )
+        if real:
+            set_rec = self.registry.get_set(set_fp)
+            label = set_rec.label if set_rec is not None else (shares[0].label if shares else "")
+            self._announce(
+                "reconstruction",
+                entry,
+                label=label,
+                set_fp=set_fp,
+                incident=rec.incident or "",
+                operator=rec.operator or "",
+                witnesses=rec.witnesses,
+                ceremony=ceremony,
+            )
+        return entry
 
     def secret_revealed(self, ceremony: int, set_fp: str, via: str = "screen") -> Entry:
-        """Record the reveal; refuses while the fail-closed gate is shut for this ceremony."""
-        if self.mirrors and self.settings.fail_closed and ceremony not in self._gate_open:
-            status = self.reveal_gate(ceremony)
-            if not status.open:
-                raise GateClosedError(status.explain())
+        """Record the reveal. The gate is checked again here, as its own call, at the moment
+        of the reveal (a mirror that went down since the quorum, or an announcement not
+        confirmed, keeps the credential sealed: ``GateClosedError``)."""
+        status = self.reveal_gate(ceremony)
+        if not status.open:
+            raise GateClosedError(status.explain())
         return self.record("secret_revealed", {"ceremony": ceremony, "set": set_fp, "via": via})
 
     def secret_copied(self, ceremony: int, set_fp: str, clear_after_s: int | None = None) -> Entry:
@@ -546,6 +916,7 @@ class AuditTrail:
         reason: str | None = None,
         replaced_by: str | None = None,
     ) -> Entry:
+        self.require_sound()
         rec = self._require_replaceable(fingerprint)
         by = _clean(by) or _user()
         self.registry.retire(
@@ -555,13 +926,26 @@ class AuditTrail:
             replaced_by=replaced_by,
             when=self.clock(),
         )
-        return self.record(
+        entry = self.record(
             "set_retired",
             {"set": fingerprint, "by": by, "reason": _clean(reason), "replaced_by": replaced_by},
         )
+        details = [("Reason", _clean(reason) or "not given")]
+        if replaced_by:
+            details.append(("Replaced by", replaced_by))
+        self._announce(
+            "retirement",
+            entry,
+            label=rec.label,
+            set_fp=fingerprint,
+            operator=by,
+            details=details,
+        )
+        return entry
 
     def checkin(self, share: Share, *, by: str | None = None) -> Entry:
         """A share checked alone (it parsed, so it is intact and a member of its set)."""
+        self.require_sound()
         fp = share.fingerprint_text
         msg = self.retired_message(fp)
         if msg:

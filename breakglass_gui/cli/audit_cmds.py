@@ -7,11 +7,20 @@ import getpass
 import json
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from breakglass_gui.audit.keys import PublicKey, load_public_key
-from breakglass_gui.audit.log import Anchor, VerifyReport, read_entries, verify_file
+from breakglass_gui.audit.log import (
+    Anchor,
+    AnchorFinding,
+    VerifyReport,
+    check_anchor,
+    parse_anchor,
+    read_entries,
+    verify_file,
+)
 from breakglass_gui.audit.mirrors import (
     FileMirror,
     MirrorConfigError,
@@ -96,7 +105,9 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="COUNT:HEAD",
-        help="an entry count and head hash recorded elsewhere (repeat)",
+        help="an anchor announced earlier (entry count and at least 16 hex digits of its "
+        "hash, as the announcement prints it; repeat). Says which it found: log missing, "
+        "re-keyed, rolled back, cut, or rewritten",
     )
     p.add_argument(
         "--mirror",
@@ -107,6 +118,18 @@ def register(sub: Any) -> None:
     )
     add_json_flag(p)
     p.set_defaults(func=cmd_audit_verify)
+
+    p = asub.add_parser(
+        "reset",
+        help="start a new, announced audit chain (when the log or the key is lost)",
+        description="When the log or its signing key is missing, replaced or broken, every "
+        "ceremony stops. This starts a new chain with a new key: its first entry names the old "
+        "key's fingerprint, the old head (if known) and your reason. The old log and key are "
+        "moved aside, never deleted. Prints the announcement to post to the incident channel.",
+    )
+    p.add_argument("--reason", required=True, metavar="TEXT", help="why (logged, announced)")
+    p.add_argument("--by", metavar="NAME", help="who resets it (default: you)")
+    p.set_defaults(func=cmd_audit_reset)
 
     p = asub.add_parser("show", help="list log entries in words", description="List entries.")
     p.add_argument("--last", type=int, metavar="N", help="only the last N entries")
@@ -252,38 +275,62 @@ def register(sub: Any) -> None:
 
 
 def _parse_anchor(text: str) -> Anchor:
-    count, _, head = text.partition(":")
-    if not count.isdigit() or len(head) != 64:
-        raise CliError(f"--anchor {text!r}: expected COUNT:HEAD (HEAD: 64 hex digits)")
-    return Anchor(int(count), head.lower(), f"--anchor {count}")
+    try:
+        return parse_anchor(text, f"the anchor {text.strip()}")
+    except ValueError as exc:
+        raise CliError(f"--anchor {exc}") from exc
 
 
-def _print_report(report: VerifyReport, path: Path, as_json: bool) -> int:
+def _print_report(
+    report: VerifyReport | None,
+    path: Path,
+    as_json: bool,
+    findings: Sequence[AnchorFinding] = (),
+    continuity: Sequence[str] = (),
+) -> int:
+    bad_anchor = [f for f in findings if not f.ok]
+    ok = (report is None or report.ok) and not bad_anchor and not continuity
     if as_json:
-        data = {
-            "path": str(path),
-            "ok": report.ok,
-            "entries": report.entries,
-            "valid": report.valid,
-            "head": report.head,
-            "torn_bytes": report.torn_bytes,
-            "anchors_checked": report.anchors_checked,
-            "problems": [p.__dict__ for p in report.problems],
-        }
+        data: dict[str, Any] = {"path": str(path), "ok": ok, "log_exists": report is not None}
+        if report is not None:
+            data.update(
+                {
+                    "entries": report.entries,
+                    "valid": report.valid,
+                    "head": report.head,
+                    "torn_bytes": report.torn_bytes,
+                    "anchors_checked": report.anchors_checked,
+                    "problems": [p.__dict__ for p in report.problems],
+                }
+            )
+        data["anchors"] = [
+            {"anchor": f.anchor.text(), "kind": f.kind.value, "message": f.message}
+            for f in findings
+        ]
+        data["continuity"] = list(continuity)
         out(json.dumps(data, indent=2))
+        return EXIT_OK if ok else EXIT_FAIL
+    if report is None:
+        out(f"{path}: no audit log here")
     else:
         out(f"{path}: {report.summary()}")
         for p in report.problems[:50]:
             out(f"  {p}")
         if len(report.problems) > 50:
             out(f"  ... and {len(report.problems) - 50} more")
-        if report.entries:
-            out(f"head: entry {report.last_seq}, {report.head}")
-    return EXIT_OK if report.ok else EXIT_FAIL
+    for f in findings:
+        label = "matches" if f.ok else f.kind.value.upper()
+        out(f"anchor {f.anchor.text()}: {label}: {f.message}")
+    for c in continuity:
+        out(f"NOT SOUND: {c}")
+    if report is not None and report.entries:
+        out(f"head: entry {report.last_seq}, {report.head}")
+    return EXIT_OK if ok else EXIT_FAIL
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    anchors = [_parse_anchor(a) for a in args.anchor]
+    announced = [_parse_anchor(a) for a in args.anchor]
+    anchors: list[Anchor] = []
     for m in args.mirror:
         a = FileMirror(Path(m)).anchor()
         if a is None:
@@ -294,14 +341,18 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if args.path is None:
         trail = open_trail(args)
         try:
+            findings = [trail.check_anchor(a) for a in announced]
+            continuity = trail.continuity_problems()
             if not trail.log_path.exists():
-                raise CliError(f"{trail.log_path}: no audit log yet")
+                if not findings and not continuity:
+                    raise CliError(f"{trail.log_path}: no audit log yet")
+                return _print_report(None, trail.log_path, args.json, findings, continuity)
             report = verify_file(trail.log_path, trail.public_key, [*trail.anchors(), *anchors])
-            return _print_report(report, trail.log_path, args.json)
+            return _print_report(report, trail.log_path, args.json, findings, continuity)
         finally:
             trail.close()
     path = Path(args.path)
-    if not path.is_file():
+    if not path.is_file() and not announced:
         raise CliError(f"{path}: no such file")
     if args.pubkey:
         key = load_public_key(args.pubkey)
@@ -310,7 +361,30 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         if not pub.exists():
             raise CliError("give --pubkey (the installation's public key) to verify this log")
         key = load_public_key(str(pub))
-    return _print_report(verify_file(path, key, anchors), path, args.json)
+    if not path.is_file():
+        findings = [check_anchor(None, key, a) for a in announced]
+        return _print_report(None, path, args.json, findings)
+    data = path.read_bytes()
+    findings = [check_anchor(data, key, a) for a in announced]
+    return _print_report(verify_file(path, key, anchors), path, args.json, findings)
+
+
+def cmd_audit_reset(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        problems = trail.continuity_problems()
+        ann = trail.reset_chain(args.reason, by=args.by or default_operator())
+    finally:
+        trail.close()
+    if problems:
+        out("the old chain: " + "; ".join(problems))
+    out(f"new audit chain started; anchor {ann.anchor}")
+    err("")
+    err("Post this to the incident channel now:")
+    err("")
+    err(ann.text())
+    err("")
+    return EXIT_OK
 
 
 def cmd_audit_show(args: argparse.Namespace) -> int:
