@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,10 +27,11 @@ from breakglass_gui import __version__
 from breakglass_gui.platform import hardening
 
 from .main_window import MainWindow
-from .services import CameraOption, Decode, Quad, Services
+from .services import CameraOption, Quad, Services
 
 if TYPE_CHECKING:
     from breakglass_gui.ceremony.ports import Clock, FrameSource
+    from breakglass_gui.scan.camera import CameraDecoder
     from breakglass_gui.scan.decoders import Frame
 
 __all__ = ["build_services", "icon_path", "list_cameras", "main", "release_clipboard"]
@@ -64,23 +66,6 @@ def _print_pdf(printer: str, pdf: bytes) -> None:
         raise OSError(done.stderr.decode(errors="replace").strip() or "the spooler refused it")
 
 
-def _decode_with_scan() -> Decode | None:
-    """``frame -> [(text, quad)]`` from the scan module's best decoder, or None."""
-    try:
-        from breakglass_gui.scan import decoders  # noqa: PLC0415 - cv2 is slow to import
-    except ImportError:  # pragma: no cover - scan extras missing
-        return None
-    names = list(decoders.available_decoders())
-    if not names:
-        return None
-    decoder = decoders.ZxingDecoder() if decoders.zxing_available() else decoders.OpenCVDecoder()
-
-    def decode(frame: Frame) -> list[tuple[str, Quad]]:
-        return [(d.text, d.quad) for d in decoder.decode(frame)]
-
-    return decode
-
-
 def list_cameras() -> list[CameraOption]:
     """The webcams present now, each opened (and started) on demand. [] when there is none.
 
@@ -89,10 +74,16 @@ def list_cameras() -> list[CameraOption]:
     """
     from breakglass_gui.scan import sources  # noqa: PLC0415 - cv2 is slow to import
 
-    return [
+    found = [
         CameraOption(info.describe(), functools.partial(_open_camera, info.index))
         for info in sources.list_cameras()
     ]
+    if not found:  # a camera that is there but may not be opened: say so, not "no camera"
+        for index in range(6):
+            problem = sources.permission_problem(index)
+            if problem is not None:
+                raise problem
+    return found
 
 
 def _open_camera(index: int) -> FrameSource:
@@ -165,15 +156,23 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
 
 
 class _LazyDecode:
-    """Loads the QR decoder (and OpenCV) on first use, keeping start-up fast."""
+    """``frame -> [(text, quad)]``: the camera's decoder (``scan.camera.CameraDecoder``: the
+    ``FrameScanner`` of ``breakglass scan`` with its per-frame budget; successive calls are
+    successive camera frames), loaded on first use to keep start-up fast. Thread-safe (one
+    call at a time). An outside benchmark calls this with BGR frames."""
 
     def __init__(self) -> None:
-        self._fn: Decode | None = None
+        self._decoder: CameraDecoder | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, frame: Frame) -> list[tuple[str, Quad]]:
-        if self._fn is None:
-            self._fn = _decode_with_scan() or (lambda _f: [])
-        return self._fn(frame)
+        with self._lock:
+            if self._decoder is None:
+                from breakglass_gui.scan.camera import CameraDecoder  # noqa: PLC0415
+
+                self._decoder = CameraDecoder()
+            result = self._decoder.scan(frame)
+        return [(a.text, a.quad) for a in result.accepted]
 
 
 def release_clipboard() -> None:

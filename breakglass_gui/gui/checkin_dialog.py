@@ -13,14 +13,12 @@ the check-in desk as soon as they are read and never kept; frames are overwritte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -29,23 +27,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .reconstruct_wizard_collect import (
-    CameraWorker,
-    FrameDecoder,
-    _texts_and_quads,
-    default_decoder,
-    wipe_frame,
-)
-from .services import CameraOption, CheckinDesk, CheckinResult, Services
-from .widgets.camera_view import CameraView
+from .camera import CameraPanel, wipe_frame
+from .services import CheckinDesk, CheckinResult, Services
 
 __all__ = ["CheckinDesk", "CheckinDialog", "CheckinResult"]
 
@@ -54,15 +43,6 @@ BAD_STYLE = "color: #b00020; font-weight: bold;"
 PART_STYLE = "color: #8a5a00;"
 
 
-class _CallableDecoder:
-    """``services.decode`` (frame -> [(text, quad)]) as a decoder object."""
-
-    def __init__(self, services: Services) -> None:
-        self._fn = services.decode
-
-    def decode(self, frame: Any) -> Sequence[Any]:
-        assert self._fn is not None
-        return list(self._fn(frame))
 
 
 class CheckinDialog(QDialog):
@@ -76,12 +56,6 @@ class CheckinDialog(QDialog):
             raise ValueError("these services offer no check-in desk")
         self.services = services
         self.desk: CheckinDesk = services.new_checkin()
-        self.decoder: FrameDecoder = (
-            _CallableDecoder(services) if services.decode is not None else default_decoder()
-        )
-        self.cameras: list[CameraOption] = []
-        self.worker: CameraWorker | None = None
-        self._last_frame: Any = None
         self.setObjectName("checkinDialog")
         self.setWindowTitle("Check in a share — Breakglass")
 
@@ -101,21 +75,20 @@ class CheckinDialog(QDialog):
         form = QFormLayout()
         form.addRow("Checked in &by:", self.by)
 
-        self.view = CameraView(self)
+        self.camera = CameraPanel(
+            cameras=services.cameras or (),
+            on_scan=self._on_scan,
+            prefix="checkin",
+            parent=self,
+        )
+        self.view = self.camera.view
         self.view.setMinimumSize(360, 260)
-        self.chooser = QComboBox(self)
-        self.chooser.setObjectName("checkinCameraChooser")
-        self.chooser.setAccessibleName("Camera")
-        self.camera_button = QPushButton("Start &camera", self)
-        self.camera_button.setObjectName("checkinCameraButton")
-        self.camera_button.setAccessibleName("Start or stop the camera")
-        self.camera_button.clicked.connect(self._toggle_camera)
+        self.chooser = self.camera.chooser
+        self.camera_button = self.camera.button
         inputs = share_input_box(
             self,
             title="Camera or photo",
-            picture=self.view,
-            chooser=self.chooser,
-            camera_button=self.camera_button,
+            picture=self.camera,
             names=ShareInputNames(
                 "checkinLoadImage", "checkinTypeShare", "checkinTyped", "checkinCheckTyped"
             ),
@@ -159,78 +132,30 @@ class CheckinDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
         self.resize(960, 600)
-        self.list_cameras()
+        self.camera.list_cameras()
 
-    # -- cameras -------------------------------------------------------------------------------
-    def list_cameras(self) -> list[CameraOption]:
-        """Fill the chooser from the services; no camera is said calmly, not as an error."""
-        try:
-            self.cameras = list(self.services.cameras()) if self.services.cameras else []
-        except (OSError, BreakglassError):
-            self.cameras = []
-        self.chooser.clear()
-        for option in self.cameras:
-            self.chooser.addItem(option.name)
-        if not self.cameras:
-            self.chooser.addItem("No camera found — load a photo or type the share")
-        self.chooser.setEnabled(len(self.cameras) > 1)
-        self.camera_button.setEnabled(bool(self.cameras))
-        return self.cameras
+    # -- the camera ----------------------------------------------------------------------------
+    @property
+    def worker(self) -> Any:
+        return self.camera.worker
 
-    def _toggle_camera(self) -> None:
-        if self.worker is not None:
-            self.stop_camera()
-        else:
-            self.start_camera(self.chooser.currentIndex())
+    @property
+    def decoder(self) -> Any:
+        return self.camera.decoder
 
     def start_camera(self, index: int = 0) -> bool:
-        if self.worker is not None or not 0 <= index < len(self.cameras):
-            return False
-        option = self.cameras[index]
-        try:
-            source = option.open()
-        except Exception as exc:  # no such device, no permission, a test double refused
-            self._say(f"{option.name} cannot be used: {exc}. Load a photo or type the share.", "")
-            return False
-        worker = CameraWorker(source, self.decoder)
-        worker.ready.connect(self._frames_ready)
-        worker.stopped.connect(self._camera_stopped)
-        self.worker = worker
-        self.camera_button.setText("Stop &camera")
-        worker.start()
-        return True
+        return self.camera.start(index)
 
     def stop_camera(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.ready.disconnect(self._frames_ready)
-            worker.stop()
-        self.camera_button.setText("Start &camera")
+        self.camera.stop()
 
-    def _camera_stopped(self, reason: str) -> None:
-        if self.worker is not None and reason:
-            self._say(f"The camera stopped: {reason}. Load a photo or type the share.", "")
-        self.stop_camera()
-
-    def _frames_ready(self) -> None:
-        worker = self.worker
-        if worker is None:
-            return
-        batch = worker.take()
-        for _frame, texts, _quads in batch:
-            if not texts:
-                self.desk.no_code_seen("camera")
-            for text in texts:
-                self.offer(text, "camera")
-            texts.clear()
-        if batch:
-            frame, _texts, quads = batch[-1]
-            self.view.show_frame(frame, quads)
-            for old, _t, _q in batch[:-1]:
-                wipe_frame(old)
-            if self._last_frame is not None and self._last_frame is not frame:
-                wipe_frame(self._last_frame)
-            self._last_frame = frame
+    def _on_scan(self, result: Any, source: str) -> None:
+        texts = result.texts
+        if not texts:
+            self.desk.no_code_seen(source)
+        for text in texts:
+            self.offer(text, source)
+        del texts
 
     # -- photos and typing ----------------------------------------------------------------------
     def _choose_image(self) -> None:
@@ -249,8 +174,9 @@ class CheckinDialog(QDialog):
             self._say(f"Could not read {path.name} as an image.", BAD_STYLE)
             return []
         try:
-            texts, quads = _texts_and_quads(self.decoder.decode(frame))
-            self.view.show_frame(frame, quads)
+            result = self.decoder.scan_photo(frame)
+            self.camera.show_photo(frame, result)
+            texts = result.texts
             self.desk.no_code_seen("image")
             if not texts:
                 self._say(
@@ -299,11 +225,7 @@ class CheckinDialog(QDialog):
     # -- close ------------------------------------------------------------------------------------
     def wipe(self) -> None:
         """Stop the camera, overwrite the last frame, drop typed text and partial codes."""
-        self.stop_camera()
-        if self._last_frame is not None:
-            wipe_frame(self._last_frame)
-            self._last_frame = None
-        self.view.clear()
+        self.camera.wipe()
         self.typed.clear()
         self.desk.clear()
 

@@ -43,15 +43,14 @@ from breakglass_gui.ceremony.reconstruct_flow import (
 )
 from breakglass_gui.core.errors import BreakglassError
 
+from .camera import CameraLike, Decoder
 from .clipboard import SecretClipboard
-from .reconstruct_wizard_collect import CameraChoice, CollectPage, FrameDecoder
+from .reconstruct_wizard_collect import CollectPage
 from .reveal import RevealPanel
-from .services import Decode
 from .wizard_frame import WizardFrame, WizardPage, fit_and_centre
 from .workers import run_task
 
 if TYPE_CHECKING:
-    from breakglass_gui.scan.decoders import Frame
 
     from .main_window import MainWindow
 
@@ -409,8 +408,8 @@ class ReconstructWizard(WizardFrame):
         self,
         flow: ReconstructFlow,
         *,
-        cameras: Sequence[CameraChoice] = (),
-        decoder: FrameDecoder | None = None,
+        cameras: Sequence[CameraLike] | Callable[[], Sequence[CameraLike]] = (),
+        decoder: Decoder | None = None,
         clipboard: SecretClipboard | None = None,
         bypass_rate: Callable[[], str] | None = None,
         save_review: Callable[[str], str] | None = None,
@@ -609,15 +608,8 @@ def open_from_main_window(
     )
     retired = services.retired_sets or _RetiredFromRows(services.rows)
     flow = ReconstructFlow(recorder, clock=clock, drill=drill, retired=retired)
-    cameras: list[CameraChoice] = []
-    if services.cameras is not None:
-        try:
-            cameras = [CameraChoice(c.name, c.open) for c in services.cameras()]
-        except Exception:  # probing failed: no camera is not an error, images and typing remain
-            cameras = []
-    decoder: FrameDecoder | None = (
-        _CallableDecoder(services.decode) if services.decode is not None else None
-    )
+    # probed by the camera panel when the collect page opens, off the GUI thread
+    cameras: Callable[[], Sequence[CameraLike]] | Sequence[CameraLike] = services.cameras or ()
     clipboard = SecretClipboard(clock, parent=window)
     rows = services.rows
 
@@ -633,7 +625,6 @@ def open_from_main_window(
     wizard = ReconstructWizard(
         flow,
         cameras=cameras,
-        decoder=decoder,
         clipboard=clipboard,
         bypass_rate=bypass,
         parent=window,
@@ -660,13 +651,3 @@ def open_from_main_window(
     wizard.closed_with.connect(lambda _status: window.refresh())
     wizard.show()
     return wizard
-
-
-class _CallableDecoder:
-    """Adapts ``services.decode`` (frame -> [(text, quad)]) to the page's decoder."""
-
-    def __init__(self, fn: Decode) -> None:
-        self._fn = fn
-
-    def decode(self, frame: Frame) -> Sequence[object]:
-        return list(self._fn(frame))

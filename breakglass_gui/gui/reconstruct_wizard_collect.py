@@ -1,33 +1,26 @@
 """The "Collect shares" page: camera preview with the code outlined, quorum status, alternatives.
 
-Frames are read and decoded on a worker thread (:class:`CameraWorker`). The worker never
-emits frames or texts through a signal: it leaves them in a locked slot and emits a bare
-``ready()``; the page, on the GUI thread, takes them, offers every decoded text to the flow
-(which parses it and keeps only the ``Share``), paints the preview, and drops the text.
+The camera is the one camera component (:class:`~breakglass_gui.gui.camera.CameraPanel`): it
+reads and decodes frames on a worker thread with the scanner ``breakglass scan`` uses, and hands
+each frame's result to this page on the GUI thread; the page offers every share read to the flow
+(which parses it and keeps only the ``Share``) and drops the text.
 
-No camera is not an error: the chooser says so and "Load image" and "Type share" remain.
+No camera is not an error: the panel says so and "Load image" and "Type share" remain.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import cv2
-import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QGridLayout,
     QLabel,
     QListWidget,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -35,19 +28,11 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
-from breakglass_gui.scan import decoders
 
+from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
 from .wizard_frame import WizardPage
 
-__all__ = ["CameraChoice", "CameraWorker", "CollectPage", "FrameDecoder", "default_decoder"]
-
-Quad = tuple[tuple[float, float], ...]
-
-
-class FrameDecoder(Protocol):
-    def decode(self, frame: Any) -> Sequence[Any]:
-        """Codes found in ``frame``: objects with ``.text`` (and ``.quad``), or plain texts."""
-        ...
+__all__ = ["CameraChoice", "CollectPage"]
 
 
 @dataclass(frozen=True)
@@ -56,116 +41,6 @@ class CameraChoice:
 
     name: str
     open: Callable[[], FrameSource]
-
-
-def default_decoder() -> FrameDecoder:
-    """The scan layer's best available QR decoder."""
-    if decoders.zxing_available():
-        return decoders.ZxingDecoder()
-    return decoders.OpenCVDecoder()
-
-
-def _texts_and_quads(found: Iterable[Any]) -> tuple[list[str], list[Quad]]:
-    texts: list[str] = []
-    quads: list[Quad] = []
-    for item in found:
-        if isinstance(item, str):
-            texts.append(item)
-            continue
-        if isinstance(item, tuple):  # (text, quad)
-            texts.append(item[0])
-            if item[1] is not None and len(item[1]):
-                quads.append(tuple((float(x), float(y)) for x, y in item[1]))
-            continue
-        texts.append(item.text)
-        quad = getattr(item, "quad", None)
-        if quad:
-            quads.append(tuple(quad))
-    return texts, quads
-
-
-def frame_to_image(frame: Any) -> QImage:
-    """A QImage copy of a grey or BGR numpy frame."""
-    arr = np.ascontiguousarray(frame)
-    if arr.ndim == 2:
-        h, w = arr.shape
-        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_Grayscale8)
-    else:
-        h, w = arr.shape[:2]
-        if arr.shape[2] == 4:
-            arr = np.ascontiguousarray(arr[:, :, :3])
-        img = QImage(arr.data, w, h, arr.strides[0], QImage.Format.Format_BGR888)
-    return img.copy()
-
-
-def wipe_frame(frame: Any) -> None:
-    """Overwrite a frame we hold (numpy arrays are writable unless marked otherwise)."""
-    if isinstance(frame, np.ndarray) and frame.flags.writeable:
-        frame.fill(0)
-
-
-class CameraWorker(QObject):
-    """Reads and decodes frames off the GUI thread; hands them over through a locked slot."""
-
-    ready = Signal()
-    stopped = Signal(str)  # "" when the source ran out, or a one-line reason
-
-    def __init__(self, source: FrameSource, decoder: FrameDecoder) -> None:
-        super().__init__()
-        self.source = source
-        self.decoder = decoder
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._room = threading.Semaphore(3)  # at most 3 frames waiting for the GUI
-        self._pending: list[tuple[Any, list[str], list[Quad]]] = []
-        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
-        self.frames_read = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        reason = ""
-        try:
-            for frame in self.source.frames():
-                if self._stop.is_set():
-                    break
-                texts, quads = _texts_and_quads(self.decoder.decode(frame))
-                while not self._room.acquire(timeout=0.1):
-                    if self._stop.is_set():
-                        return
-                with self._lock:
-                    self._pending.append((frame, texts, quads))
-                    self.frames_read += 1
-                del frame, texts
-                self.ready.emit()
-        except Exception as exc:  # a camera unplugged mid-ceremony: say so, go on
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        finally:
-            if not self._stop.is_set():
-                self.stopped.emit(reason)
-
-    def take(self) -> list[tuple[Any, list[str], list[Quad]]]:
-        with self._lock:
-            out, self._pending = self._pending, []
-        for _ in out:
-            self._room.release()
-        return out
-
-    def stop(self) -> None:
-        self._stop.set()
-        try:
-            self.source.close()
-        finally:
-            if self._thread.is_alive() and threading.current_thread() is not self._thread:
-                self._thread.join(timeout=2.0)
-            for frame, texts, _quads in self.take():
-                wipe_frame(frame)
-                texts.clear()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive() and not self._stop.is_set()
 
 
 class CollectPage(WizardPage):
@@ -178,38 +53,22 @@ class CollectPage(WizardPage):
         self,
         flow: ReconstructFlow,
         *,
-        cameras: Sequence[CameraChoice] = (),
-        decoder: FrameDecoder | None = None,
+        cameras: Sequence[CameraLike] | Callable[[], Sequence[CameraLike]] = (),
+        decoder: Decoder | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
-        self.cameras = list(cameras)
-        self._decoder = decoder
-        self.worker: CameraWorker | None = None
-        self._last_frame: Any = None
         self.first_frame_at: float | None = None
-
-        self.preview = QLabel("Camera off", self)
+        self.camera = CameraPanel(
+            cameras=cameras, on_scan=self._on_scan, decoder=decoder, parent=self
+        )
+        self.preview = self.camera.view
         self.preview.setObjectName("cameraPreview")
         self.preview.setAccessibleName("Camera preview")
         self.preview.setMinimumSize(400, 300)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.preview.setStyleSheet("background: #202020; color: #dddddd;")
-        self.chooser = QComboBox(self)
-        self.chooser.setObjectName("cameraChooser")
-        self.chooser.setAccessibleName("Camera")
-        self.camera_button = QPushButton("Start camera", self)
-        self.camera_button.setObjectName("cameraButton")
-        self.camera_button.clicked.connect(self._toggle_camera)
-        if self.cameras:
-            for cam in self.cameras:
-                self.chooser.addItem(cam.name)
-        else:
-            self.chooser.addItem("No camera found — use Load image or Type share")
-            self.chooser.setEnabled(False)
-            self.camera_button.setEnabled(False)
+        self.chooser = self.camera.chooser
+        self.camera_button = self.camera.button
 
         self.status = QLabel(self)
         self.status.setObjectName("quorumStatus")
@@ -234,9 +93,7 @@ class CollectPage(WizardPage):
         inputs = share_input_box(
             self,
             title="Camera",
-            picture=self.preview,
-            chooser=self.chooser,
-            camera_button=self.camera_button,
+            picture=self.camera,
             names=ShareInputNames("loadImage", "typeShare", "typedShare", "addTypedShare"),
             load_text="Load image…",
             type_text="Type share…",
@@ -269,8 +126,8 @@ class CollectPage(WizardPage):
     # -- the page contract ------------------------------------------------------------------------
     def enter(self) -> None:
         self.refresh()
-        if self.cameras and self.worker is None:
-            self.start_camera(self.chooser.currentIndex())
+        if self.camera.worker is None:  # list the cameras (off the GUI thread), start the first
+            self.camera.list_cameras(then=self.camera.start)
 
     def leave(self) -> None:
         self.stop_camera()
@@ -278,12 +135,33 @@ class CollectPage(WizardPage):
     def has_input(self) -> bool:
         return bool(self.flow.collector.accepted) or bool(self.typed.toPlainText().strip())
 
-    # -- decoder ----------------------------------------------------------------------------------
+    # -- the camera ------------------------------------------------------------------------------
     @property
-    def decoder(self) -> FrameDecoder:
-        if self._decoder is None:
-            self._decoder = default_decoder()
-        return self._decoder
+    def cameras(self) -> list[CameraLike]:
+        return self.camera.cameras
+
+    @property
+    def worker(self) -> Any:
+        return self.camera.worker
+
+    @property
+    def decoder(self) -> Decoder:
+        return self.camera.decoder
+
+    def start_camera(self, index: int = 0) -> bool:
+        return self.camera.start(index)
+
+    def stop_camera(self) -> None:
+        self.camera.stop()
+
+    def _on_scan(self, result: Any, source: str) -> None:
+        texts = result.texts
+        if not texts:
+            self.flow.collector.no_code_seen(source)
+        for text in texts:
+            if self.flow.wizard.current != "collect":
+                break
+            self.offer(text, source)
 
     # -- offers -----------------------------------------------------------------------------------
     def offer(self, text: str, source: str) -> Offer:
@@ -329,110 +207,35 @@ class CollectPage(WizardPage):
             self.load_image(Path(path))
 
     def load_image(self, path: Path) -> list[Offer]:
-        """Decode every code in an image file and offer it. Unreadable files say so."""
+        """Decode every code in an image file (all the scanner's steps) and offer it."""
+        import cv2  # noqa: PLC0415 - loaded on first use
+
         frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if frame is None:
             self.message.setStyleSheet("color: #b00020;")
             self.message.setText(f"Could not read {path.name} as an image.")
             return []
         try:
-            texts, _quads = _texts_and_quads(self.decoder.decode(frame))
+            result = self.decoder.scan_photo(frame)
+            self.camera.show_photo(frame, result)
             self.flow.collector.no_code_seen("image")
+            texts = result.texts
             if not texts:
                 self.message.setStyleSheet("color: #b00020;")
-                self.message.setText(f"No share code found in {path.name}.")
+                self.message.setText(
+                    f"No share code found in {path.name}: retake the photo flat and sharp, or "
+                    "type the share."
+                )
                 return []
             out = [self.offer(t, "image") for t in texts]
-            texts.clear()
+            del texts, result
             return out
         finally:
             wipe_frame(frame)
 
-    # -- camera -----------------------------------------------------------------------------------
-    def _toggle_camera(self) -> None:
-        if self.worker is not None:
-            self.stop_camera()
-        else:
-            self.start_camera(self.chooser.currentIndex())
-
-    def start_camera(self, index: int = 0) -> bool:
-        if not self.cameras or self.worker is not None:
-            return False
-        choice = self.cameras[index]
-        try:
-            source = choice.open()
-        except Exception as exc:  # no such device, permission denied, test double refused
-            self.preview.setText(f"{choice.name}: {exc}. Use Load image or Type share.")
-            return False
-        self.worker = CameraWorker(source, self.decoder)
-        self.worker.ready.connect(self._frames_ready)
-        self.worker.stopped.connect(self._camera_stopped)
-        self.camera_button.setText("Stop camera")
-        self.preview.setText("Starting camera…")
-        self.worker.start()
-        return True
-
-    def stop_camera(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.ready.disconnect(self._frames_ready)
-            worker.stop()
-        self.camera_button.setText("Start camera")
-
-    def _camera_stopped(self, reason: str) -> None:
-        if self.worker is not None and reason:
-            self.preview.setText(f"The camera stopped: {reason}. Use Load image or Type share.")
-        self.stop_camera()
-
-    def _frames_ready(self) -> None:
-        worker = self.worker
-        if worker is None:
-            return
-        batch = worker.take()
-        for _frame, texts, _quads in batch:
-            if not texts:
-                self.flow.collector.no_code_seen("camera")
-            for text in texts:
-                if self.flow.wizard.current != "collect":
-                    break
-                self.offer(text, "camera")
-            texts.clear()
-        if batch:
-            frame, _texts, quads = batch[-1]
-            self._paint_preview(frame, quads)
-            for old, _t, _q in batch[:-1]:
-                wipe_frame(old)
-            if self._last_frame is not None and self._last_frame is not frame:
-                wipe_frame(self._last_frame)
-            self._last_frame = frame
-        del batch
-
-    def _paint_preview(self, frame: Any, quads: Sequence[Quad]) -> None:
-        image = frame_to_image(frame)
-        pix = QPixmap.fromImage(image)
-        painter = QPainter(pix)
-        pen = QPen(QColor(0, 200, 83))
-        pen.setWidth(max(3, pix.width() // 160))
-        painter.setPen(pen)
-        for quad in quads:
-            painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in quad]))
-        painter.end()
-        size = self.preview.size()
-        self.preview.setPixmap(
-            pix.scaled(
-                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
-            )
-        )
-        image.fill(0)
-
     # -- wipe -------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:
-        self.stop_camera()
-        if self._last_frame is not None:
-            wipe_frame(self._last_frame)
-            self._last_frame = None
-        self.preview.setPixmap(QPixmap())
-        self.preview.setText("Camera off")
+        self.camera.wipe()
         self.typed.clear()
         self.accepted.clear()
         self.refresh()

@@ -48,7 +48,8 @@ class CameraDecoder(ShareDecoder):
     def __init__(
         self, scanner: FrameScanner | None = None, *, budget_ms: float | None = DEFAULT_BUDGET_MS
     ) -> None:
-        self.scanner = scanner or FrameScanner()
+        # every code read goes on to the ceremony, which refuses what is not a share by name
+        self.scanner = scanner or FrameScanner(shares_only=False)
         self.budget_ms = budget_ms
 
     def budget_for(self, frame: Frame) -> float | None:

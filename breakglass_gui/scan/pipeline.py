@@ -131,7 +131,8 @@ class FrameScanner:
     # -- the pipeline ------------------------------------------------------------------------
     def scan(self, frame: Frame, *, budget_ms: float | None = None) -> ScanResult:
         """Read ``frame``: the cheap pass, then (``thorough``) the recovery steps until one reads
-        a share.
+        a share. Codes that are not shares (kept with ``shares_only=False``) do not end the
+        search; they are returned after the shares.
 
         With ``budget_ms`` (the camera) the cheap pass always runs, then recovery steps run only
         while the frame's time (this thread's CPU time, so a busy machine does not starve the
@@ -145,10 +146,19 @@ class FrameScanner:
         rejected: list[Rejected] = []
         seen: set[str] = set()
         steps = self._steps(grey)
+        others: list[Accepted] = []  # codes that are not shares (``shares_only=False``)
+
+        def result(found: list[Accepted], stage: str) -> ScanResult:
+            shares = [a for a in found if a.item is not None]
+            others.extend(a for a in found if a.item is None)
+            if not shares:
+                return ScanResult([], rejected, "", 0.0)
+            return ScanResult(shares + others, rejected, stage, _ms(start))
+
         direct = next(steps)
-        accepted = self._judge(direct[1](), seen, rejected)
-        if accepted:
-            return ScanResult(accepted, rejected, direct[0], _ms(start))
+        done = result(self._judge(direct[1](), seen, rejected), direct[0])
+        if done.found:
+            return done
         plan = list(steps) if self.thorough else []
         if budget_ms is None:
             order = list(range(len(plan)))
@@ -166,17 +176,18 @@ class FrameScanner:
                 if spent + guess > budget_ms and (tried or spent > budget_ms / 2):
                     break
             began = time.thread_time()
-            accepted = self._judge(run(), seen, rejected)
+            done = result(self._judge(run(), seen, rejected), name)
             took = _cpu_ms(began)
             old = self._cost.get(name)
             self._cost[name] = took if old is None else 0.7 * old + 0.3 * took
             tried += 1
-            if accepted:
+            if done.found:
                 self._resume = 0  # the next scene starts from the likeliest step again
-                return ScanResult(accepted, rejected, name, _ms(start))
+                return done
         if budget_ms is not None:
             self._resume = 0 if tried >= len(plan) else (order[0] + tried) if plan else 0
-        return ScanResult([], rejected, "", _ms(start))
+        # no share: the other codes read, if any (they do not stop the search for a share)
+        return ScanResult(others, rejected, "direct" if others else "", _ms(start))
 
     def reset(self) -> None:
         """Forget where the budgeted scan stopped (a new camera, a new scene)."""

@@ -43,6 +43,7 @@ __all__ = [
     "VideoFileSource",
     "list_cameras",
     "open_path",
+    "permission_problem",
     "read_image",
     "test_switch_on",
 ]
@@ -337,6 +338,11 @@ def _permission_problem(index: int) -> CameraPermissionError | None:
                 "add the user to the 'video' group, or check the sandbox's camera permission"
             )
     return None
+
+
+def permission_problem(index: int) -> CameraPermissionError | None:
+    """Why camera ``index`` exists but may not be opened by this user (None: no such problem)."""
+    return _permission_problem(index)
 
 
 def list_cameras(max_index: int = 6, backend: int = cv2.CAP_ANY) -> list[CameraInfo]:

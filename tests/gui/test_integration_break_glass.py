@@ -133,8 +133,8 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     )
     wizard = open_wizard(qtbot, window, "reconstruct")
     assert "events stay in memory" not in wizard.problems.text()
-    assert wizard.collect_page.chooser.currentText() == "Fake camera"
-    authorise(wizard, "INC-5150")
+    authorise(wizard, "INC-5150")  # the collect page lists the cameras off the GUI thread
+    qtbot.waitUntil(lambda: wizard.collect_page.chooser.currentText() == "Fake camera")
     qtbot.waitUntil(lambda: wizard.flow.collector.status()[0], timeout=30000)
     refused = wizard.collect_page.refused.item(0).text()
     assert refused.startswith("Refused share 1 of 3")
@@ -235,8 +235,11 @@ def test_reveal_waits_for_the_mirrors_or_a_typed_override(
         window = MainWindow(services)
         qtbot.addWidget(window)
         wizard = open_wizard(qtbot, window, "reconstruct")
-        assert wizard.collect_page.chooser.currentText().startswith("No camera found")
         authorise(wizard, "INC-5151")
+        qtbot.waitUntil(
+            lambda: wizard.collect_page.chooser.currentText().startswith("No camera found")
+        )
+        assert "No camera found" in wizard.collect_page.camera.message.text()
         page = wizard.collect_page
         page.type_button.click()
         for k in (0, 1):

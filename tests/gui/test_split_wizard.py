@@ -88,9 +88,10 @@ def test_split_ceremony_end_to_end(qtbot: Any, gui_services: Any, tmp_path: Path
     frames = [photograph(render_pdf_page(p.read_bytes()), seed=i) for i, p in enumerate(sheets)]
     camera = FakeCamera(frames[:4])  # the scan module's test camera (refuses production)
     gui_services.cameras = lambda: [CameraOption("Fake camera", lambda: camera)]
-    verify.camera_button.click()
+    qtbot.waitUntil(lambda: not verify.camera.listing)  # listed on entering: none yet
+    verify.camera_button.click()  # looks again, finds the camera, starts it
     qtbot.waitUntil(lambda: len(wizard.ceremony.verified()) == 4, timeout=60000)
-    assert verify.camera.outlines == 1
+    assert verify.camera.view.outlines == 1
     # the fifth sheet by its verification words
     fifth = share_set.shares[4]
     verify.words_share.setCurrentIndex(4)
@@ -187,9 +188,10 @@ def test_full_disk_and_no_printer_and_no_camera_each_say_what_to_do(
     assert "No printer is set up" in printing.message.text()
     assert wizard.go_next()
     verify = wizard.pages["verify"]
-    verify.camera_button.click()
-    assert "No camera here" in verify.message.text()
-    assert not verify.camera_button.isChecked()
+    qtbot.waitUntil(lambda: not verify.camera.listing)
+    verify.camera_button.click()  # looks for a camera again, off the GUI thread
+    qtbot.waitUntil(lambda: "No camera found" in verify.camera.message.text())
+    assert verify.camera.worker is None and verify.image_button.isEnabled()
 
 
 def test_printing_goes_to_the_chosen_printer(qtbot: Any, gui_services: Any) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -21,10 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from breakglass_gui.core.errors import BreakglassError
-
-from ..widgets.camera_view import CameraView
-from ..workers import run_task
+from ..camera import CameraPanel, wipe_frame
 from .base import SplitPage, named, note
 
 if TYPE_CHECKING:
@@ -71,41 +66,31 @@ class VerifyPage(SplitPage):
         words.addWidget(check)
         left.addLayout(words)
         scan = QHBoxLayout()
-        self.camera_button = QPushButton("Scan with &camera")
-        named(self.camera_button, "scanCameraButton", "Scan sheets with the camera")
-        self.camera_button.setCheckable(True)
-        self.camera_button.toggled.connect(self.toggle_camera)
         self.image_button = QPushButton("Load &photo…")
         named(self.image_button, "loadImageButton", "Load a photo of a sheet")
         self.image_button.clicked.connect(self._choose_image)
-        self.camera_choice = QComboBox()
-        named(self.camera_choice, "cameraChoice", "Camera")
-        self.camera_choice.setVisible(False)  # shown when there is more than one camera
-        self.camera_options: list[Any] = []  # probed on "Scan with camera"
-        scan.addWidget(self.camera_choice)
-        scan.addWidget(self.camera_button)
         scan.addWidget(self.image_button)
+        scan.addStretch(1)
         left.addLayout(scan)
         self.test_combine = QCheckBox("Also test-combine a quorum in memory (nothing is shown)")
         named(self.test_combine, "testCombineCheck", "Test-combine a quorum")
         self.test_combine.toggled.connect(self._test_combine)
         left.addWidget(self.test_combine)
         body.addLayout(left, 3)
-        self.camera = CameraView(self)
-        self.camera.setMinimumSize(320, 240)
+        self.camera = CameraPanel(
+            cameras=self._camera_options, on_scan=self._on_scan, prefix="verify", parent=self
+        )
+        self.camera_button = self.camera.button
+        self.camera_choice = self.camera.chooser
         body.addWidget(self.camera, 2)
         layout.addLayout(body, 1)
         self.message = note("", "verifyMessage")
         self.message.setAccessibleName("Result of the last check")
         layout.addWidget(self.message)
-        self.source: Any = None
-        self.timer = QTimer(self)
-        self.timer.setInterval(80)
-        self.timer.timeout.connect(self._pull_frame)
-        self._decoding = False
         self.setFocusProxy(self.words)
 
     def enter(self) -> None:
+        self.camera.list_cameras()
         share_set = self.ceremony.share_set
         self.words_share.clear()
         if share_set is not None:
@@ -132,7 +117,7 @@ class VerifyPage(SplitPage):
                 self.words_share.setCurrentIndex(index)
 
     def leave(self) -> None:
-        self.stop_camera()
+        self.camera.wipe()
         self.words.clear()
 
     def check_words(self) -> None:
@@ -160,115 +145,49 @@ class VerifyPage(SplitPage):
             self.load_image(path)
 
     def load_image(self, path: str | Path) -> None:
-        decode = self.wizard.services.decode
-        if decode is None:
-            self.message.setText("No QR decoder is available here: type the words instead.")
-            return
+        """Read a photo of a sheet off the GUI thread (every scanner step, no budget)."""
         p = str(path)
+        decoder = self.camera.decoder
 
-        def work() -> tuple[Any, list[tuple[str, Any]]]:
+        def work() -> tuple[Any, Any]:
             import cv2  # noqa: PLC0415 - loaded on first use, not at start-up
 
             frame = cv2.imread(p, cv2.IMREAD_COLOR)
             if frame is None:
                 raise OSError(f"not an image this program can read: {Path(p).name}")
-            return frame, decode(frame.astype("uint8", copy=False))
+            return frame, decoder.scan_photo(frame)
 
-        def done(result: tuple[Any, list[tuple[str, Any]]]) -> None:
-            frame, found = result
-            self.camera.show_frame(frame, [q for _t, q in found])
-            if not found:
+        def done(got: tuple[Any, Any]) -> None:
+            frame, result = got
+            self.camera.show_photo(frame, result)
+            wipe_frame(frame)
+            if not result.texts:
                 self.message.setText(
-                    f"✘ No code found in {Path(p).name}: retake the photo flat and sharp, or "
-                    "type the words."
+                    f"✘ No share code found in {Path(p).name}: retake the photo flat and sharp, "
+                    "or type the words."
                 )
                 return
-            self.accept_texts([t for t, _q in found])
+            self.accept_texts(result.texts)
 
         self.run(work, done, lambda m: self.message.setText(f"✘ {m}"))
 
     # -- camera --------------------------------------------------------------------------------
-    def toggle_camera(self, on: bool) -> None:
-        if on:
-            self.start_camera()
-        else:
-            self.stop_camera()
-
-    def _camera_opener(self) -> Callable[[], Any] | None:
-        """How to open the chosen camera; None when there is none (said calmly)."""
+    def _camera_options(self) -> list[Any]:
+        """The cameras to offer (probed by the panel off the GUI thread)."""
         services = self.wizard.services
-        if services.cameras is None:
-            return None
-        if not self.camera_options:  # not probed yet, or none last time (plugged in since?)
-            try:
-                self.camera_options = list(services.cameras())
-            except (OSError, BreakglassError):
-                self.camera_options = []
-            self.camera_choice.clear()
-            for option in self.camera_options:
-                self.camera_choice.addItem(option.name)
-            self.camera_choice.setVisible(len(self.camera_options) > 1)
-        if not self.camera_options:
-            return None
-        index = max(0, self.camera_choice.currentIndex())
-        opener: Callable[[], Any] = self.camera_options[index].open
-        return opener
+        if services.cameras is not None:
+            return list(services.cameras())
+        return []
 
     def start_camera(self) -> bool:
-        services = self.wizard.services
-        opener = self._camera_opener() if services.decode is not None else None
-        if opener is None:
-            self.message.setText(
-                "No camera here: load a photo of each sheet, or type its verification words."
-            )
-            self.camera_button.setChecked(False)
-            return False
-        try:
-            self.source = opener()
-            self.frames = iter(self.source.frames())
-        except (OSError, RuntimeError, BreakglassError) as exc:
-            self.source = None
-            self.message.setText(
-                f"The camera could not be opened ({exc}): load photos or type the words instead."
-            )
-            self.camera_button.setChecked(False)
-            return False
-        self.camera.setVisible(True)
-        self.timer.start()
-        return True
+        return self.camera.start()
 
     def stop_camera(self) -> None:
-        self.timer.stop()
-        if self.source is not None:
-            self.source.close()
-            self.source = None
-        if self.camera_button.isChecked():
-            self.camera_button.setChecked(False)
+        self.camera.stop()
 
-    def _pull_frame(self) -> None:
-        if self._decoding or self.source is None:
-            return
-        try:
-            frame = next(self.frames)
-        except StopIteration:
-            self.stop_camera()
-            return
-        decode = self.wizard.services.decode
-        assert decode is not None
-        self._decoding = True
-
-        def done(found: list[tuple[str, Any]]) -> None:
-            self._decoding = False
-            self.camera.show_frame(frame, [q for _t, q in found])
-            texts = [t for t, _q in found]
-            if texts:
-                self.accept_texts(texts)
-
-        def failed(message: str) -> None:
-            self._decoding = False
-            self.message.setText(f"✘ {message}")
-
-        run_task(lambda: decode(frame), done, failed, context=self)
+    def _on_scan(self, result: Any, source: str) -> None:
+        if result.texts:
+            self.accept_texts(result.texts)
 
     # -- test combine ----------------------------------------------------------------------------
     def _test_combine(self, on: bool) -> None:

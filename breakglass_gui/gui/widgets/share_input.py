@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtWidgets import (
-    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QPlainTextEdit,
@@ -46,8 +45,6 @@ def share_input_box(
     *,
     title: str,
     picture: QWidget,
-    chooser: QComboBox,
-    camera_button: QPushButton,
     names: ShareInputNames,
     load_text: str,
     type_text: str,
@@ -80,10 +77,6 @@ def share_input_box(
     box = QGroupBox(title, parent)
     layout = QVBoxLayout(box)
     layout.addWidget(picture, 1)
-    row = QHBoxLayout()
-    row.addWidget(chooser, 1)
-    row.addWidget(camera_button)
-    layout.addLayout(row)
     alternatives = QHBoxLayout()
     alternatives.addWidget(load_button)
     alternatives.addWidget(type_button)
