@@ -19,7 +19,14 @@ def forge_last_share(good: tuple[Share, ...], other: tuple[Share, ...]) -> tuple
     This is what a tampered set creation looks like: every share passes its own checks, but
     the last one does not combine with the others.
     """
-    packed = [s.packed_words for s in good[:-1]] + [other[len(good) - 1].packed_words]
+    return forge_share(good, other, len(good) - 1)
+
+
+def forge_share(good: tuple[Share, ...], other: tuple[Share, ...], index: int) -> tuple[Share, ...]:
+    """The set ``good`` with share ``index`` (0-based) carrying ``other``'s words at that
+    position, the Merkle tree and set digest rebuilt: every share passes its own checks."""
+    packed = [s.packed_words for s in good]
+    packed[index] = other[index].packed_words
     header = good[0].header
     leaves = [
         leaf_hash(leaf_input(k + 1, s.custodian, s.role, packed[k])) for k, s in enumerate(good)

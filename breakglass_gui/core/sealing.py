@@ -331,6 +331,13 @@ def split_credential(
 def _reparsed(share: Share) -> Share:
     """The share as a reader gets it from each printed form; all must give back ``share``."""
     name = share.describe()
+    try:
+        return _read_back(share, name)
+    except ShareError as exc:
+        raise InconsistentSetError(f"{name} does not read back: {exc}", (name,)) from exc
+
+
+def _read_back(share: Share, name: str) -> Share:
     forms: list[Share] = [parse_share(share.to_bytes()), parse_transcription(share.transcription())]
     texts = share.qr_texts()
     if len(texts) == 1:
@@ -601,16 +608,25 @@ def _screen(
             )
         target = candidates[0] if candidates else None
     else:
+        prefixes = [d[:FINGERPRINT_BYTES] for d in digests]
+        if len(set(prefixes)) != len(prefixes):
+            twin = next(p for p in prefixes if prefixes.count(p) > 1)
+            raise AmbiguousSetError(
+                f"shares of different sets all carry fingerprint {format_fingerprint(twin)}: "
+                "sets were made to look alike. Name the set by its full set digest "
+                "(ceremony record, registry)."
+            )
         counts = {d: sum(s.set_digest == d for s in shares) for d in digests}
         # the set most shares agree on; ties go to the first presented
         target = max(digests, key=lambda d: (counts[d], -digests.index(d)))
     kept: list[Share] = []
     seen_numbers: dict[int, Share] = {}
     seen_slots: dict[tuple[int, bytes], Share] = {}
-    wanted = format_fingerprint((target or expected or b"")[:FINGERPRINT_BYTES])
+    named = target or expected or b""
+    wanted = format_fingerprint(named[:FINGERPRINT_BYTES])
     for s in shares:
         if s.set_digest != target:
-            if s.fingerprint == (target or b"")[:FINGERPRINT_BYTES]:
+            if s.fingerprint == named[:FINGERPRINT_BYTES]:
                 why = (
                     f"it carries the same printed fingerprint {wanted} but belongs to a "
                     "different set (its full set digest differs): made to look alike"

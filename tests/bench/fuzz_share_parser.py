@@ -4,13 +4,16 @@
 
 Inputs are mutations of real share texts (QR form, parts, transcriptions: digit flips,
 insertions, deletions, truncations, splices between shares, random digit strings, random
-unicode) plus random binary records. An input that parses must be byte-identical to a
-real share (a mutation that changes nothing observable); any other exception is a failure.
+unicode, look-alike digits from other scripts, huge or non-ASCII line numbers, the pre-release
+"BG1" prefix, duplicated and dropped lines) plus random binary records. An input that parses
+must be byte-identical to a real share (a mutation that changes nothing observable); any other
+exception is a failure.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import sys
 import time
 import traceback
@@ -35,10 +38,30 @@ def corpus() -> list[Share]:
     return out
 
 
+# Characters that str.isdigit() or int() accept but the format does not: superscripts,
+# Arabic-Indic, extended Arabic-Indic, Devanagari, Bengali, full-width, mathematical digits.
+FOREIGN_DIGITS = "\u00b2\u00b3\u00b9\u0660\u0665\u06f1\u0967\u09e8\uff10\uff19\U0001d7ce"
+
+
 def mutate(rnd: random.Random, texts: list[str], text: str) -> str:
-    op = rnd.randrange(9)
+    op = rnd.randrange(13)
     if not text:
         return text
+    if op == 9:  # a look-alike digit somewhere
+        i = rnd.randrange(len(text))
+        return text[:i] + rnd.choice(FOREIGN_DIGITS) + text[i + 1 :]
+    if op == 10:  # a data line number made huge, zero, or non-ASCII
+        number = rnd.choice(
+            ["1" * rnd.randrange(5, 5000), "0", "0000", "10000", rnd.choice(FOREIGN_DIGITS) * 2]
+        )
+        return re.sub(r"(?m)^\d\d(?=  )", number, text, count=rnd.randrange(1, 3))
+    if op == 11:  # the pre-release prefix, or the prefix in another case
+        return rnd.choice(["BG1", "bg2", "Bg2", "BG3"]) + text[3:]
+    if op == 12:  # a duplicated or dropped line
+        lines = text.splitlines()
+        k = rnd.randrange(len(lines))
+        lines.insert(k, lines[rnd.randrange(len(lines))]) if rnd.random() < 0.5 else lines.pop(k)
+        return "\n".join(lines)
     i = rnd.randrange(len(text))
     if op == 0:
         return text[:i] + rnd.choice("0123456789") + text[i + 1 :]

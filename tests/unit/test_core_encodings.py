@@ -11,7 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from breakglass_gui.core import codec, slip39
-from breakglass_gui.core.errors import ShareError
+from breakglass_gui.core.errors import (
+    CorruptShareError,
+    MalformedShareError,
+    ShareError,
+    UnsupportedFormatError,
+)
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, recover, split_credential
 from breakglass_gui.core.share import (
@@ -216,3 +221,76 @@ def test_mutated_real_records_raise_only_typed_errors(
     except ShareError:
         return
     assert parsed == share_3_of_5  # only an unchanged record may parse
+
+
+# -- v2 parser: ASCII digits only, typed errors for everything --------------------------------
+
+
+def _typed_with_line_number(share: Share, number: str) -> str:
+    lines = share.transcription().splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("01 "))
+    lines[at] = number + lines[at][2:]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "\u00b9",  # superscript one
+        "0\u00b9",
+        "\u0660\u0661",  # Arabic-Indic 01
+        "\u06f0\u06f1",  # extended Arabic-Indic 01
+        "\uff10\uff11",  # full-width 01
+        "1" * 4300,  # past Python's int() digit limit
+        "0" * 4300 + "1",
+        "00000",
+        "0",
+        "10000",
+    ],
+)
+def test_line_numbers_are_ascii_digits_only_and_refused_typed(
+    share_3_of_5: Share, number: str
+) -> None:
+    with pytest.raises(MalformedShareError, match="line"):
+        parse_transcription(_typed_with_line_number(share_3_of_5, number))
+
+
+def test_non_ascii_digits_among_the_words_are_not_word_numbers(share_3_of_5: Share) -> None:
+    typed = share_3_of_5.transcription().replace(" 1 ", " \u0661 ", 1)
+    with pytest.raises(MalformedShareError, match="not a SLIP-39 word"):
+        parse_transcription(typed)
+
+
+@pytest.mark.parametrize("digit", ["\u00b2", "\u0662", "\uff12", "\u09e8"])
+def test_qr_text_with_non_ascii_digits_is_refused_typed(share_3_of_5: Share, digit: str) -> None:
+    text = share_3_of_5.to_text()
+    with pytest.raises(MalformedShareError, match="digits 0-9"):
+        parse_text(text[:20] + digit + text[21:])
+
+
+def test_line_numbers_past_99_round_trip() -> None:
+    shares = split_credential(bytes(700), policy=Policy.simple(2, 2), label="big").shares
+    lines = shares[0].transcription_lines()
+    assert len(lines) > 99
+    assert lines[99].render().startswith("100  ")
+    assert parse_transcription(shares[0].transcription()) == shares[0]
+
+
+def test_conflicting_duplicate_part_is_refused_and_identical_one_ignored() -> None:
+    shares = split_credential(b"k" * 2000, policy=Policy.simple(2, 3), label="pem").shares
+    parts = [parse_text(t) for t in shares[0].qr_texts()]
+    first = parts[0]
+    assert isinstance(first, SharePart)
+    asm = PartAssembler()
+    assert asm.add(first) is None
+    assert asm.add(first) is None
+    other = SharePart(first.fingerprint, first.number, 1, first.count, bytes(len(first.chunk)))
+    with pytest.raises(CorruptShareError, match="differs from the same part"):
+        asm.add(other)
+
+
+def test_bg1_texts_are_refused_by_name(share_3_of_5: Share) -> None:
+    old = "BG1" + share_3_of_5.to_text()[3:]
+    for parse in (parse_text, parse_any):
+        with pytest.raises(UnsupportedFormatError, match="never released"):
+            parse(old)

@@ -32,12 +32,14 @@ from tests.forgery import forge_last_share
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _split(secret: bytes, policy: Policy, **kw: object) -> tuple[Share, ...]:
+def _split(secret: bytes, policy: Policy, *, prove: bool = False) -> tuple[Share, ...]:
+    """A split for recovery tests; the split-time proof has its own tests (test_core_proof)."""
     return split_credential(
         secret,
         policy=policy,
-        label=str(kw.get("label", "db root")),
+        label="db root",
         custodians=[Custodian(f"Custodian {i}", "on-call") for i in range(policy.total_shares)],
+        prove=prove,
     ).shares
 
 
@@ -45,7 +47,7 @@ def _split(secret: bytes, policy: Policy, **kw: object) -> tuple[Share, ...]:
 def test_every_quorum_and_every_subquorum_exhaustively_small_n(n: int) -> None:
     secret = b"correct horse battery staple"
     for m in range(2, n + 1):
-        shares = _split(secret, Policy.simple(m, n))
+        shares = _split(secret, Policy.simple(m, n), prove=True)
         for size in range(1, n + 1):
             for subset in itertools.combinations(shares, size):
                 if size >= m:
