@@ -103,6 +103,7 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "witnesses": _req(L),
         "trigger": _opt(S),
         "set": _opt(S),
+        "no_witness_reason": _opt(S),
     },
     "share_accepted": {
         "ceremony": _req(N),
@@ -256,6 +257,11 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
                 f"{c}BREAK-GLASS reconstruction started: incident {f.get('incident')}, operator "
                 f"{f.get('operator')}, witnesses {_people(f.get('witnesses'))}"
                 + (f", trigger: {f['trigger']}" if f.get("trigger") else "")
+                + (
+                    f", no witness because: {f['no_witness_reason']}"
+                    if f.get("no_witness_reason")
+                    else ""
+                )
             )
         case "share_accepted":
             return f"{c}accepted {f['share_desc']} of set {f['set']}"

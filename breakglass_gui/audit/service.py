@@ -741,9 +741,11 @@ class AuditTrail:
         drill: bool = False,
         trigger: str | None = None,
         set_fp: str | None = None,
+        no_witness_reason: str | None = None,
     ) -> int:
         self.require_sound(overridable=not drill)
         incident, operator, trigger = _clean(incident), _clean(operator), _clean(trigger)
+        no_witness_reason = _clean(no_witness_reason)
         people = [w.strip() for w in witnesses if w.strip()]
         if not drill and (not incident or not operator):
             raise CeremonyError(
@@ -769,6 +771,7 @@ class AuditTrail:
                 "witnesses": people,
                 "trigger": trigger,
                 "set": set_fp,
+                "no_witness_reason": no_witness_reason,
             },
         )
         return cid

@@ -188,6 +188,7 @@ class TrailReconstructionRecorder:
             witnesses=list(facts.witnesses),
             drill=facts.drill,
             trigger=facts.trigger or None,
+            no_witness_reason=facts.no_witness_reason,
         )
         self._started = facts
         self.closed = False

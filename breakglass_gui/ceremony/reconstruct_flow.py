@@ -67,6 +67,7 @@ __all__ = [
     "CHECKLIST",
     "DEFAULT_INCIDENT_PATTERN",
     "DEFAULT_TRIGGERS",
+    "DRILL_CHECKLIST",
     "SECRET_SLOT",
     "AcceptedShare",
     "Authorisation",
@@ -101,6 +102,13 @@ CHECKLIST: tuple[tuple[str, str], ...] = (
     ("resplit", "Re-split the new credential (opens the split ceremony replacing this set)"),
     ("redistribute", "Redistribute the new portions; discard the old ones"),
     ("postmortem", "Postmortem the outage and review this break-glass use (blameless)"),
+)
+
+# A drill's After page: what a rehearsal is for (none of it blocks Finish).
+DRILL_CHECKLIST: tuple[tuple[str, str], ...] = (
+    ("bottlenecks", "Note the bottlenecks: what made the slowest step slow"),
+    ("runbook_fixes", "Fix the runbook where it was unclear, wrong or out of date"),
+    ("rerun_slowest", "Re-run the slowest step with the same people until it is quick"),
 )
 
 
@@ -143,31 +151,52 @@ def registry_retired_sets(registry: Registry) -> RetiredSets:
 # -- step 1: trigger and authorisation -------------------------------------------------------------
 
 
+NO_WITNESS_REASON_MIN = 10  # characters: a reason, not "n/a"
+
+
 @dataclass(frozen=True)
 class Authorisation:
+    """Who breaks glass and why. For a real use ``incident`` is the incident reference and
+    ``trigger`` the runbook condition that holds; for a drill ``incident`` says what the drill
+    rehearses (no incident, no trigger). A real use with no witness needs a typed
+    ``no_witness_reason``."""
+
     incident: str
     trigger: str
     operator: str
     witnesses: tuple[str, ...] = ()
     drill: bool = False
+    no_witness_reason: str = ""
 
     def problems(self, config: ReconstructConfig) -> list[str]:
         out: list[str] = []
         incident = self.incident.strip()
-        if not incident:
+        if self.drill:
+            if not incident:
+                out.append("say what this drill rehearses (e.g. “SSO down: prod-db root”)")
+        elif not incident:
             out.append("an incident reference is required")
         elif not re.fullmatch(config.incident_pattern, incident):
             out.append(
                 f"the incident reference {incident!r} does not match the expected form "
                 f"{config.incident_pattern}"
             )
-        if not self.trigger.strip():
+        if not self.drill and not self.trigger.strip():
             out.append("choose which trigger condition from the runbook holds")
         if not self.operator.strip():
             out.append("the operator's name is required")
         names = [w.strip() for w in self.witnesses if w.strip()]
         if config.require_witness and not names:
             out.append("at least one witness is required")
+        elif (
+            not self.drill
+            and not names
+            and len(self.no_witness_reason.strip()) < NO_WITNESS_REASON_MIN
+        ):
+            out.append(
+                "no witness: name one, or type why nobody can witness this real use "
+                f"(at least {NO_WITNESS_REASON_MIN} characters)"
+            )
         if self.operator.strip() and self.operator.strip() in names:
             out.append("the operator cannot also be their own witness")
         return out
@@ -176,16 +205,18 @@ class Authorisation:
         """The authorisation read back in one sentence before going on."""
         names = [w.strip() for w in self.witnesses if w.strip()]
         if not names:
-            seen = "with no witness"
+            reason = self.no_witness_reason.strip()
+            seen = f"with no witness ({reason})" if reason and not self.drill else "with no witness"
         elif len(names) == 1:
             seen = f"witnessed by {names[0]}"
         else:
             seen = f"witnessed by {', '.join(names[:-1])} and {names[-1]}"
-        what = (
-            "This is a DRILL: it is recorded as a drill, never as real use"
-            if self.drill
-            else "This is a REAL use: it is recorded, and the credential must be rotated after"
-        )
+        if self.drill:
+            return (
+                f"{self.operator.strip()} is running a drill rehearsing {self.incident.strip()}, "
+                f"{seen}. This is a DRILL: it is recorded as a drill, never as real use."
+            )
+        what = "This is a REAL use: it is recorded, and the credential must be rotated after"
         return (
             f"{self.operator.strip()} is breaking glass for {self.incident.strip()} because "
             f"{self.trigger.strip()}, {seen}. {what}."
@@ -202,12 +233,22 @@ class Authorisation:
 
     def facts(self) -> StartFacts:
         """What the recorder keeps of this authorisation."""
+        names = tuple(w.strip() for w in self.witnesses if w.strip())
+        if self.drill:
+            return StartFacts(
+                incident=None,
+                trigger=f"drill rehearsing: {self.incident.strip()}",
+                operator=self.operator.strip(),
+                witnesses=names,
+                drill=True,
+            )
         return StartFacts(
             incident=self.incident.strip(),
             trigger=self.trigger.strip(),
             operator=self.operator.strip(),
-            witnesses=tuple(w.strip() for w in self.witnesses if w.strip()),
-            drill=self.drill,
+            witnesses=names,
+            drill=False,
+            no_witness_reason=None if names else (self.no_witness_reason.strip() or None),
         )
 
 
@@ -491,6 +532,7 @@ class ReconstructFlow:
         )
         self.outcome = _Outcome()
         self.checklist: dict[str, bool] = {key: False for key, _ in CHECKLIST}
+        self.drill_checklist: dict[str, bool] = {key: False for key, _ in DRILL_CHECKLIST}
         self.started_at = self.clock.now()
         self.revealed_until: dt.datetime | None = None
         self.wipe_listeners: list[Callable[[str], None]] = []
@@ -568,6 +610,7 @@ class ReconstructFlow:
         witnesses: Sequence[str] = (),
         *,
         drill: bool | None = None,
+        no_witness_reason: str = "",
     ) -> Authorisation:
         self.authorisation = Authorisation(
             incident,
@@ -575,6 +618,7 @@ class ReconstructFlow:
             operator,
             tuple(witnesses),
             self.drill_default if drill is None else drill,
+            no_witness_reason,
         )
         return self.authorisation
 
@@ -753,12 +797,14 @@ class ReconstructFlow:
 
     # -- step 5 --------------------------------------------------------------------------------
     def tick_item(self, key: str, done: bool = True, note: str = "") -> None:
-        if key not in self.checklist:
+        """Tick (or untick) one item of the After checklist (a drill's own list for drills)."""
+        items = self.drill_checklist if key in self.drill_checklist else self.checklist
+        if key not in items:
             raise KeyError(key)
-        if done and not self.checklist[key]:
+        if done and not items[key]:
             self.note("post_use_step_done", {"step": key, "note": note or None})
             self.recorder.post_use_step_done(key, note or None)
-        self.checklist[key] = done
+        items[key] = done
 
     def _check_after(self, state: WizardState) -> list[str]:
         if self.drill:
@@ -821,8 +867,8 @@ class ReconstructFlow:
             "audit_verified:  ",
             "follow_ups:",
         ]
-        labels = dict(CHECKLIST)
-        for key, done in self.checklist.items():
+        labels = dict(DRILL_CHECKLIST if self.drill else CHECKLIST)
+        for key, done in (self.drill_checklist if self.drill else self.checklist).items():
             lines.append(f"  - [{'x' if done else ' '}] {labels[key]}")
         lines += [
             "reviewer:        ",

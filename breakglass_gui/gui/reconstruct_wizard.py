@@ -15,20 +15,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +42,7 @@ from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import MemoryReconstructionRecorder, ReconstructionRecorder
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
+    DRILL_CHECKLIST,
     ReconstructFlow,
     ReconstructionResult,
 )
@@ -69,16 +74,35 @@ def _big(label: QLabel, factor: float = 1.3, bold: bool = True) -> QLabel:
 
 
 class TriggerPage(WizardPage):
+    """Step 1: real use or drill, who, why; read back as one sentence before going on.
+
+    A real use asks for the incident reference and the runbook condition that holds (and, with
+    no witness, a typed reason); a drill asks what it rehearses. ``rotation_due`` lists the
+    sets already exposed and never rotated: breaking glass on one of them is said here.
+    """
+
     step_id = "trigger"
     changed = Signal()
 
-    def __init__(self, flow: ReconstructFlow, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        flow: ReconstructFlow,
+        parent: QWidget | None = None,
+        *,
+        rotation_due: Callable[[], list[str]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.flow = flow
+        self._rotation_due = rotation_due
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("useKind")
+        self.kind.setAccessibleName("Real use or drill")
+        self.kind.addItem("Real use — an incident needs the credential", False)
+        self.kind.addItem("Drill — a rehearsal, recorded as a drill", True)
+        if flow.drill_default:
+            self.kind.setCurrentIndex(1)
         self.incident = QLineEdit(self)
         self.incident.setObjectName("incident")
-        self.incident.setAccessibleName("Incident reference")
-        self.incident.setPlaceholderText("e.g. INC-4821")
         self.trigger = QComboBox(self)
         self.trigger.setObjectName("trigger")
         self.trigger.setAccessibleName("Trigger condition from the runbook")
@@ -92,62 +116,130 @@ class TriggerPage(WizardPage):
         self.witnesses.setObjectName("witnesses")
         self.witnesses.setAccessibleName("Witnesses, separated by commas")
         self.witnesses.setPlaceholderText("names, separated by commas")
-        self.kind = QComboBox(self)
-        self.kind.setObjectName("useKind")
-        self.kind.setAccessibleName("Real use or drill")
-        self.kind.addItem("Real use — an incident needs the credential", False)
-        self.kind.addItem("Drill — a rehearsal, recorded as a drill", True)
-        if flow.drill_default:
-            self.kind.setCurrentIndex(1)
+        self.no_witness = QLineEdit(self)
+        self.no_witness.setObjectName("noWitnessReason")
+        self.no_witness.setAccessibleName("Why nobody can witness this real use")
+        self.no_witness.setPlaceholderText(
+            "e.g. the only other on-call engineer is unreachable (recorded in the audit log)"
+        )
+        self.rotation = QLabel(self)
+        self.rotation.setObjectName("rotationDueWarning")
+        self.rotation.setWordWrap(True)
+        self.rotation.setStyleSheet(
+            "background: #fff3cd; color: #5c3c00; border: 1px solid #d8a200; padding: 6px;"
+        )
         self.sentence = _big(QLabel(self), 1.15, False)
         self.sentence.setObjectName("sentence")
         self.problems = QLabel(self)
         self.problems.setObjectName("triggerProblems")
-        self.problems.setStyleSheet("color: #b00020;")
         self.problems.setWordWrap(True)
 
-        form = QFormLayout()
-        form.addRow("&Incident reference", self.incident)
-        form.addRow("&Trigger condition", self.trigger)
-        form.addRow("&Operator", self.operator)
-        form.addRow("&Witnesses", self.witnesses)
-        form.addRow("&Kind", self.kind)
+        self.form = QFormLayout()
+        self.incident_label = QLabel("&Incident reference", self)
+        self.incident_label.setBuddy(self.incident)
+        self.trigger_label = QLabel("&Trigger condition", self)
+        self.trigger_label.setBuddy(self.trigger)
+        self.no_witness_label = QLabel("Wh&y no witness", self)
+        self.no_witness_label.setBuddy(self.no_witness)
+        kind_label = QLabel("&Kind", self)
+        kind_label.setBuddy(self.kind)
+        operator_label = QLabel("&Operator", self)
+        operator_label.setBuddy(self.operator)
+        witness_label = QLabel("&Witnesses", self)
+        witness_label.setBuddy(self.witnesses)
+        self.form.addRow(kind_label, self.kind)
+        self.form.addRow(self.incident_label, self.incident)
+        self.form.addRow(self.trigger_label, self.trigger)
+        self.form.addRow(operator_label, self.operator)
+        self.form.addRow(witness_label, self.witnesses)
+        self.form.addRow(self.no_witness_label, self.no_witness)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                "Break glass only when a trigger condition in the runbook holds. Every step is "
-                "recorded in the audit log.",
-                self,
-            )
-        )
-        layout.addLayout(form)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.rotation)
+        layout.addLayout(self.form)
         layout.addWidget(self.sentence)
         layout.addWidget(self.problems)
         layout.addStretch(1)
-        for edit in (self.incident, self.operator, self.witnesses):
+        # reading order; the last field hands Tab on to Next, never to Cancel
+        self.setTabOrder(self.kind, self.incident)
+        self.setTabOrder(self.incident, self.trigger)
+        self.setTabOrder(self.trigger, self.operator)
+        self.setTabOrder(self.operator, self.witnesses)
+        self.setTabOrder(self.witnesses, self.no_witness)
+        for edit in (self.incident, self.operator, self.witnesses, self.no_witness):
             edit.textChanged.connect(self._changed)
         self.trigger.currentIndexChanged.connect(self._changed)
         self.kind.currentIndexChanged.connect(self._changed)
+        self.setFocusProxy(self.incident)
         self._changed()
 
+    @property
+    def drill(self) -> bool:
+        return bool(self.kind.currentData())
+
+    def _witness_names(self) -> list[str]:
+        return [w for w in self.witnesses.text().split(",") if w.strip()]
+
+    def _relabel(self) -> None:
+        drill = self.drill
+        self.intro.setText(
+            "A drill rehearses the break-glass procedure: it is timed and recorded as a drill, "
+            "never as real use. Say what it rehearses."
+            if drill
+            else "Break glass only when a trigger condition in the runbook holds. Every step is "
+            "recorded in the audit log."
+        )
+        self.incident_label.setText("What it &rehearses" if drill else "&Incident reference")
+        self.incident.setAccessibleName(
+            "What this drill rehearses" if drill else "Incident reference"
+        )
+        self.incident.setPlaceholderText(
+            "e.g. SSO down: prod-db root, quarterly drill" if drill else "e.g. INC-4821"
+        )
+        self.form.setRowVisible(self.trigger, not drill)
+        self.form.setRowVisible(self.no_witness, not drill and not self._witness_names())
+
     def _changed(self, *_args: object) -> None:
-        witnesses = [w for w in self.witnesses.text().split(",") if w.strip()]
+        self._relabel()
         auth = self.flow.authorise(
             self.incident.text(),
-            str(self.trigger.currentData() or ""),
+            "" if self.drill else str(self.trigger.currentData() or ""),
             self.operator.text(),
-            witnesses,
-            drill=bool(self.kind.currentData()),
+            self._witness_names(),
+            drill=self.drill,
+            no_witness_reason=self.no_witness.text(),
         )
         problems = auth.problems(self.flow.config)
         self.sentence.setText("" if problems else auth.sentence())
-        self.problems.setText("\n".join(problems) if self.incident.text() else "")
+        typed = bool(self.incident.text() or self.operator.text())
+        # always say what is missing (Next stays disabled until it is there); red once typing
+        self.problems.setText(("Still needed: " + "; ".join(problems) + ".") if problems else "")
+        self.problems.setStyleSheet("color: #b00020;" if typed else "color: #555555;")
         self.changed.emit()
 
-    def has_input(self) -> bool:
-        return any(e.text().strip() for e in (self.incident, self.witnesses)) or bool(
-            self.trigger.currentIndex() > 0
+    def enter(self) -> None:
+        due = self._rotation_due() if self._rotation_due is not None else []
+        self.rotation.setText(
+            "⚠ "
+            + " ".join(due)
+            + (
+                " A drill on it rehearses with an exposed credential."
+                if self.drill
+                else " Breaking glass again uses a credential that was already exposed: rotate "
+                "it as soon as this incident allows."
+            )
+            if due
+            else ""
         )
+        self.rotation.setVisible(bool(due))
+        self._changed()
+
+    def has_input(self) -> bool:
+        return any(
+            e.text().strip() for e in (self.incident, self.witnesses, self.no_witness)
+        ) or bool(self.trigger.currentIndex() > 0)
 
 
 class ReconstructPage(WizardPage):
@@ -317,8 +409,86 @@ class RevealPage(WizardPage):
         self.check_gate()
 
 
+class DrillReportView(QWidget):
+    """The drill report as a table: one row per step with its time, the slowest marked."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drillReport")
+        self._text = ""
+        self.summary = QLabel(self)
+        self.summary.setObjectName("drillSummary")
+        self.summary.setWordWrap(True)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setObjectName("drillSteps")
+        self.table.setAccessibleName("Drill: time per step")
+        self.table.setHorizontalHeaderLabels(["Step", "Time", ""])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.notes = QLabel(self)
+        self.notes.setObjectName("drillNotes")
+        self.notes.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        layout.addWidget(self.notes)
+
+    def show_report(self, report: DrillReport) -> None:
+        self._text = report.text()
+        slow = report.slowest
+        self.summary.setText(
+            f"{report.incident or 'Drill'}: {report.outcome}, "
+            f"{_duration(report.total_seconds)} in all"
+            + (f"; the slowest step was {slow.title} ({_duration(slow.seconds)})." if slow else ".")
+        )
+        rows = [*report.steps]
+        self.table.setRowCount(len(rows) + 1)
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for r, step in enumerate(rows):
+            mark = "← slowest" if slow is not None and step is slow else ""
+            for c, text in enumerate((step.title, _duration(step.seconds), mark)):
+                item = QTableWidgetItem(text)
+                if mark:
+                    item.setFont(bold)
+                self.table.setItem(r, c, item)
+        total = len(rows)
+        for c, text in enumerate(("Total", _duration(report.total_seconds), "")):
+            item = QTableWidgetItem(text)
+            item.setFont(bold)
+            self.table.setItem(total, c, item)
+        height = self.table.horizontalHeader().height() + 4
+        for r in range(self.table.rowCount()):
+            height += self.table.rowHeight(r)
+        self.table.setFixedHeight(height)
+        self.notes.setText("\n".join(f"• {n}" for n in report.notes))
+        self.notes.setVisible(bool(report.notes))
+
+    def toPlainText(self) -> str:
+        """The report as text (the same text the audit log's drill record describes)."""
+        return self._text
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 class AfterPage(WizardPage):
+    """Step 5. A real use: the mandatory checklist (the re-split box only once the re-split
+    ran), the review record. A drill: the drill checklist and the drill report."""
+
     step_id = "after"
+    changed = Signal()
 
     def __init__(
         self,
@@ -326,47 +496,73 @@ class AfterPage(WizardPage):
         report: Callable[[], DrillReport | None] | None = None,
         bypass_rate: Callable[[], str] | None = None,
         parent: QWidget | None = None,
+        *,
+        resplit_done: Callable[[], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
         self._report = report
         self._bypass_source = bypass_rate
+        self._resplit_done = resplit_done
         self.heading = _big(QLabel(self))
         self.checks: dict[str, QCheckBox] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        self.real_box = QGroupBox("After a real use (every item is mandatory)", self)
+        real = QVBoxLayout(self.real_box)
         for key, label in CHECKLIST:
-            box = QCheckBox(label, self)
+            box = QCheckBox(label, self.real_box)
             box.setObjectName(f"check_{key}")
             box.toggled.connect(lambda on, k=key: self._ticked(k, on))
             self.checks[key] = box
-            layout.addWidget(box)
-        self.resplit = QPushButton("Re-split now: open the split ceremony replacing this set", self)
+            real.addWidget(box)
+        self.resplit = QPushButton(
+            "Re-split &now: open the split ceremony replacing this set", self.real_box
+        )
         self.resplit.setObjectName("resplitButton")
-        layout.addWidget(self.resplit)
-        self.report_label = QLabel("Drill report", self)
-        self.report = QPlainTextEdit(self)
-        self.report.setObjectName("drillReport")
-        self.report.setReadOnly(True)
-        self.record_label = QLabel("Review record (pre-filled from the audit log; complete it):")
+        self.resplit_note = QLabel(self.real_box)
+        self.resplit_note.setObjectName("resplitNote")
+        self.resplit_note.setWordWrap(True)
+        resplit_row = QHBoxLayout()
+        resplit_row.addWidget(self.resplit)
+        resplit_row.addWidget(self.resplit_note, 1)
+        real.addLayout(resplit_row)
+        layout.addWidget(self.real_box)
+        self.drill_box = QGroupBox("After a drill", self)
+        drill = QVBoxLayout(self.drill_box)
+        for key, label in DRILL_CHECKLIST:
+            box = QCheckBox(label, self.drill_box)
+            box.setObjectName(f"check_{key}")
+            box.toggled.connect(lambda on, k=key: self._ticked(k, on))
+            self.checks[key] = box
+            drill.addWidget(box)
+        self.report = DrillReportView(self.drill_box)
+        drill.addWidget(self.report)
+        layout.addWidget(self.drill_box)
+        self.record_label = QLabel("Review &record (pre-filled from the audit log; complete it):")
         self.record = QPlainTextEdit(self)
         self.record.setObjectName("reviewRecord")
-        self.save_record = QPushButton("Save review record…", self)
+        self.record.setTabChangesFocus(True)
+        self.record.setMinimumHeight(140)
+        self.record_label.setBuddy(self.record)
+        self.save_record = QPushButton("&Save review record…", self)
         self.save_record.setObjectName("saveReviewRecord")
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        self.report.setFont(mono)  # both are laid out in columns
-        self.record.setFont(mono)
+        self.record.setFont(mono)  # laid out in columns
         self._generated_record = ""
         self._bypass_rate = ""
-        layout.addWidget(self.report_label)
-        layout.addWidget(self.report, 1)
         layout.addWidget(self.record_label)
-        layout.addWidget(self.record, 2)
+        layout.addWidget(self.record, 1)
         layout.addWidget(self.save_record)
 
-    changed = Signal()
+    def resplit_ran(self) -> bool:
+        return bool(self._resplit_done is not None and self._resplit_done())
 
     def _ticked(self, key: str, on: bool) -> None:
+        if key == "resplit" and on and not self.resplit_ran():
+            # refused: the box says why (it is ticked when the new set is registered)
+            self.checks[key].setChecked(False)
+            return
         self.flow.tick_item(key, on)
         if self.record.toPlainText() == self._generated_record:  # not edited by hand yet
             self._fill_record()
@@ -376,21 +572,37 @@ class AfterPage(WizardPage):
         self._generated_record = self.flow.review_record(bypass_rate=self._bypass_rate)
         self.record.setPlainText(self._generated_record)
 
+    def refresh(self) -> None:
+        ran = self.resplit_ran()
+        box = self.checks["resplit"]
+        box.setEnabled(ran)
+        self.resplit.setEnabled(not ran)
+        self.resplit_note.setText(
+            "✔ The new set replacing this one is registered."
+            if ran
+            else "Ticked here once the split ceremony replacing this set has finished."
+        )
+        if ran and not box.isChecked():
+            box.setChecked(True)
+
     def enter(self) -> None:
         report = self._report() if self._report is not None else None
         bypass_rate = self._bypass_source() if self._bypass_source is not None else ""
         drill = self.flow.drill
         self.heading.setText(
-            "Drill complete. Read the timings, note the bottlenecks, fix the runbook."
+            "Drill complete. Read the timings, note the bottlenecks, fix the runbook, and "
+            "re-run the slowest step."
             if drill
             else "The credential is wiped. Now close the loop: every item is mandatory."
         )
-        self.report_label.setVisible(report is not None)
+        self.real_box.setVisible(not drill)
+        self.drill_box.setVisible(drill)
         self.report.setVisible(report is not None)
         if report is not None:
-            self.report.setPlainText(report.text())
+            self.report.show_report(report)
         self._bypass_rate = bypass_rate
         self._fill_record()
+        self.refresh()
 
 
 class ReconstructWizard(WizardFrame):
@@ -414,12 +626,15 @@ class ReconstructWizard(WizardFrame):
         bypass_rate: Callable[[], str] | None = None,
         save_review: Callable[[str], str] | None = None,
         confirm_close: Callable[[], bool] | None = None,
+        rotation_due: Callable[[], list[str]] | None = None,
+        resplit_done: Callable[[], bool] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reconstructWizard")
         self.flow = flow
-        self.timer = StepTimer(flow.wizard, flow.clock) if flow.drill_default else None
+        # every step is timed; the report is shown (and recorded) for drills
+        self.timer = StepTimer(flow.wizard, flow.clock)
         self.clipboard = clipboard
         self._save_review = save_review
         self._confirm_close = confirm_close
@@ -428,17 +643,22 @@ class ReconstructWizard(WizardFrame):
         self.setWindowTitle(f"{title} — Breakglass")
         self.banner.setVisible(True)
 
-        self.trigger_page = TriggerPage(flow, self)
+        self.trigger_page = TriggerPage(flow, self, rotation_due=rotation_due)
         self.collect_page = CollectPage(flow, cameras=cameras, decoder=decoder, parent=self)
         self.reconstruct_page = ReconstructPage(flow, self)
         self.reveal_page = RevealPage(flow, clipboard, self)
         self.after_page = AfterPage(
             flow,
-            report=lambda: drill_report(self.flow, self.timer) if self.timer else None,
+            report=lambda: drill_report(self.flow, self.timer) if self.flow.drill else None,
             bypass_rate=bypass_rate,
             parent=self,
+            resplit_done=resplit_done,
         )
-        self.cancel_button.setText("Cancel and wipe")
+        self.end_report = DrillReportView(self.end_page)
+        self.end_report.setObjectName("endDrillReport")
+        self.end_report.setVisible(False)
+        self.end_page.extra.addWidget(self.end_report)
+        self.cancel_button.setText("&Cancel and wipe")
         self.cancel_button.setAccessibleName("Cancel and wipe")
         QShortcut(QKeySequence("Ctrl+Return"), self, self.go_next)
         self.trigger_page.changed.connect(self.refresh_buttons)
@@ -470,7 +690,7 @@ class ReconstructWizard(WizardFrame):
     def _show_banner(self) -> None:
         drill = self.flow.drill
         if drill:
-            self.banner.setText("DRILL — a rehearsal on a drill set; recorded as a drill")
+            self.banner.setText("DRILL — a rehearsal; recorded as a drill, never as real use")
             self.banner.setStyleSheet("background: #0d47a1; color: white;")
         else:
             self.banner.setText("BREAK GLASS — real use: recorded, loud, rotate afterwards")
@@ -503,10 +723,10 @@ class ReconstructWizard(WizardFrame):
 
     def finish_ceremony(self) -> list[str] | None:
         self.flow.wizard.finish()
-        if self.timer is not None:
+        if self.flow.drill:
             self.final_report = drill_report(self.flow, self.timer)
             record_drill(self.flow.recorder, self.final_report)
-            self.after_page.report.setPlainText(self.final_report.text())
+            self.after_page.report.show_report(self.final_report)
         o = self.flow.outcome
         what = "Drill complete" if self.flow.drill else "Break glass complete"
         lines = [
@@ -515,7 +735,12 @@ class ReconstructWizard(WizardFrame):
             "Everything is recorded in the audit log. Close this window.",
         ]
         if self.final_report is not None:
-            lines.append(self.final_report.text())
+            self.end_report.show_report(self.final_report)
+            self.end_report.setVisible(True)
+            lines.append(
+                "The drill's timings are recorded in the audit log; fix what was slow in the "
+                "runbook and re-run the slowest step."
+            )
         return lines
 
     def entered_anything(self) -> bool:
@@ -613,6 +838,24 @@ def open_from_main_window(
     clipboard = SecretClipboard(clock, parent=window)
     rows = services.rows
 
+    def rotation_due() -> list[str]:
+        """The sets already exposed and never rotated: the one selected, else every one."""
+        try:
+            due = [r for r in rows() if r.status == "rotation-due"]
+        except Exception:  # a locked registry must not stop breaking glass
+            return []
+        chosen = [r for r in due if r.fingerprint == set_fingerprint]
+        return [
+            f"Set {r.fingerprint} ({r.label}) is “rotation due”: its credential was revealed "
+            "and has not been rotated since."
+            for r in (chosen or due)
+        ]
+
+    def resplit_done() -> bool:
+        """Whether the set just reconstructed was replaced (the re-split finished)."""
+        fp = flow.outcome.fingerprint
+        return bool(fp) and any(r.fingerprint == fp and r.status == "retired" for r in rows())
+
     def bypass() -> str:
         # read when the After page opens: the set reconstructed (else the one selected),
         # counting this use when it was recorded for real
@@ -627,6 +870,8 @@ def open_from_main_window(
         cameras=cameras,
         clipboard=clipboard,
         bypass_rate=bypass,
+        rotation_due=rotation_due,
+        resplit_done=resplit_done,
         parent=window,
     )
     if make is None:
@@ -637,7 +882,9 @@ def open_from_main_window(
     def resplit(fingerprint: str) -> None:
         # the split wizard, replacing this set (it retires the old set at Finish)
         match = [r for r in rows() if r.fingerprint == fingerprint]
-        window.open_split_wizard(match[0] if match else None)
+        split = window.open_split_wizard(match[0] if match else None)
+        # the checklist's re-split box is ticked when that ceremony has finished
+        split.finished.connect(lambda _r: wizard.after_page.refresh())
 
     wizard.resplit_requested.connect(resplit)
     window.open_dialogs.append(wizard)

@@ -66,3 +66,15 @@ def gui_services(tmp_path: Path) -> Iterator[Any]:
     )
     yield services
     trail.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_modal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box a test did not answer would block offscreen forever: fail instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(_parent: Any, title: str, text: str, *_a: Any, **_k: Any) -> Any:
+        raise AssertionError(f"unexpected modal dialog: {title!r}: {text[:120]!r}")
+
+    for name in ("question", "warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse))

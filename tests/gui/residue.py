@@ -118,6 +118,7 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
         decoder=ZxingDecoder() if zxing_available() else OpenCVDecoder(),
         clipboard=clipboard,
         confirm_close=lambda: True,
+        resplit_done=lambda: True,  # the checklist's re-split is taken as done
     )
     wizard.show()
 
@@ -140,6 +141,7 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     page.incident.setText("INC-1")
     page.trigger.setCurrentIndex(1)
     page.operator.setText("Ana")
+    page.witnesses.setText("Ben")
     wizard.next_button.click()
     wait(lambda: flow.collector.status()[0])
     wizard.next_button.click()

@@ -24,6 +24,7 @@ from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
 from breakglass_gui.gui.app import build_services
 from breakglass_gui.gui.main_window import CameraOption, MainWindow, Services
 from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
+from breakglass_gui.gui.split_wizard import SplitWizard
 from breakglass_gui.scan.sources import FakeCamera
 
 pytestmark = pytest.mark.gui
@@ -149,8 +150,23 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     clock.advance(20)
     wizard.next_button.click()  # Done: wiped
     assert secret.is_wiped
+    # "Re-split now" opens the split ceremony replacing this set; its box stays unticked
+    # until that ceremony has finished (closing it unfinished changes nothing)
+    wizard.after_page.resplit.click()
+    split = window.open_dialogs[-1]
+    assert isinstance(split, SplitWizard) and split.ceremony.replaces is not None
+    assert split.ceremony.replaces.fingerprint == fp
+    split.confirm = lambda title, text: True  # "Stop this ceremony?" (the name is pre-filled)
+    split.close()
+    assert not wizard.after_page.checks["resplit"].isEnabled()
     for key, _ in CHECKLIST:
         wizard.after_page.checks[key].setChecked(True)
+    assert not wizard.after_page.checks["resplit"].isChecked()
+    assert not wizard.next_button.isEnabled()
+    # (the full re-split is driven in test_split_wizard; here it is taken as done)
+    wizard.after_page._resplit_done = lambda: True
+    wizard.after_page.refresh()
+    assert wizard.after_page.checks["resplit"].isChecked()
     record = wizard.after_page.record.toPlainText()
     assert "bypass_rate:     1 real use / 90 days" in record  # this use, from the registry
     assert record.count("  - [x] ") == len(CHECKLIST)  # the ticks follow into the record

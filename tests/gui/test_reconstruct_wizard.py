@@ -67,6 +67,7 @@ def build(
     drill: bool = False,
     retired: MemoryRegistry | None = None,
     reveal_seconds: float = 60,
+    resplit_done: Any = None,
 ) -> tuple[
     ReconstructWizard, ReconstructFlow, MemoryReconstructionRecorder, ManualClock, PlayingCamera
 ]:
@@ -86,6 +87,7 @@ def build(
         cameras=[CameraChoice("Test camera", lambda: camera)],
         clipboard=clipboard,
         confirm_close=lambda: True,
+        resplit_done=resplit_done,
     )
     qtbot.addWidget(wizard)
     wizard.show()
@@ -149,7 +151,10 @@ def test_break_glass_end_to_end_with_photographed_sheets(
         blank_frame(),
         sheet_photo(main.shares[4], 7),
     ]
-    wizard, flow, audit, clock, camera = build(qtbot, frames, retired=registry)
+    resplit_ran = [False]
+    wizard, flow, audit, clock, camera = build(
+        qtbot, frames, retired=registry, resplit_done=lambda: resplit_ran[0]
+    )
     assert not wizard.next_button.isEnabled()
     fill_trigger(wizard)
     assert wizard.trigger_page.sentence.text().startswith(
@@ -230,8 +235,16 @@ def test_break_glass_end_to_end_with_photographed_sheets(
     assert "# break-glass review record — INC-4821" in record
     assert "witnesses:       Ben Okafor, Chen Wu" in record
     assert not wizard.next_button.isEnabled()  # the checklist is mandatory
+    resplit = wizard.after_page.checks["resplit"]
+    assert not resplit.isEnabled() and "split ceremony" in wizard.after_page.resplit_note.text()
     for key, _ in CHECKLIST:
         wizard.after_page.checks[key].setChecked(True)
+    assert not resplit.isChecked()  # not ticked: the re-split has not run
+    assert not wizard.next_button.isEnabled()
+    assert "Re-split" in wizard.problems.text()
+    resplit_ran[0] = True  # the split ceremony replacing this set finished
+    wizard.after_page.refresh()
+    assert resplit.isChecked() and flow.checklist["resplit"]
     assert wizard.next_button.isEnabled()
     save_png(wizard, "reconstruct-4-after.png")
     with qtbot.waitSignal(wizard.closed_with) as sig:

@@ -99,16 +99,50 @@ def test_authorisation_needs_a_matching_incident_a_trigger_and_an_operator() -> 
         "an incident reference is required",
         "choose which trigger condition from the runbook holds",
         "the operator's name is required",
+        "no witness: name one, or type why nobody can witness this real use "
+        "(at least 10 characters)",
     ]
-    bad = Authorisation("4821", "x", "Ana").problems(cfg)
+    bad = Authorisation("4821", "x", "Ana", ("Ben",)).problems(cfg)
     assert bad and "does not match" in bad[0] and "INC-" in bad[0]
-    assert Authorisation("INC-4821", "x", "Ana").problems(cfg) == []
+    assert Authorisation("INC-4821", "x", "Ana", ("Ben",)).problems(cfg) == []
     custom = ReconstructConfig(incident_pattern=r"OPS-\d{4}", require_witness=True)
     assert Authorisation("OPS-12", "x", "Ana").problems(custom)[0].startswith("the incident")
     assert Authorisation("OPS-1234", "x", "Ana").problems(custom) == [
         "at least one witness is required"
     ]
     assert "own witness" in Authorisation("INC-1", "x", "Ana", ("Ana",)).problems(cfg)[0]
+
+
+def test_a_real_use_without_a_witness_needs_a_typed_reason_and_records_it() -> None:
+    cfg = ReconstructConfig()
+    alone = Authorisation("INC-4821", "x", "Ana")
+    assert [p for p in alone.problems(cfg) if p.startswith("no witness")]
+    assert Authorisation("INC-4821", "x", "Ana", (), no_witness_reason="n/a").problems(cfg)
+    reason = "the only other on-call engineer is unreachable"
+    ok = Authorisation("INC-4821", "x", "Ana", (), no_witness_reason=reason)
+    assert ok.problems(cfg) == []
+    assert f"with no witness ({reason})" in ok.sentence()
+    assert ok.facts().no_witness_reason == reason
+    flow, audit, _ = new_flow()
+    flow.authorise("INC-4821", flow.config.triggers[0], "Ana Ruiz", [], no_witness_reason=reason)
+    flow.wizard.next()
+    assert audit.events[0].fields["no_witness_reason"] == reason
+    # a drill needs no reason: nothing real is at stake
+    assert Authorisation("SSO down: prod-db root", "", "Ana", (), drill=True).problems(cfg) == []
+
+
+def test_a_drill_asks_what_it_rehearses_not_for_an_incident() -> None:
+    cfg = ReconstructConfig()
+    assert Authorisation("", "", "Ana", drill=True).problems(cfg) == [
+        "say what this drill rehearses (e.g. “SSO down: prod-db root”)"
+    ]
+    drill = Authorisation("the SSO outage runbook", "", "Ana", ("Ben",), drill=True)
+    assert drill.problems(cfg) == []  # no incident pattern, no trigger condition
+    assert drill.sentence().startswith("Ana is running a drill rehearsing the SSO outage runbook")
+    assert "because" not in drill.sentence()
+    facts = drill.facts()
+    assert facts.incident is None and facts.drill
+    assert facts.trigger == "drill rehearsing: the SSO outage runbook"
 
 
 def test_authorisation_is_read_back_as_one_sentence() -> None:
