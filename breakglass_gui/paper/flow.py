@@ -71,11 +71,15 @@ def grid_table(
     header: Sequence[str],
     rows: Sequence[Sequence[str | Flowable]],
     widths: Sequence[float],
+    *,
     row_height: float | None = None,
+    min_row_height: float | None = None,
 ) -> Table:
     """A boxed table with a grey header row; strings become wrapping paragraphs.
 
-    ``row_height`` gives body rows room to write in by hand.
+    ``row_height`` gives body rows a fixed height; ``min_row_height`` gives them at least
+    that much room to write in by hand, and more when a cell's text wraps (a fixed height
+    would let a long name print over the next row).
     """
 
     def cell(value: str | Flowable, head: bool = False) -> Flowable:
@@ -85,6 +89,12 @@ def grid_table(
 
     data = [[cell(h, True) for h in header]] + [[cell(v) for v in row] for row in rows]
     heights = None if row_height is None else [None] + [row_height] * len(rows)
+    if min_row_height is not None:
+        heights = [None]
+        pad = 3 + 4  # top and bottom padding
+        for row in data[1:]:
+            need = max(float(c.wrap(w - 12, 10_000)[1]) for c, w in zip(row, widths, strict=True))
+            heights.append(max(min_row_height, need + pad))
     table = Table(data, colWidths=list(widths), rowHeights=heights, repeatRows=1)
     table.setStyle(
         TableStyle(

@@ -25,6 +25,7 @@ from .flow import (
     signature_table,
 )
 from .fonts import fonts_for
+from .script import ScriptText
 from .setinfo import SetInfo
 
 __all__ = ["ceremony_record_pdf", "render_ceremony_record"]
@@ -36,17 +37,30 @@ def render_ceremony_record(
     out: Path,
     paper: str = "a4",
     app_version: str = APP_VERSION,
+    custodian_risk: str = "",
 ) -> Path:
     """Write the ceremony record of a set (a ``ShareSet`` or its ``set.json`` facts)."""
-    return write_pdf(out, ceremony_record_pdf(share_set, paper, app_version), private=False)
+    return write_pdf(
+        out, ceremony_record_pdf(share_set, paper, app_version, custodian_risk), private=False
+    )
 
 
 def ceremony_record_pdf(
-    share_set: ShareSet | SetInfo, paper: str = "a4", app_version: str = APP_VERSION
+    share_set: ShareSet | SetInfo,
+    paper: str = "a4",
+    app_version: str = APP_VERSION,
+    custodian_risk: str = "",
 ) -> bytes:
+    """The record; ``custodian_risk`` is the host's reason for accepting custodians who do
+    not fail independently (printed in its own box), empty if none was needed."""
     info = share_set if isinstance(share_set, SetInfo) else SetInfo.from_share_set(share_set)
-    texts = [info.label] + [t for s in info.shares for t in (s.custodian, s.role, s.group)]
+    texts = [info.label, custodian_risk]
+    texts += [t for s in info.shares for t in (s.custodian, s.role, s.group)]
     fonts = fonts_for(texts)
+
+    def people(text: str, size: float = 8.8, face: str = "regular") -> ScriptText:
+        return ScriptText(text, fonts, size=size, leading=size * 1.27, face=face)
+
     st = Styles(fonts)
     width = content_width(paper)
     grouped = not info.policy.is_simple
@@ -63,7 +77,7 @@ def ceremony_record_pdf(
             st,
             [
                 ("Set fingerprint", Paragraph(info.fingerprint_text, st.big_mono)),
-                ("Credential", esc(info.label or "(no label)")),
+                ("Credential", people(info.label or "(no label)", 10)),
                 (
                     "Quorum",
                     f"{esc(info.policy.describe())}<br/>"
@@ -92,19 +106,34 @@ def ceremony_record_pdf(
     header += ["Verification words", "Envelope serial", "Initials"]
     rest = width - sum(widths)
     widths += [rest * 0.42, rest * 0.38, rest * 0.20]
-    rows = []
+    rows: list[list[str | Flowable]] = []
     for s in info.shares:
-        row = [str(s.number), esc(s.custodian or "(not named)"), esc(s.role or "-")]
+        row: list[str | Flowable] = [
+            str(s.number),
+            people(s.custodian or "(not named)"),
+            people(s.role or "-"),
+        ]
         if grouped:
-            row.append(esc(s.group))
+            row.append(people(s.group))
         row += [
             f"<font name='{fonts.mono_bold}'>{esc(' '.join(s.verification_words).upper())}</font>",
             "",
             "",
         ]
         rows.append(row)
+    story += [grid_table(st, header, rows, widths, min_row_height=10 * mm)]
+    if custodian_risk:
+        story += [
+            Paragraph("Custodian risk accepted by the host", st.h2),
+            Paragraph(
+                "Some custodians do not fail independently: one person, one location or one "
+                "role alone reaches the quorum. The host accepted this, for this reason:",
+                st.body,
+            ),
+            Spacer(1, 2 * mm),
+            people(custodian_risk, 10, "bold"),
+        ]
     story += [
-        grid_table(st, header, rows, widths, row_height=10 * mm),
         Paragraph("The ceremony", st.h2),
         Paragraph(
             "Kind (tick one):&nbsp;&nbsp;[&nbsp;&nbsp;] first split&nbsp;&nbsp;&nbsp;"

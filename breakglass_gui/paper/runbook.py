@@ -3,8 +3,13 @@
 Written for someone sleep-deprived, mildly panicked and possibly not the most senior person
 on the team, in the seven parts break-glass practice has settled on: trigger conditions,
 authorisation, convening the quorum, reconstruction, using the credential, mandatory
-post-use steps, escalation. Whatever the settings leave out gets a sensible default, worded
-so that the reader can act on it.
+post-use steps, escalation. Whatever the settings leave out of the procedure gets a sensible
+default, worded so that the reader can act on it; what only the team knows (the incident
+channel, how to reach each custodian and their alternate) is printed as blank lines to fill
+in by hand, never as a placeholder sentence.
+
+People's text (labels, names, channels, reasons) may be in any script: it is drawn by
+``script.ScriptText``, never interpolated into paragraph markup.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.lib import colors
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from breakglass_gui.core.share import FORMAT_VERSION
 
 from .document import APP_VERSION, mm, write_pdf
 from .flow import Styles, build_pdf, content_width, esc, grid_table, key_value_table
 from .fonts import fonts_for
-from .recovery import SPEC_POINTER
+from .script import ScriptText
 from .setinfo import CustodianEntry, SetInfo, read_json_object
 
 __all__ = ["RunbookInputs", "RunbookSettings", "RunbookSettingsError", "render_runbook"]
@@ -42,6 +48,10 @@ class RunbookSettings:
     incident_channel: str = ""
     contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Custodian name -> contact channels, in the order to try them."""
+    alternates: Mapping[str, str] = field(default_factory=dict)
+    """Custodian name -> who stands in for them (name and how to reach them)."""
+    locations: Mapping[str, str] = field(default_factory=dict)
+    """Custodian name -> where their envelope is kept (city, site, safe)."""
     primaries: tuple[str, ...] = ()
     """Custodians to call first (by name); default: the first quorum of each group."""
     alternate_after_minutes: int = DEFAULT_ALTERNATE_MINUTES
@@ -67,6 +77,8 @@ class RunbookSettings:
             "approval": self.approval,
             "incident_channel": self.incident_channel,
             "contacts": {k: list(v) for k, v in self.contacts.items()},
+            "alternates": dict(self.alternates),
+            "locations": dict(self.locations),
             "primaries": list(self.primaries),
             "alternate_after_minutes": self.alternate_after_minutes,
             "escalation": list(self.escalation),
@@ -82,6 +94,8 @@ class RunbookSettings:
             "approval",
             "incident_channel",
             "contacts",
+            "alternates",
+            "locations",
             "primaries",
             "alternate_after_minutes",
             "escalation",
@@ -97,6 +111,12 @@ class RunbookSettings:
         if not isinstance(contacts_raw, dict):
             raise RunbookSettingsError("'contacts' maps custodian names to lists of channels")
         contacts = {str(k): _texts(v, f"contacts[{k!r}]") for k, v in contacts_raw.items()}
+        named: dict[str, dict[str, str]] = {}
+        for table in ("alternates", "locations"):
+            raw = data.get(table, {})
+            if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+                raise RunbookSettingsError(f"'{table}' maps custodian names to texts")
+            named[table] = {str(k): v.strip() for k, v in raw.items() if v.strip()}
         minutes = data.get("alternate_after_minutes", DEFAULT_ALTERNATE_MINUTES)
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
             raise RunbookSettingsError("'alternate_after_minutes' must be 1 to 1440")
@@ -109,6 +129,8 @@ class RunbookSettings:
             approval=_text(data, "approval"),
             incident_channel=_text(data, "incident_channel"),
             contacts=contacts,
+            alternates=named["alternates"],
+            locations=named["locations"],
             primaries=_texts(data.get("primaries", []), "primaries"),
             alternate_after_minutes=minutes,
             escalation=_texts(data.get("escalation", []), "escalation"),
@@ -157,21 +179,45 @@ class _Runbook:
         texts = [self.info.label, self.cfg.who_may_invoke, self.cfg.approval]
         texts += [self.cfg.incident_channel, self.cfg.device, *self.cfg.triggers]
         texts += [*self.cfg.escalation, *(c for v in self.cfg.contacts.values() for c in v)]
+        texts += [*self.cfg.alternates.values(), *self.cfg.locations.values()]
         texts += [t for s in self.info.shares for t in (s.custodian, s.role, s.group)]
         self.fonts = fonts_for(texts)
         self.st = Styles(self.fonts)
         self.width = content_width(paper)
 
-    @property
-    def channel(self) -> str:
-        return self.cfg.incident_channel or "the incident channel"
+    def people(
+        self,
+        text: str,
+        *,
+        size: float = 10,
+        face: str = "regular",
+        prefix: str = "",
+        indent: float = 0.0,
+        space_after: float = 0.0,
+    ) -> ScriptText:
+        return ScriptText(
+            text,
+            self.fonts,
+            size=size,
+            leading=size * 1.35,
+            face=face,
+            prefix=prefix,
+            indent=indent,
+            space_after=space_after,
+        )
+
+    def cell(self, text: str) -> ScriptText:
+        return ScriptText(text, self.fonts, size=8.8, leading=11)
+
+    def blank(self, lines: int = 1, height: float = 7 * mm) -> Table:
+        """Lines to write on by hand (a field the host left empty)."""
+        return _blank_lines(lines, height)
 
     def build(self) -> bytes:
         info = self.info
         story: list[Flowable] = [
-            Paragraph(
-                f"BREAK-GLASS RUNBOOK: {esc(info.label or 'unlabelled credential')}", self.st.title
-            ),
+            Paragraph("BREAK-GLASS RUNBOOK", self.st.title),
+            self.people(info.label or "(unlabelled credential)", size=15, face="bold"),
             Paragraph(
                 "Read it top to bottom. Do the steps in order. Nothing here needs to be "
                 "remembered: it is all on this paper.",
@@ -181,11 +227,16 @@ class _Runbook:
             key_value_table(
                 self.st,
                 [
-                    ("Credential", esc(info.label or "(no label)")),
+                    ("Credential", self.people(info.label or "(no label)")),
                     ("Set fingerprint", Paragraph(info.fingerprint_text, self.st.big_mono)),
                     ("Quorum", esc(_capital(info.policy.describe()))),
                     ("Shares", f"{info.total}, created {info.created.isoformat()}"),
-                    ("Incident channel", esc(self.channel)),
+                    (
+                        "Incident channel",
+                        self.people(self.cfg.incident_channel, face="bold")
+                        if self.cfg.incident_channel
+                        else self.blank(),
+                    ),
                 ],
                 self.width,
             ),
@@ -204,7 +255,7 @@ class _Runbook:
             subject=f"Set {info.fingerprint_text}",
             fonts=self.fonts,
             footer=lambda page, total: (
-                f"Runbook - {info.label} - set {info.fingerprint_text} - generated by Breakglass "
+                f"Runbook - set {info.fingerprint_text} - generated by Breakglass "
                 f"{self.version} - page {page} of {total}"
             ),
         )
@@ -214,8 +265,12 @@ class _Runbook:
 
     # 1 -------------------------------------------------------------------------------------
     def _triggers(self) -> list[Flowable]:
-        triggers = [esc(t) for t in self.cfg.triggers] or [
-            f"Normal access to <b>{esc(self.info.label or 'this credential')}</b> has failed "
+        given: list[Flowable] = [
+            self.people(t, prefix="\u2022", indent=7 * mm, space_after=2.5)
+            for t in self.cfg.triggers
+        ]
+        triggers = [
+            "Normal access to <b>this credential</b> has failed "
             "(for example single sign-on or the identity provider is down), <b>and</b> the "
             "failure has been confirmed by a second person for 15 minutes or more.",
             "The work cannot wait for normal access to come back: production is down, data is "
@@ -223,36 +278,61 @@ class _Runbook:
         ]
         return [
             self._section(1, "Use this only if"),
-            *self.st.bullets(triggers),
+            *(given or self.st.bullets(triggers)),
             Paragraph(
-                "Not sure? Then it is not yet time. Ask in "
-                f"{esc(self.channel)} and keep trying normal access.",
+                "Not sure? Then it is not yet time. Ask in the incident channel (page 1) and "
+                "keep trying normal access.",
                 self.st.body,
             ),
         ]
 
     # 2 -------------------------------------------------------------------------------------
     def _authorisation(self) -> list[Flowable]:
-        who = esc(self.cfg.who_may_invoke) or (
+        default_who = (
             "the incident commander, or any on-call engineer with the incident commander's "
             "agreement"
         )
-        approval = esc(self.cfg.approval) or "the incident commander (if that is not you)"
-        return [
-            self._section(2, "Who may start it, and how it is recorded"),
-            *self.st.steps(
-                [
-                    f"Who may start it: {who}.",
-                    f"Get the go-ahead of {approval} first, in writing.",
-                    f"Post in <b>{esc(self.channel)}</b> before you call anyone: "
-                    f"<i>\u201cInvoking break-glass for {esc(self.info.label)} "
-                    f"(set {self.info.fingerprint_text}). Reason: ... Approved by: ...\u201d</i> "
-                    "Using break-glass is itself an event: it must be loud.",
-                    "Breakglass records the reconstruction in its audit log (time, set, which "
-                    "shares were used). Keep the post's link for the review record.",
-                ]
+        default_approval = "the incident commander (if that is not you)"
+        out: list[Flowable] = [self._section(2, "Who may start it, and how it is recorded")]
+        if self.cfg.who_may_invoke:
+            out += [
+                Paragraph("1.&nbsp;&nbsp;Who may start it:", self.st.step),
+                self.people(self.cfg.who_may_invoke, indent=7 * mm, space_after=2.5),
+            ]
+        else:
+            out.append(Paragraph(f"1.&nbsp;&nbsp;Who may start it: {default_who}.", self.st.step))
+        if self.cfg.approval:
+            out += [
+                Paragraph("2.&nbsp;&nbsp;Get the go-ahead first, in writing, of:", self.st.step),
+                self.people(self.cfg.approval, indent=7 * mm, space_after=2.5),
+            ]
+        else:
+            out.append(
+                Paragraph(
+                    f"2.&nbsp;&nbsp;Get the go-ahead of {default_approval} first, in writing.",
+                    self.st.step,
+                )
+            )
+        out += [
+            Paragraph(
+                "3.&nbsp;&nbsp;Post in <b>the incident channel</b> (page 1) before you call "
+                "anyone. Using break-glass is itself an event: it must be loud.",
+                self.st.step,
+            ),
+            self.people(
+                f"\u201cInvoking break-glass for {self.info.label or 'this credential'} "
+                f"(set {self.info.fingerprint_text}). Reason: ... Approved by: ...\u201d",
+                face="oblique",
+                indent=7 * mm,
+                space_after=2.5,
+            ),
+            Paragraph(
+                "4.&nbsp;&nbsp;Breakglass records the reconstruction in its audit log (time, "
+                "set, which shares were used). Keep the post's link for the review record.",
+                self.st.step,
             ),
         ]
+        return out
 
     # 3 -------------------------------------------------------------------------------------
     def _convene(self) -> list[Flowable]:
@@ -265,15 +345,28 @@ class _Runbook:
         if grouped:
             header.append("Group")
             widths.append(22 * mm)
-        header += ["How to reach them", "Call"]
-        widths += [self.width - sum(widths) - 30 * mm, 30 * mm]
-        rows = []
+        header += ["How to reach them", "Alternate", "Call"]
+        rest = self.width - sum(widths) - 24 * mm
+        widths += [rest * 0.55, rest * 0.45, 24 * mm]
+        rows: list[list[str | Flowable]] = []
         for s in info.shares:
-            row = [str(s.number), esc(s.custodian or "(not named)"), esc(s.role or "-")]
+            where = _lookup(self.cfg.locations, s.custodian)
+            who = s.custodian or "(not named)"
+            row: list[str | Flowable] = [
+                str(s.number),
+                self.cell(f"{who}\n({where})" if where else who),
+                self.cell(s.role or "-"),
+            ]
             if grouped:
-                row.append(esc(s.group))
+                row.append(self.cell(s.group))
             row.append(self._channels(s))
-            row.append("<b>first</b>" if first[s.number] else f"alternate: after {minutes} min")
+            alternate = _lookup(self.cfg.alternates, s.custodian)
+            row.append(self.cell(alternate) if alternate else _blank_lines(2, 5.5 * mm))
+            row.append(
+                "<b>first</b>"
+                if first[s.number]
+                else f"if a first-call custodian has not answered after {minutes} min"
+            )
             rows.append(row)
         return [
             self._section(3, "Bring the quorum together"),
@@ -288,11 +381,11 @@ class _Runbook:
             *self.st.steps(
                 [
                     "Call everyone marked <b>first</b>, all at once. Say: <i>\u201cbreak-glass "
-                    f"for {esc(info.label)}, bring your envelope, join {esc(self.channel)}\u201d"
-                    "</i>.",
+                    "for the credential on this runbook, bring your envelope, join the incident "
+                    "channel\u201d</i>.",
                     f"If a first-call custodian has not answered after <b>{minutes} minutes</b>, "
-                    "call the alternates (same group, if the quorum names groups). Do not wait "
-                    "longer.",
+                    "call their alternate, then the other custodians (same group, if the quorum "
+                    "names groups). Do not wait longer.",
                     "A custodian who cannot be there in person may read their sheet's words "
                     "and lines to the person at the keyboard over a trusted, unrecorded voice "
                     "call, if your policy allows it. Never send a photo or scan of a sheet.",
@@ -300,21 +393,25 @@ class _Runbook:
             ),
         ]
 
-    def _channels(self, s: CustodianEntry) -> str:
+    def _channels(self, s: CustodianEntry) -> Flowable:
         channels = self.cfg.contacts.get(s.custodian) or next(
             (v for k, v in self.cfg.contacts.items() if k.casefold() == s.custodian.casefold()),
             (),
         )
         if channels:
-            return "<br/>".join(esc(c) for c in channels)
-        return "(not given: see the team's on-call directory)"
+            return self.cell("\n".join(channels))
+        return _blank_lines(2, 5.5 * mm)
 
     # 4 -------------------------------------------------------------------------------------
     def _reconstruct(self) -> list[Flowable]:
-        device = esc(self.cfg.device) or (
-            "a clean, up-to-date company laptop that nobody else is logged in to, with a "
-            "webcam, screen sharing and screen recording off, and no chat or cloud-sync tool "
-            "watching the clipboard"
+        device = (
+            "the device below"
+            if self.cfg.device
+            else (
+                "a clean, up-to-date company laptop that nobody else is logged in to, with a "
+                "webcam, screen sharing and screen recording off, and no chat or cloud-sync tool "
+                "watching the clipboard"
+            )
         )
         return [
             self._section(4, "Reconstruct the credential"),
@@ -323,6 +420,7 @@ class _Runbook:
                 f"share format v{FORMAT_VERSION}) on {device}.",
                 self.st.body,
             ),
+            *([self.people(self.cfg.device, indent=7 * mm)] if self.cfg.device else []),
             Spacer(1, 2 * mm),
             *self.st.steps(
                 [
@@ -339,8 +437,9 @@ class _Runbook:
                     "a typing mistake is caught on that line.",
                     "When the app says the quorum is reached, it shows the credential. If it "
                     "refuses a share it says which one and why: see section 7.",
-                    "No computer can run Breakglass? The format is open: "
-                    f"{esc(SPEC_POINTER)}; every share sheet can carry those steps as a last page.",
+                    "No computer can run Breakglass? The format is open: every share sheet "
+                    "carries, on its last pages, the steps to recover the credential with any "
+                    "SLIP-39 tool and AES-256-GCM.",
                 ]
             ),
         ]
@@ -364,7 +463,7 @@ class _Runbook:
                             "read it aloud on a recorded call.",
                             "Type or paste it only into the system that needs it, then close "
                             "Breakglass: it wipes the credential from memory and the clipboard.",
-                            f"Post in {esc(self.channel)} what you did with it, and when you "
+                            "Post in the incident channel what you did with it, and when you "
                             "stopped.",
                         ]
                     ),
@@ -399,7 +498,11 @@ class _Runbook:
 
     # 7 -------------------------------------------------------------------------------------
     def _escalation(self) -> list[Flowable]:
-        contacts = [esc(e) for e in self.cfg.escalation] or [
+        given: list[Flowable] = [
+            self.people(e, prefix=f"{n}.", indent=7 * mm, space_after=2.5)
+            for n, e in enumerate(self.cfg.escalation, start=1)
+        ]
+        contacts = [
             "The security lead on call.",
             "The head of engineering or the CTO, who may authorise a bypass of this procedure "
             "(record who and why: every bypass counts against the bypass rate the review "
@@ -421,7 +524,7 @@ class _Runbook:
             ),
             Spacer(1, 2 * mm),
             Paragraph("Escalate, in this order:", self.st.body),
-            *self.st.steps(contacts),
+            *(given or self.st.steps(contacts)),
         ]
         if self.cfg.audit_public_key:
             items += [
@@ -434,6 +537,27 @@ class _Runbook:
                 Paragraph(_breakable(esc(self.cfg.audit_public_key)), self.st.mono),
             ]
         return items
+
+
+def _lookup(table: Mapping[str, str], name: str) -> str:
+    if name in table:
+        return table[name]
+    return next((v for k, v in table.items() if k.casefold() == name.casefold()), "")
+
+
+def _blank_lines(lines: int, height: float) -> Table:
+    """``lines`` ruled lines to write on by hand."""
+    table = Table([[""]] * lines, rowHeights=[height] * lines)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
 
 
 def _text(data: Mapping[str, object], key: str) -> str:

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, Paragraph
 
 from breakglass_gui.core.codec import TranscriptionLine
 from breakglass_gui.core.share import FORMAT_VERSION, Share
@@ -30,7 +30,8 @@ from breakglass_gui.core.share import FORMAT_VERSION, Share
 from .document import APP_VERSION, mm, numbered_canvas, page_size, write_pdf
 from .fonts import Fonts, fonts_for
 from .qr import MAX_MODULE, QrCode, make_qr
-from .recovery import RECOVERY_SCRIPT, RECOVERY_STEPS, RECOVERY_TITLE, SPEC_POINTER
+from .recovery import RECOVERY_SCRIPT, RECOVERY_STEPS, RECOVERY_TITLE
+from .script import ScriptText, draw_block
 
 __all__ = ["SheetOptions", "render_share_sheet", "share_sheet_pdf", "word_rows"]
 
@@ -48,8 +49,9 @@ class SheetOptions:
     app_version: str = APP_VERSION
     who_to_call: str = ""
     """Printed under "who to call": a name, number or channel. Empty: a sensible default."""
-    appendix: bool = False
-    """Add a last page with the steps to recover without Breakglass."""
+    appendix: bool = True
+    """Add the pages with the steps to recover without Breakglass (on by default: a sheet
+    must stand alone, years from now, without this program or its repository)."""
 
 
 def render_share_sheet(
@@ -59,7 +61,7 @@ def render_share_sheet(
     paper: str = "a4",
     app_version: str = APP_VERSION,
     who_to_call: str = "",
-    appendix: bool = False,
+    appendix: bool = True,
 ) -> Path:
     """Write ``share``'s sheet to ``out`` (mode 0600: it is share material); return ``out``."""
     options = SheetOptions(paper, app_version, who_to_call, appendix)
@@ -132,11 +134,19 @@ class _SheetWriter:
         c.drawString(self.left, top - 12, f"{drill}BREAK-GLASS SHARE {s.number} OF {s.total}")
         c.setFont(self.fonts.mono_bold, 11)
         c.drawRightString(self.right, top - 12, f"SET {s.fingerprint_text}")
+        what_w = stringWidth(f" - {what}", self.fonts.sans, 9)
         c.setFont(self.fonts.sans, 9)
-        c.drawString(
-            self.left,
-            top - 25,
-            _fit(f"{s.holder} - {what}", self.fonts.sans, 9, self.content_width),
+        c.drawRightString(self.right, top - 25, _fit(what, self.fonts.sans, 9, self.content_width))
+        draw_block(
+            c,
+            s.holder,
+            self.fonts,
+            x=self.left,
+            top=top - 17.5,
+            width=max(20 * mm, self.content_width - what_w - 4 * mm),
+            size=9,
+            leading=10,
+            max_lines=1,
         )
         c.setLineWidth(0.6)
         c.line(self.left, top - 30, self.right, top - 30)
@@ -165,8 +175,16 @@ class _SheetWriter:
         c.drawCentredString(box_x + box_w / 2, top - 22, s.fingerprint_text)
         y = top - 36
         label = s.label or "(no label)"
-        y = self._para(
-            c, f"Credential: {escape(label)}", "title", (self.left, y), self.content_width
+        y = draw_block(
+            c,
+            f"Credential: {label}",
+            self.fonts,
+            x=self.left,
+            top=y,
+            width=self.content_width,
+            size=13,
+            leading=16,
+            face="bold",
         )
         if s.drill:  # a rehearsal set: say so where nobody can miss it
             y = self._para(
@@ -211,14 +229,16 @@ class _SheetWriter:
 
     def _details(self, c: Canvas, y: float, width: float) -> float:
         s = self.share
-        rows: list[tuple[str, str]] = [
+        # Values in people's own words (any script) are drawn by the script layout; the
+        # others are paragraphs with markup.
+        rows: list[tuple[str, str | ScriptText]] = [
             ("QUORUM", escape(_capital(s.policy.describe()))),
-            ("CUSTODIAN", escape(s.custodian or "(not named)")),
-            ("ROLE", escape(s.role or "-")),
+            ("CUSTODIAN", self._people(s.custodian or "(not named)")),
+            ("ROLE", self._people(s.role or "-")),
         ]
         if not s.policy.is_simple:
             g = s.policy.groups[s.group_index]
-            rows.append(("GROUP", escape(f"{g.name}: {g.threshold} of its {g.count} shares")))
+            rows.append(("GROUP", self._people(f"{g.name}: {g.threshold} of its {g.count} shares")))
         rows += [
             ("CREATED", s.created.isoformat()),
             (
@@ -237,41 +257,79 @@ class _SheetWriter:
             c.setFillColorRGB(*GREY)
             c.drawString(self.left, y - 9, key)
             c.setFillColorRGB(0, 0, 0)
-            y = self._para(c, value, "value", (self.left + label_w, y), width - label_w) - 2.2 * mm
+            if isinstance(value, ScriptText):
+                _, h = value.wrap(width - label_w, self.height)
+                value.drawOn(c, self.left + label_w, y - h)
+                y = y - h - 2.2 * mm
+            else:
+                y = self._para(c, value, "value", (self.left + label_w, y), width - label_w)
+                y -= 2.2 * mm
         return y
+
+    def _people(self, text: str, size: float = 10, leading: float = 12.5) -> ScriptText:
+        return ScriptText(text, self.fonts, size=size, leading=leading)
 
     def _plain_words(self, c: Canvas, y: float) -> float:
         s = self.share
-        who = self.options.who_to_call or (
-            "whoever keeps the break-glass runbook for this credential (usually the security "
-            "or on-call lead named in it). Never hand this sheet over because someone asked by "
-            "phone, chat or e-mail."
-        )
         recover = (
-            "the last page of this document, and " if self.options.appendix else ""
-        ) + f"{SPEC_POINTER} (the format is open; any SLIP-39 tool and AES-GCM suffice)."
-        paragraphs = [
-            f"<b>What this is.</b> One of {s.total} shares of a break-glass credential, "
-            f"\u201c{escape(s.label or 'no label')}\u201d, held by {escape(s.holder)}. Keep it "
-            "sealed in its envelope until the credential is needed in an emergency.",
-            "<b>Alone it reveals nothing.</b> The credential comes back only when "
-            f"{escape(s.policy.describe())} are brought together ({escape(s.policy.short())}). "
-            "This sheet alone, or fewer shares than that, reveal nothing about it.",
-            f"<b>Who to call.</b> If you find this sheet, or are asked for it: {escape(who)}",
-            f"<b>Recovering without this app.</b> See {escape(recover)}",
+            "the pages at the end of this document explain, step by step, how to recover "
+            "the credential with any SLIP-39 tool and AES-256-GCM, without Breakglass"
+            if self.options.appendix
+            else "a quorum of sheets is enough for any SLIP-39 tool and AES-256-GCM; the steps "
+            "are on the ceremony record's appendix and in the published share format"
+        )
+        paragraphs: list[Flowable] = [
+            Paragraph(
+                f"<b>What this is.</b> One of {s.total} shares of the break-glass credential "
+                "named at the top of this sheet, held by the custodian named above. Keep it "
+                "sealed in its envelope until the credential is needed in an emergency.",
+                self.styles["plain"],
+            ),
+            Paragraph(
+                "<b>Alone it reveals nothing.</b> The credential comes back only when "
+                f"{escape(s.policy.describe())} are brought together "
+                f"({escape(s.policy.short())}). This sheet alone, or fewer shares than that, "
+                "reveal nothing about it.",
+                self.styles["plain"],
+            ),
         ]
+        if self.options.who_to_call:
+            paragraphs += [
+                Paragraph(
+                    "<b>Who to call.</b> If you find this sheet, or are asked for it, call "
+                    "(never hand it over because someone asked by phone, chat or e-mail):",
+                    self.styles["plain"],
+                ),
+                ScriptText(self.options.who_to_call, self.fonts, size=8.6, leading=11),
+            ]
+        else:
+            paragraphs.append(
+                Paragraph(
+                    "<b>Who to call.</b> If you find this sheet, or are asked for it: whoever "
+                    "keeps the break-glass runbook for this credential (usually the security or "
+                    "on-call lead named in it). Never hand this sheet over because someone "
+                    "asked by phone, chat or e-mail.",
+                    self.styles["plain"],
+                )
+            )
+        paragraphs.append(
+            Paragraph(
+                f"<b>Recovering without this app.</b> This is Breakglass share format "
+                f"v{FORMAT_VERSION} (open; SLIP-39 words plus a sealed credential): "
+                f"{recover}.",
+                self.styles["plain"],
+            )
+        )
         inner = self.content_width - 8 * mm
-        heights = [
-            float(Paragraph(p, self.styles["plain"]).wrap(inner, self.height)[1])
-            for p in paragraphs
-        ]
+        heights = [float(p.wrap(inner, self.height)[1]) for p in paragraphs]
         box_h = sum(heights) + 2 * (len(paragraphs) - 1) + 8 * mm
         c.setFillColorRGB(*PALE)
         c.roundRect(self.left, y - box_h, self.content_width, box_h, 3, stroke=0, fill=1)
         c.setFillColorRGB(0, 0, 0)
         yy = y - 4 * mm
-        for p in paragraphs:
-            yy = self._para(c, p, "plain", (self.left + 4 * mm, yy), inner) - 2
+        for p, h in zip(paragraphs, heights, strict=True):
+            p.drawOn(c, self.left + 4 * mm, yy - h)
+            yy -= h + 2
         return y - box_h
 
     def _fill_fields(self, c: Canvas, y: float) -> float:
@@ -396,7 +454,9 @@ class _SheetWriter:
                 if r and r % 5 == 0:
                     c.setStrokeColorRGB(0.75, 0.75, 0.75)
                     c.setLineWidth(0.3)
-                    c.line(x, yy + 2.2, x + col_w - 12, yy + 2.2)
+                    # between the rows: above this row's capitals, below the last row's
+                    # baseline (data lines are capitals and digits: no descenders)
+                    c.line(x, yy - 1.2, x + col_w - 12, yy - 1.2)
                     c.setStrokeColorRGB(0, 0, 0)
                 c.drawString(x, yy - MONO_SIZE, line.render())
             y = FOOTER_ROOM  # the next chunk starts on a new page

@@ -212,10 +212,14 @@ def test_runbook_has_the_seven_parts_with_defaults(simple_set: ShareSet) -> None
         "File the incident report",
         "review record",
         "Breakglass 0.1.0",
-        "Recovering without Breakglass",
+        "carries, on its last pages, the steps to recover",
     ]:
         assert expected in text, expected
     assert "Audit log key" not in text
+    # what only the team knows is left blank to fill in by hand, never a placeholder sentence
+    for placeholder in ("not given", "on-call directory", "Incident channel: the incident"):
+        assert placeholder not in text, placeholder
+    assert "FORMAT.md" not in text
 
 
 def test_runbook_uses_the_settings(group_set: ShareSet) -> None:

@@ -203,10 +203,22 @@ def test_page_one_says_what_a_stranger_needs(simple_set: ShareSet) -> None:
         "Location",
         "Alone it reveals nothing",
         "Who to call",
-        "Recovering without Breakglass",
-        "FORMAT.md",
+        "Recovering without this app",
+        "Breakglass share format v1",
+        "the pages at the end of this document explain",
     ]:
         assert expected in page1, expected
+
+
+def test_a_sheet_stands_alone_by_default(simple_set: ShareSet) -> None:
+    """The recovery steps travel with every sheet; no pointer into a repository."""
+    pages = page_texts(share_sheet_pdf(simple_set.shares[0]))
+    whole = " ".join(" ".join(pages).split())
+    assert RECOVERY_TITLE in pages[-1]
+    for line in RECOVERY_SCRIPT.splitlines():
+        assert " ".join(line.split()) in whole
+    for repository_path in ("FORMAT.md", "resources/", "spec/", ".py "):
+        assert repository_path not in whole.replace("recover.py ", ""), repository_path
 
 
 def test_group_rules_are_spelled_out(group_set: ShareSet) -> None:
@@ -232,11 +244,12 @@ def test_every_part_is_labelled(big_set: ShareSet) -> None:
 
 
 def test_appendix_prints_the_independent_recovery_steps(simple_set: ShareSet) -> None:
-    plain = page_texts(share_sheet_pdf(simple_set.shares[0]))
+    plain = page_texts(share_sheet_pdf(simple_set.shares[0], SheetOptions(appendix=False)))
     pages = page_texts(share_sheet_pdf(simple_set.shares[0], SheetOptions(appendix=True)))
     assert len(pages) == len(plain) + 1
     assert RECOVERY_TITLE in pages[-1]
-    assert "the last page of this document" in " ".join(pages[0].split())
+    assert "the pages at the end of this document" in " ".join(pages[0].split())
+    assert "the pages at the end of this document" not in " ".join(plain[0].split())
     for line in RECOVERY_SCRIPT.splitlines():
         assert " ".join(line.split()) in " ".join(pages[-1].split())
 
