@@ -94,6 +94,8 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "custodian": _req(S),
         "how": _opt(S),
     },
+    "custodian_risk_accepted": {"ceremony": _opt(N), "reason": _req(S), "risks": _req(L)},
+    "credential_set_confirmed": {"ceremony": _opt(N), "how": _req(S)},
     # reconstruction (real or drill)
     "reconstruction_started": {
         "ceremony": _req(N),
@@ -247,7 +249,12 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             extra = f", replaces {f['replaces']}" if f.get("replaces") else ""
             return f"{c}set {f['set']} made: {f['shares']} shares, {f['policy']}{extra}"
         case "share_printed":
-            return f"share {f['share']} of set {f['set']} printed for {f['custodian']}"
+            done = "saved as a PDF" if f.get("medium") == "pdf" else "printed"
+            return f"share {f['share']} of set {f['set']} {done} for {f['custodian']}"
+        case "custodian_risk_accepted":
+            return f"{c}custodian risk accepted: {f['reason']} ({'; '.join(f['risks'])})"
+        case "credential_set_confirmed":
+            return f"{c}host confirmed the new credential is set on the target system ({f['how']})"
         case "share_verified":
             return f"share {f['share']} of set {f['set']} verified ({f['custodian']})"
         case "reconstruction_started":

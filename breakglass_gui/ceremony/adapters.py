@@ -61,10 +61,13 @@ class PaperRenderer:
     def ceremony_record(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
         from breakglass_gui.paper.record import ceremony_record_pdf  # noqa: PLC0415
 
-        return ceremony_record_pdf(share_set, self.paper)
+        return ceremony_record_pdf(
+            share_set, self.paper, custodian_risk=str(context.get("custodian_risk") or "")
+        )
 
     def runbook(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
         from breakglass_gui.paper.runbook import (  # noqa: PLC0415
+            DEFAULT_ALTERNATE_MINUTES,
             RunbookInputs,
             RunbookSettings,
             runbook_pdf,
@@ -72,12 +75,29 @@ class PaperRenderer:
         from breakglass_gui.paper.setinfo import SetInfo  # noqa: PLC0415
 
         contacts: dict[str, tuple[str, ...]] = {}
+        alternates: dict[str, str] = {}
+        locations: dict[str, str] = {}
         for person in context.get("custodians") or []:
-            name, contact = str(person.get("name") or ""), str(person.get("contact") or "")
-            if name and contact:
-                contacts.setdefault(name, ())
-                contacts[name] += (contact,)
-        settings = RunbookSettings(contacts=contacts)
+            name = str(person.get("name") or "")
+            if not name:
+                continue
+            contact = str(person.get("contact") or "")
+            if contact:
+                contacts[name] = (*contacts.get(name, ()), contact)
+            for table, key in ((alternates, "alternate"), (locations, "location")):
+                value = str(person.get(key) or "")
+                if value:
+                    table[name] = value
+        minutes = context.get("alternate_after_minutes")
+        settings = RunbookSettings(
+            incident_channel=str(context.get("incident_channel") or ""),
+            contacts=contacts,
+            alternates=alternates,
+            locations=locations,
+            alternate_after_minutes=minutes
+            if isinstance(minutes, int) and 1 <= minutes <= 1440
+            else DEFAULT_ALTERNATE_MINUTES,
+        )
         inputs = RunbookInputs(SetInfo.from_share_set(share_set), settings)
         return runbook_pdf(inputs, self.paper)
 
@@ -105,6 +125,9 @@ class TrailSplitRecorder:
 
     def share_verified(self, share: Share, *, how: str) -> None:
         self.trail.share_verified(share, ceremony=self.ceremony, how=how)
+
+    def note(self, kind: str, fields: Mapping[str, Any]) -> None:
+        self.trail.record(kind, {**fields, "ceremony": self.ceremony})
 
     def finished(
         self,

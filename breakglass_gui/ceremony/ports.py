@@ -328,6 +328,11 @@ class SplitRecorder(Protocol):
 
     def share_verified(self, share: Share, *, how: str) -> None: ...
 
+    def note(self, kind: str, fields: Mapping[str, Any]) -> None:
+        """Another event of this ceremony (``custodian_risk_accepted``,
+        ``credential_set_confirmed``), recorded with the ceremony's id."""
+        ...
+
     def finished(
         self,
         share_set: ShareSet,
@@ -379,6 +384,9 @@ class PortsSplitRecorder:
             custodian=share.holder,
             how=how,
         )
+
+    def note(self, kind: str, fields: Mapping[str, Any]) -> None:
+        self._record(kind, **fields)
 
     def finished(
         self,

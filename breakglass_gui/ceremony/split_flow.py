@@ -63,15 +63,19 @@ __all__ = [
     "PRESETS",
     "STEP_TITLES",
     "CustodianEntry",
+    "CustodianRisk",
     "DocumentItem",
     "Preset",
     "SplitCeremony",
     "SplitPorts",
     "VerifyOutcome",
+    "custodian_problems",
+    "custodian_risks",
     "custodian_warnings",
     "default_folder",
     "folder_risk",
     "generate_secret",
+    "printable_problems",
     "read_secret_file",
     "secret_from_text",
 ]
@@ -199,6 +203,8 @@ class CustodianEntry:
     role: str = ""
     contact: str = ""
     location: str = ""
+    alternate: str = ""
+    """Who stands in if this custodian cannot be reached (name and how to reach them)."""
 
     @property
     def key(self) -> str:
@@ -217,36 +223,42 @@ def _reaches_quorum(policy: Policy, numbers: Sequence[int]) -> bool:
     return done >= policy.group_threshold
 
 
-def custodian_warnings(policy: Policy, entries: Sequence[CustodianEntry]) -> list[str]:
-    """Warnings that explain themselves; none of them blocks the ceremony."""
-    out: list[str] = []
-    total = policy.total_shares
-    named = [(k + 1, e) for k, e in enumerate(entries[:total]) if e.name.strip()]
-    missing = [k + 1 for k in range(total) if k >= len(entries) or not entries[k].name.strip()]
-    by_person: dict[str, list[int]] = {}
-    for k, e in named:
-        by_person.setdefault(e.key, []).append(k)
-    for numbers in by_person.values():
-        if len(numbers) > 1:
-            who = entries[numbers[0] - 1].name.strip()
-            shares = ", ".join(str(k) for k in numbers)
-            extra = (
-                " — alone they reach the quorum, so no second person is needed"
-                if _reaches_quorum(policy, numbers)
-                else ""
+@dataclass(frozen=True)
+class CustodianRisk:
+    """Custodians who do not fail independently: one person, location or role alone reaches
+    the quorum. Proceeding needs a reason typed by the host (logged, printed on the record)."""
+
+    kind: str  # "person", "location" or "role"
+    value: str
+    shares: tuple[int, ...]
+
+    def describe(self) -> str:
+        shares = ", ".join(map(str, self.shares))
+        if self.kind == "person":
+            return (
+                f"{self.value} alone holds shares {shares}, which reach the quorum: no second "
+                "person is needed to reveal the credential."
             )
-            out.append(
-                f"{who} holds shares {shares}: the same person twice counts once when "
-                f"convening{extra}."
-            )
-    people = len(by_person)
-    if people < total:
-        detail = f" (shares {', '.join(map(str, missing))} have nobody named)" if missing else ""
-        out.append(
-            f"{people} custodian{'s' if people != 1 else ''} for {total} shares{detail}: "
-            "each share should have its own person, or the set is weaker than its policy says."
+        why = (
+            "one fire, flood, burglary or outage there takes the whole quorum"
+            if self.kind == "location"
+            else "one team's bad night, departure or compromise takes the whole quorum"
         )
-    for what, attr in (("location", "location"), ("role", "role")):
+        return (
+            f"Shares {shares} are all in one {self.kind} ({self.value}) and alone reach the "
+            f"quorum: {why}."
+        )
+
+
+def custodian_risks(policy: Policy, entries: Sequence[CustodianEntry]) -> list[CustodianRisk]:
+    """Where one person, one location or one role alone reaches the quorum.
+
+    Group policies are counted by groups. A location or role left empty is *unknown*, not
+    shared: blanks never add up to a risk (and never hide one).
+    """
+    total = policy.total_shares
+    out: list[CustodianRisk] = []
+    for kind, attr in (("person", "name"), ("location", "location"), ("role", "role")):
         groups: dict[str, list[int]] = {}
         labels: dict[str, str] = {}
         for k, e in enumerate(entries[:total], start=1):
@@ -256,16 +268,100 @@ def custodian_warnings(policy: Policy, entries: Sequence[CustodianEntry]) -> lis
                 labels.setdefault(_norm(value), value)
         for key, numbers in groups.items():
             if len(numbers) > 1 and _reaches_quorum(policy, numbers):
-                shares = ", ".join(str(k) for k in numbers)
-                reason = (
-                    "one fire, flood, burglary or outage there takes the quorum"
-                    if what == "location"
-                    else "one team's bad night, departure or compromise takes the quorum"
-                )
-                out.append(
-                    f"Shares {shares} share one {what} ({labels[key]}) and together reach the "
-                    f"quorum: {reason}. Portions must fail independently."
-                )
+                out.append(CustodianRisk(kind, labels[key], tuple(numbers)))
+    return out
+
+
+def printable_problems(fields: Sequence[tuple[str, str]]) -> list[str]:
+    """Characters of these (field, text) pairs that cannot be printed, naming both.
+
+    Checked before anything is made, so a split never prints a sheet with a box where a name
+    should be (``paper.fonts`` says which characters the installed fonts can print).
+    """
+    from breakglass_gui.paper.fonts import unprintable  # noqa: PLC0415 - loads reportlab
+
+    out = []
+    for what, text in fields:
+        for problem in unprintable(text):
+            out.append(f"{what} cannot be printed: {problem.describe()}.")
+    return out
+
+
+def custodian_problems(
+    policy: Policy, entries: Sequence[CustodianEntry], risk_reason: str = ""
+) -> list[str]:
+    """What blocks the custodians step (the rule for the GUI and ``breakglass split`` alike).
+
+    Every share needs a named custodian; the printed fields must be printable; and custodians
+    who do not fail independently (:func:`custodian_risks`) need the host's typed reason.
+    """
+    total = policy.total_shares
+    out = []
+    missing = [k + 1 for k in range(total) if k >= len(entries) or not entries[k].name.strip()]
+    if missing:
+        out.append(
+            f"Name the custodian of share{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(str, missing))}: every share needs a named person."
+        )
+    fields: list[tuple[str, str]] = []
+    for k, e in enumerate(entries[:total], start=1):
+        for what, value in (("name", e.name), ("role", e.role)):
+            if len(value.encode()) > MAX_TEXT_FIELD_BYTES:
+                out.append(f"Share {k}: the {what} is longer than {MAX_TEXT_FIELD_BYTES} bytes.")
+        fields += [
+            (f"Share {k}'s {what}", value)
+            for what, value in (
+                ("custodian", e.name),
+                ("role", e.role),
+                ("contact", e.contact),
+                ("location", e.location),
+                ("alternate", e.alternate),
+            )
+        ]
+    out += printable_problems(fields)
+    risks = custodian_risks(policy, entries)
+    if risks and not risk_reason.strip():
+        out += [r.describe() for r in risks]
+        out.append(
+            "Custodians must fail independently. Change who holds which share, or type why "
+            "this risk is accepted (the reason is logged and printed on the ceremony record)."
+        )
+    return out
+
+
+def custodian_warnings(policy: Policy, entries: Sequence[CustodianEntry]) -> list[str]:
+    """Warnings that explain themselves and do not block (the blocking rule is
+    :func:`custodian_problems`): the same person twice below the quorum, fewer people than
+    shares, and the custodians whose location or role nobody gave."""
+    out: list[str] = []
+    total = policy.total_shares
+    by_person: dict[str, list[int]] = {}
+    for k, e in enumerate(entries[:total], start=1):
+        if e.name.strip():
+            by_person.setdefault(e.key, []).append(k)
+    for numbers in by_person.values():
+        if len(numbers) > 1 and not _reaches_quorum(policy, numbers):
+            who = entries[numbers[0] - 1].name.strip()
+            shares = ", ".join(str(k) for k in numbers)
+            out.append(
+                f"{who} holds shares {shares}: the same person twice counts once when convening."
+            )
+    people = len(by_person)
+    if 0 < people < total:
+        out.append(
+            f"{people} custodian{'s' if people != 1 else ''} for {total} shares: each share "
+            "should have its own person, or the set is weaker than its policy says."
+        )
+    for what in ("location", "role"):
+        unknown = [
+            k for k, e in enumerate(entries[:total], start=1) if not getattr(e, what).strip()
+        ]
+        if unknown and len(unknown) < total:
+            out.append(
+                f"No {what} given for share{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(map(str, unknown))}: whether the custodians fail independently "
+                f"cannot be checked there."
+            )
     return out
 
 
@@ -464,6 +560,9 @@ class SplitCeremony:
                 "verified": {},
                 "test_combined": None,
                 "started": ports.clock.now(),
+                "custodian_risk_reason": "",
+                "incident_channel": "",
+                "alternate_after_minutes": 15,
             }
         )
         if replaces is not None:
@@ -533,6 +632,8 @@ class SplitCeremony:
             out.append("Give the credential a name (it is printed on every sheet).")
         elif len(name.encode()) > MAX_TEXT_FIELD_BYTES:
             out.append(f"The name is longer than {MAX_TEXT_FIELD_BYTES} bytes.")
+        else:
+            out += printable_problems([("The credential's name", name)])
         if not state.has_secret(SECRET):
             out.append("Enter, paste, load or generate the secret.")
         elif self.secret_length > MAX_SECRET_BYTES:
@@ -574,10 +675,37 @@ class SplitCeremony:
         if len(entries) != policy.total_shares:
             raise PolicyError(f"{len(entries)} custodians given for {policy.total_shares} shares")
         self.state["custodians"] = [
-            CustodianEntry(e.name.strip(), e.role.strip(), e.contact.strip(), e.location.strip())
+            CustodianEntry(
+                e.name.strip(),
+                e.role.strip(),
+                e.contact.strip(),
+                e.location.strip(),
+                e.alternate.strip(),
+            )
             for e in entries
         ]
         self._invalidate_shares()
+
+    def set_custodian_risk_reason(self, reason: str) -> None:
+        """The host's reason for going on although custodians do not fail independently."""
+        self.state["custodian_risk_reason"] = " ".join(reason.split())
+        self._changed()
+
+    @property
+    def custodian_risk_reason(self) -> str:
+        return str(self.state.get("custodian_risk_reason") or "")
+
+    def custodian_risks(self) -> list[CustodianRisk]:
+        policy = self.policy
+        return [] if policy is None else custodian_risks(policy, self.custodians)
+
+    def set_runbook_details(self, incident_channel: str, alternate_after_minutes: int) -> None:
+        """What the runbook needs beyond the custodians: where to post, when to call alternates."""
+        if not 1 <= alternate_after_minutes <= 1440:
+            raise PolicyError("call the alternates after 1 to 1440 minutes")
+        self.state["incident_channel"] = incident_channel.strip()
+        self.state["alternate_after_minutes"] = alternate_after_minutes
+        self._changed()
 
     def set_custodian(self, number: int, entry: CustodianEntry) -> None:
         entries = self.custodians
@@ -594,13 +722,11 @@ class SplitCeremony:
         return self.custodian_warnings()
 
     def _check_custodians(self, state: WizardState) -> list[str]:
-        out = []
-        for k, e in enumerate(self.custodians, start=1):
-            for what, value in (("name", e.name), ("role", e.role)):
-                if len(value.encode()) > MAX_TEXT_FIELD_BYTES:
-                    out.append(
-                        f"Share {k}: the {what} is longer than {MAX_TEXT_FIELD_BYTES} bytes."
-                    )
+        policy = self.policy
+        if policy is None:
+            return ["Choose a policy first."]
+        out = custodian_problems(policy, self.custodians, self.custodian_risk_reason)
+        out += printable_problems([("The incident channel", state.get("incident_channel", ""))])
         return out
 
     def group_of(self, number: int) -> str:
@@ -665,6 +791,15 @@ class SplitCeremony:
                 replaces=self.replaces.fingerprint if self.replaces else None,
             )
             state["started_logged"] = True
+            risks = self.custodian_risks()
+            if risks:
+                self.ports.recorder.note(
+                    "custodian_risk_accepted",
+                    {
+                        "reason": self.custodian_risk_reason,
+                        "risks": [r.describe() for r in risks],
+                    },
+                )
 
     def review_lines(self) -> list[tuple[str, str]]:
         """Everything on one page, as (label, value) pairs; no secret, no share material."""
@@ -680,9 +815,16 @@ class SplitCeremony:
             rows.append(("Replaces", f"{self.replaces.label} ({self.replaces.fingerprint})"))
         for k, e in enumerate(self.custodians, start=1):
             group = self.group_of(k)
-            where = ", ".join(x for x in (e.role, e.contact, e.location) if x)
+            where = ", ".join(
+                x
+                for x in (e.role, e.contact, e.location, e.alternate and f"alt. {e.alternate}")
+                if x
+            )
             value = (e.name or "(nobody named)") + (f" — {where}" if where else "")
             rows.append((f"Share {k}" + (f" ({group})" if group else ""), value))
+        if self.custodian_risks():
+            rows.append(("Custodian risk accepted", self.custodian_risk_reason or "—"))
+        rows.append(("Incident channel", self.state.get("incident_channel", "") or "—"))
         share_set = self.share_set
         rows.append(("Set fingerprint", share_set.fingerprint_text if share_set else "…"))
         return rows
@@ -727,11 +869,15 @@ class SplitCeremony:
                     "role": e.role,
                     "contact": e.contact,
                     "location": e.location,
+                    "alternate": e.alternate,
                     "group": self.group_of(k),
                 }
                 for k, e in enumerate(self.custodians, start=1)
             ],
             "replaces": self.replaces.fingerprint if self.replaces else None,
+            "custodian_risk": self.custodian_risk_reason if self.custodian_risks() else "",
+            "incident_channel": self.state.get("incident_channel", ""),
+            "alternate_after_minutes": self.state.get("alternate_after_minutes", 15),
         }
 
     def render_document(self, doc_id: str) -> bytes:

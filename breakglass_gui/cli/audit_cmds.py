@@ -805,6 +805,11 @@ class SplitCeremony:
             self.trail.close()
             raise
 
+    def custodian_risk_accepted(self, reason: str, risks: list[str]) -> None:
+        self.trail.record(
+            "custodian_risk_accepted", {"ceremony": self.ceremony, "reason": reason, "risks": risks}
+        )
+
     def finished(self, share_set: ShareSet, *, printed: bool = False) -> None:
         self.trail.split_finished(
             self.ceremony,

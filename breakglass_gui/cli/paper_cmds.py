@@ -37,8 +37,10 @@ def register(sub: Any) -> None:
     add_paper_flag(p)
     p.add_argument(
         "--appendix",
-        action="store_true",
-        help="add a last page with the steps to recover without Breakglass",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="end every sheet with the steps to recover without Breakglass (default: on; "
+        "--no-appendix leaves them out)",
     )
     p.add_argument(
         "--who-to-call",
@@ -203,6 +205,7 @@ def write_set_pdfs(
     *,
     paper: str = "a4",
     audit_public_key: str | None = None,
+    custodian_risk: str = "",
 ) -> list[Path]:
     """Share sheets, ceremony-record.pdf and runbook.pdf beside the share files of a split."""
     written = [
@@ -210,7 +213,11 @@ def write_set_pdfs(
         for share in share_set.shares
     ]
     info = SetInfo.from_share_set(share_set)
-    written.append(render_ceremony_record(info, out=out_dir / "ceremony-record.pdf", paper=paper))
+    written.append(
+        render_ceremony_record(
+            info, out=out_dir / "ceremony-record.pdf", paper=paper, custodian_risk=custodian_risk
+        )
+    )
     settings = RunbookSettings(audit_public_key=audit_public_key)
     inputs = RunbookInputs(info, settings)
     written.append(render_runbook(inputs, out=out_dir / "runbook.pdf", paper=paper))

@@ -60,8 +60,15 @@ def register(sub: Any) -> None:
         "--custodian",
         action="append",
         default=[],
-        metavar="NAME[:ROLE]",
-        help="custodian of the next share, in order (repeat)",
+        metavar="NAME[:ROLE[:LOCATION]]",
+        help="custodian of the next share, in order (repeat: one per share; the location is "
+        "only checked, not printed on the shares)",
+    )
+    p.add_argument(
+        "--accept-custodian-risk",
+        metavar="REASON",
+        help="go on although one person, location or role alone reaches the quorum (the "
+        "reason is logged and printed on the ceremony record)",
     )
     p.add_argument(
         "--group",
@@ -199,7 +206,8 @@ def custodians_from_args(specs: list[str], total: int) -> list[Custodian]:
         raise CliError(f"{len(specs)} --custodian given for {total} shares")
     people = []
     for spec in specs:
-        name, _, role = spec.partition(":")
+        name, _, rest = spec.partition(":")
+        role = rest.partition(":")[0]
         if not name.strip():
             raise CliError(f"--custodian {spec!r}: the name is empty")
         people.append(Custodian(name.strip(), role.strip()))
@@ -263,10 +271,52 @@ def do_split(args: argparse.Namespace) -> ShareSet:
     return share_set
 
 
+def check_custodians(args: argparse.Namespace, policy: Policy) -> tuple[str, list[str]]:
+    """The ceremony's custodian rule, before anything is written or logged.
+
+    Every share needs a named custodian, the printed fields must be printable (with --pdf),
+    and one person, location or role alone reaching the quorum is refused unless
+    ``--accept-custodian-risk REASON``. Returns the accepted reason and the risks it accepts
+    (``("", [])`` if none was needed).
+    """
+    # only split loads the ceremony rules (and with them the fonts)
+    from breakglass_gui.ceremony.split_flow import (  # noqa: PLC0415
+        CustodianEntry,
+        custodian_problems,
+        custodian_risks,
+        printable_problems,
+    )
+
+    entries = []
+    for spec in args.custodian:
+        name, _, rest = spec.partition(":")
+        role, _, location = rest.partition(":")
+        entries.append(CustodianEntry(name.strip(), role.strip(), location=location.strip()))
+    reason = " ".join((args.accept_custodian_risk or "").split())
+    problems = custodian_problems(policy, entries, reason)
+    if not args.pdf:
+        # nothing is printed now: only the rule, not the fonts of this machine
+        problems = [p for p in problems if "cannot be printed" not in p]
+    elif args.label:
+        problems = printable_problems([("--label", args.label)]) + problems
+    if problems:
+        hint = (
+            " Name one custodian per share with --custodian NAME[:ROLE[:LOCATION]]"
+            "; if the risk is deliberate: --accept-custodian-risk REASON."
+        )
+        raise CliError("custodians: " + " ".join(problems) + hint)
+    risks = [r.describe() for r in custodian_risks(policy, entries)]
+    return (reason, risks) if risks else ("", [])
+
+
 def cmd_split(args: argparse.Namespace) -> int:
     from . import audit_cmds, paper_cmds  # noqa: PLC0415 - only the commands that need them
 
-    with audit_cmds.SplitCeremony(args, policy_from_args(args)) as ceremony:
+    policy = policy_from_args(args)
+    risk_reason, risks = check_custodians(args, policy)
+    with audit_cmds.SplitCeremony(args, policy) as ceremony:
+        if risk_reason:
+            ceremony.custodian_risk_accepted(risk_reason, risks)
         share_set = do_split(args)
         if args.pdf:
             paper_cmds.write_set_pdfs(
@@ -274,6 +324,7 @@ def cmd_split(args: argparse.Namespace) -> int:
                 Path(args.out),
                 paper=args.paper,
                 audit_public_key=ceremony.trail.public_key.text(),
+                custodian_risk=risk_reason,
             )
         ceremony.finished(share_set, printed=args.pdf)
     out(

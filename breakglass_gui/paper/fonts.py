@@ -367,8 +367,15 @@ def unprintable(text: str, fonts: Fonts | None = None, face: str = "regular") ->
             problem = Problem(ch, f"{_char_name(ch)} is a control or unassigned character")
         elif font_for_char(ch, chain) is None:
             problem = Problem(ch, f"{_char_name(ch)}: no installed font can print it")
-        if problem is not None and problem.text not in seen:
-            seen.add(problem.text)
+        if problem is None:
+            continue
+        # one message per kind of sequence (a flag's two letters are one problem)
+        key = problem.text if "U+" in problem.reason else problem.reason
+        if key not in seen:
+            seen.add(key)
+            if 0x1F1E6 <= c <= 0x1F1FF:
+                pair = "".join(chars[i : i + 2])
+                problem = Problem(pair, problem.reason)
             out.append(problem)
     return out
 

@@ -233,9 +233,15 @@ def test_policy_and_custodian_pages_explain_themselves(qtbot: Any, gui_services:
         custodians.set_row(k, CustodianEntry(f"P{k}", "ops", location="HQ"))
     custodians.set_row(5, CustodianEntry("P1", "ops", location="HQ"))
     text = custodians.warnings.text()
-    assert "P1 holds shares 1, 5" in text
+    assert "P1 alone holds shares 1, 5" not in text  # a leader and an on-call: not a quorum
     assert "one location (HQ)" in text and "one role (ops)" in text
-    assert wizard.go_next()  # warnings do not block
+    # custodians who fail together block Next until the host types why
+    assert custodians.risk_reason.isVisibleTo(custodians)
+    assert not wizard.go_next()
+    assert "type why this risk is accepted" in wizard.problems.text()
+    qtbot.keyClicks(custodians.risk_reason, "one office until the Berlin team starts")
+    assert wizard.ceremony.custodian_risk_reason == "one office until the Berlin team starts"
+    assert wizard.go_next()
 
 
 def test_keyboard_only_first_page(qtbot: Any, gui_services: Any) -> None:

@@ -23,9 +23,12 @@ from breakglass_gui.ceremony.split_flow import (
     CustodianEntry,
     SplitCeremony,
     SplitPorts,
+    custodian_problems,
+    custodian_risks,
     custodian_warnings,
     folder_risk,
     generate_secret,
+    printable_problems,
     read_secret_file,
     secret_from_text,
 )
@@ -246,16 +249,15 @@ def test_group_policy_and_custodian_warnings() -> None:
         CustodianEntry("Di", "on-call", location="HQ"),
         CustodianEntry("ana ", "on-call", location="Remote"),
     ]
-    warnings = custodian_warnings(policy, same_place)
-    text = "\n".join(warnings)
-    assert "Ana holds shares 1, 5" in text
+    text = "\n".join(custodian_warnings(policy, same_place))
+    assert "Ana holds shares 1, 5" in text  # a leader and an on-call: not a quorum alone
     assert "4 custodians for 5 shares" in text
-    assert "one location (HQ)" in text  # 1 leader + 2 on-call at HQ reach the quorum
-    # the three on-call shares satisfy only one of the two groups needed: no role warning
-    assert "one role" not in text
+    risks = custodian_risks(policy, same_place)
+    # 1 leader + 2 on-call at HQ reach the quorum; the on-call role is in one group only
+    assert [(r.kind, r.value, r.shares) for r in risks] == [("location", "HQ", (1, 2, 3, 4))]
     two_on_call = [PEOPLE[0], CustodianEntry("Bo", "Primary  On-call", location="x"), PEOPLE[2]]
-    (role_warning,) = custodian_warnings(Policy.simple(2, 3), two_on_call)
-    assert role_warning.startswith("Shares 1, 2 share one role (primary on-call)")
+    (role_risk,) = custodian_risks(Policy.simple(2, 3), two_on_call)
+    assert role_risk.describe().startswith("Shares 1, 2 are all in one role (primary on-call)")
     fine = [
         CustodianEntry("Ana", "VP", location="A"),
         CustodianEntry("Bo", "CTO", location="B"),
@@ -264,14 +266,66 @@ def test_group_policy_and_custodian_warnings() -> None:
         CustodianEntry("Ed", "on-call 3", location="E"),
     ]
     assert custodian_warnings(policy, fine) == []
+    assert custodian_risks(policy, fine) == []
+    assert custodian_problems(policy, fine) == []
+
+
+def test_one_person_reaching_the_quorum_blocks_until_a_reason_is_typed() -> None:
     simple = Policy.simple(2, 3)
-    assert custodian_warnings(simple, PEOPLE) == []
-    blank = custodian_warnings(simple, [PEOPLE[0], CustodianEntry(), CustodianEntry()])
-    assert blank == [
-        "1 custodian for 3 shares (shares 2, 3 have nobody named): "
-        "each share should have its own person, or the set is weaker than its "
-        "policy says."
+    ana_twice = [CustodianEntry("Ana Ruiz"), CustodianEntry(" ana  ruiz"), CustodianEntry("Bo")]
+    problems = custodian_problems(simple, ana_twice)
+    assert any("Ana Ruiz alone holds shares 1, 2" in p for p in problems)
+    assert any("type why this risk is accepted" in p for p in problems)
+    assert custodian_problems(simple, ana_twice, "   ") == problems  # blank is no reason
+    assert custodian_problems(simple, ana_twice, "Ana is the only admin until March") == []
+
+
+def test_group_policy_person_risk_counts_groups() -> None:
+    policy = Policy.grouped(2, [("leadership", 1, 2), ("on-call", 2, 3)])
+    # Ana holds one leadership share and two on-call shares: both groups, so the quorum.
+    ana = [
+        CustodianEntry("Ana"),
+        CustodianEntry("Bo"),
+        CustodianEntry("Ana"),
+        CustodianEntry("Ana"),
+        CustodianEntry("Cy"),
     ]
+    assert [r.shares for r in custodian_risks(policy, ana)] == [(1, 3, 4)]
+    # Two on-call shares alone satisfy only one of the two groups needed: no risk.
+    ana[0] = CustodianEntry("Di")
+    assert custodian_risks(policy, ana) == []
+
+
+def test_empty_location_or_role_is_unknown_not_shared() -> None:
+    simple = Policy.simple(2, 3)
+    blanks = [CustodianEntry("Ana"), CustodianEntry("Bo"), CustodianEntry("Cy")]
+    assert custodian_risks(simple, blanks) == []
+    warnings = "\n".join(
+        custodian_warnings(simple, [*blanks[:2], CustodianEntry("Cy", "x", "", "y")])
+    )
+    assert "No location given for shares 1, 2" in warnings
+
+
+def test_every_share_needs_a_named_custodian() -> None:
+    simple = Policy.simple(2, 3)
+    problems = custodian_problems(simple, [PEOPLE[0], CustodianEntry(), CustodianEntry(" ")])
+    assert problems == ["Name the custodian of shares 2, 3: every share needs a named person."]
+    assert custodian_problems(simple, []) == [
+        "Name the custodian of shares 1, 2, 3: every share needs a named person."
+    ]
+
+
+def test_unprintable_names_are_refused_naming_field_and_character() -> None:
+    simple = Policy.simple(2, 3)
+    flag = [CustodianEntry("Ana \U0001f1ea\U0001f1f8"), PEOPLE[1], PEOPLE[2]]
+    (problem,) = custodian_problems(simple, flag)
+    assert problem.startswith("Share 1's custodian cannot be printed:")
+    assert "flag" in problem
+    zwj = [PEOPLE[0], CustodianEntry("Bo", "dev \U0001f469\u200d\U0001f4bb"), PEOPLE[2]]
+    (problem,) = custodian_problems(simple, zwj)
+    assert problem.startswith("Share 2's role cannot be printed:")
+    assert "zero-width joiner" in problem
+    assert printable_problems([("x", "Ana \U0001f511 Ruiz")]) == []  # one plain emoji prints
 
 
 def test_presets_carry_guidance_from_the_reference() -> None:

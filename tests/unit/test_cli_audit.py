@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from breakglass_gui.cli.main import main
@@ -222,3 +223,41 @@ def test_bad_input_is_one_line_never_a_traceback(
     assert got == code, (out, err)
     assert needle in out + err
     assert "Traceback" not in out + err and err.count("\n") <= 1
+
+
+def test_split_refuses_one_person_reaching_the_quorum_unless_a_reason_is_given(
+    capsysbinary: Capture, tmp_path: Path
+) -> None:
+    home, secret = tmp_path / "home", tmp_path / "secret"
+    secret.write_bytes(b"hunter2-hunter2")
+    args = ["--home", str(home), "split", "-m", "2", "-n", "3", "--label", "db",
+            "--custodian", "Ana Ruiz:sre", "--custodian", "ana ruiz:manager", "--custodian", "Bo",
+            "--secret-file", str(secret)]  # fmt: skip
+    code, _, err = run(capsysbinary, *args, "--out", str(tmp_path / "refused"))
+    assert code != 0
+    assert "Ana Ruiz alone holds shares 1, 2" in err
+    assert "--accept-custodian-risk" in err
+    assert not (tmp_path / "refused").exists()  # refused before anything was written
+    reason = ["--accept-custodian-risk", "Ana is the only DBA until March"]
+    code, _, err = run(capsysbinary, *args, "--out", str(tmp_path / "ok"), *reason, "--pdf")
+    assert code == 0, err
+    code, out, _ = run(capsysbinary, "--home", str(home), "audit", "show")
+    assert "custodian risk accepted: Ana is the only DBA until March" in out
+    record = (tmp_path / "ok" / "ceremony-record.pdf").read_bytes()
+
+    doc = pdfium.PdfDocument(record)
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    assert "Ana is the only DBA until March" in " ".join(text.split())
+
+
+def test_split_needs_a_named_custodian_for_every_share(
+    capsysbinary: Capture, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"hunter2-hunter2")
+    code, _, err = run(
+        capsysbinary, "--home", str(tmp_path / "home"), "split", "-m", "2", "-n", "3",
+        "--custodian", "Ana", "--secret-file", str(secret), "--out", str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code != 0
+    assert "Name the custodian of shares 2, 3" in err

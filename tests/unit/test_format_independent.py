@@ -212,6 +212,7 @@ def test_cli_split_then_inspect_words_recover_by_the_spec(tmp_path: Path) -> Non
             "5",
             "--label",
             "test",
+            *[f"--custodian={who}" for who in ("Ana", "Bo", "Cy", "Di", "Ed")],
             "--secret-file",
             str(tmp_path / "secret"),
             "--out",

@@ -320,7 +320,8 @@ def test_split_pdf_writes_sheets_record_and_runbook(
 ) -> None:
     out = tmp_path / "set"
     code = main(
-        ["split", "-m", "2", "-n", "3", "--label", "db", "--custodian", "Ana:ops", "--generate",
+        ["split", "-m", "2", "-n", "3", "--label", "db", "--custodian", "Ana:ops", "--custodian",
+         "Bo", "--custodian", "Cy", "--generate",
          "24", "--out", str(out), "--pdf", "--paper", "letter"]
     )  # fmt: skip
     assert code == 0
