@@ -302,6 +302,7 @@ def test_a_log_edited_in_the_middle_stops_every_ceremony(
     secret.write_bytes(b"another credential")
     code, _, err = run(
         capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "x",
+        "--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy",
         "--secret-file", str(secret), "--out", str(tmp_path / "out"),
     )  # fmt: skip
     assert code != 0 and "fails verification" in err

@@ -204,7 +204,7 @@ def test_page_one_says_what_a_stranger_needs(simple_set: ShareSet) -> None:
         "Alone it reveals nothing",
         "Who to call",
         "Recovering without this app",
-        "Breakglass share format v1",
+        "Breakglass share format v2",
         "the pages at the end of this document explain",
     ]:
         assert expected in page1, expected
