@@ -71,9 +71,11 @@ __all__ = [
     "FULL_RECOVERY_LIMIT",
     "MAX_SECRET_BYTES",
     "Custodian",
+    "QuorumCheck",
     "Recovery",
     "SetProof",
     "ShareSet",
+    "check_quorum",
     "open_sealed",
     "prove_set",
     "quorum_status",
@@ -740,6 +742,38 @@ def recover(shares: Sequence[Share], *, expected_fingerprint: bytes | None = Non
         "made it wrongly or on purpose (or a share was forged). No credential is shown; bring "
         "another custodian's share so the bad one can be identified, and report the set.",
         names,
+    )
+
+
+@dataclass(frozen=True)
+class QuorumCheck:
+    """A quorum proven to open its set's seal; the credential was wiped unseen."""
+
+    set_digest: bytes
+    label: str
+    drill: bool
+    used: tuple[Share, ...]
+    rejected: tuple[ShareError, ...]
+
+    @property
+    def fingerprint(self) -> bytes:
+        return self.set_digest[:FINGERPRINT_BYTES]
+
+
+def check_quorum(
+    shares: Sequence[Share], *, expected_fingerprint: bytes | None = None
+) -> QuorumCheck:
+    """Everything ``recover`` does -- SLIP-39, Feistel, key commitment, tag -- and then the
+    credential is wiped before returning: a drill of a live set, a backup check. Raises what
+    ``recover`` raises."""
+    result = recover(shares, expected_fingerprint=expected_fingerprint)
+    result.wipe()
+    return QuorumCheck(
+        result.set_digest,
+        result.label,
+        result.drill,
+        tuple(result.used),
+        tuple(result.rejected),
     )
 
 

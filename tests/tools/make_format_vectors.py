@@ -43,7 +43,7 @@ def vector(name: str, description: str, secret: bytes, share_set: ShareSet) -> N
     # the set key, for checking each step by hand (a real set never reveals it)
     first = quorums[0]
     with slip39.combine_words(
-        list(dict.fromkeys(tuple(shares[k - 1].words) for k in first))  # type: ignore[arg-type]
+        list(dict.fromkeys(tuple(shares[k - 1].words) for k in first))
     ) as key:
         key_hex = bytes(key).hex()
     doc = {

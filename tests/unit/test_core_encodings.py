@@ -84,7 +84,7 @@ def test_large_secret_splits_into_parts_read_in_any_order() -> None:
     results = [asm.add(p) for p in parts]  # type: ignore[arg-type]
     assert results[:-1] == [None] * (len(parts) - 1)
     assert results[-1] == shares[1]
-    with recover([results[-1], shares[0]]).secret as got:  # type: ignore[list-item]
+    with recover([results[-1], shares[0]]).secret as got:
         assert bytes(got) == secret
 
 

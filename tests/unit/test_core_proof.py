@@ -16,6 +16,7 @@ from breakglass_gui.core.sealing import (
     FULL_RECOVERY_LIMIT,
     Custodian,
     ShareSet,
+    check_quorum,
     prove_set,
     recover,
     split_credential,
@@ -152,3 +153,14 @@ def test_a_share_that_does_not_read_back_is_refused() -> None:
     with pytest.raises(InconsistentSetError) as info:
         prove_set(shares)
     assert "share 2 of 3" in str(info.value)
+
+
+def test_check_quorum_proves_a_quorum_and_keeps_no_credential() -> None:
+    made = split_credential(b"live secret", policy=Policy.simple(2, 3), label="L", prove=False)
+    checked = check_quorum([made.shares[2], made.shares[0]], expected_fingerprint=made.digest)
+    assert checked.set_digest == made.digest and not checked.drill
+    assert [s.number for s in checked.used] == [3, 1]
+    assert "live secret" not in repr(checked)
+    forged = forge_last_share(made.shares, _split(b"live secret", Policy.simple(2, 3)).shares)
+    with pytest.raises(InconsistentSetError):
+        check_quorum([forged[0], forged[2]])
