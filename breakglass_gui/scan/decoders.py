@@ -156,7 +156,7 @@ class OpenCVDecoder(Decoder):
     def decode(self, frame: Frame) -> list[Detection]:
         try:
             text, points, _ = self._detector.detectAndDecode(frame)
-        except cv2.error:
+        except (cv2.error, UnicodeDecodeError):  # a non-UTF-8 payload makes OpenCV raise
             return []
         if not text or points is None:
             return []

@@ -32,6 +32,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import qrcode
+import qrcode.exceptions
+import qrcode.util
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from breakglass_gui.core import sealing
@@ -212,6 +214,9 @@ class Distortion:
     crease: bool
     noise: float  # sigma, in 0..255 levels
     jpeg: int
+    fov_deg: float = 65.0  # horizontal field of view: wider = stronger perspective
+    glare: float = 0.0  # 0 = none, else peak brightness added by a specular highlight
+    crumple: float = 0.0  # 0 = flat, else page displacement in modules (crumpled paper)
 
 
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
@@ -248,6 +253,45 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
+# The wide generator: what a laptop webcam does that the three levels above do not (640x480 to
+# 1920x1080, JPEG quality down to 30, wide-angle lenses close up, glare, crumpled paper).
+WIDE_LEVELS = ("wide-easy", "wide-medium", "wide-hard")
+WIDE_FRAME_SIZES = ((640, 480), (800, 600), (1024, 768), (1280, 720), (1920, 1080))
+WIDE_VERSIONS = range(6, 19)
+WIDE_ECC = ("M", "Q")
+RANGES.update(
+    {
+        "wide-easy": {
+            **RANGES["easy"],
+            "module_px": (3.0, 7.0),
+            "tilt": (0.0, 20.0),
+            "jpeg": (60, 92),
+            "fov": (55.0, 75.0),
+            "glare": (0.0, 0.4),
+            "crumple": (0.0, 0.15),
+        },
+        "wide-medium": {
+            **RANGES["medium"],
+            "module_px": (2.2, 4.5),
+            "tilt": (10.0, 35.0),
+            "jpeg": (40, 85),
+            "fov": (60.0, 90.0),
+            "glare": (0.2, 0.7),
+            "crumple": (0.1, 0.35),
+        },
+        "wide-hard": {
+            **RANGES["hard"],
+            "module_px": (1.8, 3.6),
+            "tilt": (20.0, 45.0),
+            "jpeg": (30, 70),
+            "fov": (70.0, 100.0),
+            "glare": (0.4, 1.0),
+            "crumple": (0.2, 0.6),
+        },
+    }
+)
+
+
 def sample_distortion(level: str, rng: random.Random, frame_size: tuple[int, int]) -> Distortion:
     r = RANGES[level]
 
@@ -260,7 +304,12 @@ def sample_distortion(level: str, rng: random.Random, frame_size: tuple[int, int
     contrast = u("contrast")
     paper = rng.uniform(0.55 + contrast * 0.4, 0.98)
     ink = max(0.02, paper - contrast)
-    shadow_p = {"easy": 0.0, "medium": 0.3, "hard": 0.5}[level]
+    shadow_p = {"easy": 0.0, "medium": 0.3, "hard": 0.5}[level.removeprefix("wide-")]
+    extra: dict[str, float] = {}
+    if level.startswith("wide-"):
+        extra["fov_deg"] = u("fov")
+        extra["glare"] = u("glare") if rng.random() < 0.5 else 0.0
+        extra["crumple"] = u("crumple") if rng.random() < 0.6 else 0.0
     return Distortion(
         frame_size=frame_size,
         module_px=module_px,
@@ -277,6 +326,7 @@ def sample_distortion(level: str, rng: random.Random, frame_size: tuple[int, int
         crease=level != "easy" and rng.random() < 0.4,
         noise=u("noise"),
         jpeg=int(u("jpeg")),
+        **extra,
     )
 
 
@@ -300,6 +350,28 @@ def _project(
     return np.asarray(focal * p3[:, :2] / p3[:, 2:3], np.float64)
 
 
+def _crumple(page: FloatImage, amount_px: float, rng: np.random.Generator) -> FloatImage:
+    """Crumpled paper: a smooth random displacement of ``amount_px`` page pixels, with the
+    shading of the creases it makes (light from one side)."""
+    ph, pw = page.shape
+    cells = (int(rng.integers(3, 7)), int(rng.integers(3, 7)))
+    height = rng.standard_normal(cells).astype(np.float32)
+    height = cv2.resize(height, (pw, ph), interpolation=cv2.INTER_CUBIC)
+    gy, gx = np.gradient(height)
+    norm = float(max(np.abs(gx).max(), np.abs(gy).max(), 1e-6))
+    gx, gy = gx / norm, gy / norm
+    xx, yy = np.meshgrid(np.arange(pw, dtype=np.float32), np.arange(ph, dtype=np.float32))
+    warped = cv2.remap(
+        page,
+        xx + np.float32(amount_px) * height * gx,
+        yy + np.float32(amount_px) * height * gy,
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    shade = 1.0 + 0.12 * min(1.0, amount_px / 4) * (gx * 0.8 + gy * 0.6)
+    return np.asarray(np.clip(warped * shade, 0, 1.1), np.float32)
+
+
 def _background(w: int, h: int, rng: np.random.Generator) -> FloatImage:
     small = rng.random((max(2, h // 80), max(2, w // 80), 3)).astype(np.float32)
     grey = small.mean(axis=2, keepdims=True)
@@ -317,7 +389,7 @@ def photograph(sheet: Sheet, d: Distortion, seed: int) -> tuple[Image, npt.NDArr
     w, h = d.frame_size
     ss = 2
     W, H = w * ss, h * ss
-    focal = W / (2 * math.tan(math.radians(65) / 2))
+    focal = W / (2 * math.tan(math.radians(d.fov_deg) / 2))
     rot = _rotation(d.tilt_deg, d.tilt_axis_deg, d.roll_deg)
     centre = sheet.qr_corners.mean(axis=0)
     # page pixels -> mm-free model units: one module = 1 unit
@@ -351,6 +423,8 @@ def photograph(sheet: Sheet, d: Distortion, seed: int) -> tuple[Image, npt.NDArr
         dline = (yy - y - slope * (xx - pw / 2)) / (0.004 * ph)
         page = page * (1 - 0.25 * np.exp(-(dline**2))) + 0.06 * np.exp(-((dline - 2) ** 2))
         page = np.asarray(page, np.float32)
+    if d.crumple:
+        page = _crumple(page, sheet.module_px * d.crumple, rng)
     lum_page = np.asarray(d.ink + (d.paper - d.ink) * np.clip(page, 0, 1), np.float32)
     warped = cv2.warpPerspective(lum_page, matrix, (W, H), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(
@@ -376,6 +450,15 @@ def photograph(sheet: Sheet, d: Distortion, seed: int) -> tuple[Image, npt.NDArr
         soft = 1 / (1 + np.exp(-side / (0.02 * W)))
         light = light * (1 - (1 - d.shadow) * soft)
     grey = grey * cv2.resize(np.asarray(light, np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
+    if d.glare:
+        # a specular highlight (a lamp on glossy paper or a sleeve) near the code: saturates
+        qc = quad.mean(axis=0) + offset + rng.normal(0, 0.25, 2) * span
+        radius = rng.uniform(0.08, 0.3) * float(max(span))
+        gy = np.arange(H, dtype=np.float32)[:, None] - np.float32(qc[1])
+        gx = np.arange(W, dtype=np.float32)[None, :] - np.float32(qc[0])
+        stretch = rng.uniform(1.0, 2.5)
+        spot = np.exp(-((gx / stretch) ** 2 + (gy * stretch / 2) ** 2) / np.float32(radius**2))
+        grey = np.minimum(grey + np.float32(d.glare) * spot, 1.0)
 
     if d.defocus > 0.05:
         grey = cv2.GaussianBlur(grey, (0, 0), d.defocus * ss)
@@ -444,6 +527,66 @@ def generate(
             image, quad = photograph(sheet, d, seed=rng.getrandbits(32))
             yield Sample(
                 index, level, image, payload.text, quad, version, payload.ecc, payload.kind, d
+            )
+            index += 1
+
+
+ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+def _alnum_version(length: int, ecc: str) -> int:
+    """The smallest version that holds ``length`` alphanumeric characters (41: none does)."""
+    q = qrcode.QRCode(error_correction=ECC[ecc], border=0)
+    q.add_data(qrcode.util.QRData(b"A" * length, mode=qrcode.util.MODE_ALPHA_NUM))
+    try:
+        return int(q.best_fit())
+    except (ValueError, qrcode.exceptions.DataOverflowError):
+        return 41
+
+
+def alnum_payload(version: int, ecc: str, rng: random.Random) -> Payload:
+    """A random alphanumeric-mode text that needs exactly ``version`` at ``ecc``."""
+    lo, hi = 1, 4300
+    while lo < hi:  # the longest text that fits ``version``
+        mid = (lo + hi + 1) // 2
+        if _alnum_version(mid, ecc) <= version:
+            lo = mid
+        else:
+            hi = mid - 1
+    longest = lo
+    lo, hi = 1, longest
+    while lo < hi:  # the shortest text that needs ``version``
+        mid = (lo + hi) // 2
+        if _alnum_version(mid, ecc) >= version:
+            hi = mid
+        else:
+            lo = mid + 1
+    text = "".join(rng.choice(ALNUM) for _ in range(rng.randint(lo, longest)))
+    return Payload(text, ecc, version, "alnum", 0)
+
+
+def generate_wide(
+    seed: int = 7, per_level: int = 60, levels: Sequence[str] = WIDE_LEVELS
+) -> Iterator[Sample]:
+    """The wide generator: frames of 640x480 to 1920x1080, QR versions 6 to 18 at error
+    correction M and Q, share texts and alphanumeric payloads, JPEG quality 30 to 92, tilt up to
+    45 degrees through wide-angle lenses, glare and crumpled paper (see ``RANGES``)."""
+    table = payload_table(seed)
+    index = 20_000
+    for li, level in enumerate(levels):
+        rng = random.Random(seed * 31 + li)
+        for i in range(per_level):
+            version = WIDE_VERSIONS[i % len(WIDE_VERSIONS)]
+            ecc = WIDE_ECC[(i // len(WIDE_VERSIONS)) % 2]
+            shares = [p for p in table[version] if p.ecc == ecc]
+            # every other frame a real share text, else an alphanumeric payload
+            payload = rng.choice(shares) if i % 2 and shares else alnum_payload(version, ecc, rng)
+            size = WIDE_FRAME_SIZES[(i // 2) % len(WIDE_FRAME_SIZES)]
+            d = sample_distortion(level, rng, size)
+            sheet = render_sheet(payload, rng, px_per_module=max(3, math.ceil(d.module_px * 2)))
+            image, quad = photograph(sheet, d, seed=rng.getrandbits(32))
+            yield Sample(
+                index, level, image, payload.text, quad, version, ecc, payload.kind, d, "wide"
             )
             index += 1
 
