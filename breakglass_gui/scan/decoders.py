@@ -91,7 +91,11 @@ def zxing_available() -> bool:
 
 
 class ZxingDecoder(Decoder):
-    """zxing-cpp (PyPI ``zxing-cpp``). ``binarizer``: "local" (default), "global", "fixed"."""
+    """zxing-cpp (PyPI ``zxing-cpp``). ``binarizer``: "local" (default), "global", "fixed".
+
+    ``plain_text`` (default) returns a code's text exactly as encoded; zxing-cpp's own default
+    ("HRI") rewrites some of it for people to read (GS1 field brackets, control characters
+    spelled out as ``<SOH>``), which is not the payload."""
 
     name = "zxing-cpp"
 
@@ -102,10 +106,12 @@ class ZxingDecoder(Decoder):
         try_rotate: bool = True,
         try_downscale: bool = True,
         try_invert: bool = True,
+        plain_text: bool = True,
     ) -> None:
         import zxingcpp  # noqa: PLC0415 - optional: the pipeline falls back to OpenCV
 
         self._zx = zxingcpp
+        self.binarizer = binarizer
         self._kwargs: dict[str, Any] = {
             "formats": zxingcpp.BarcodeFormat.QRCode,
             "try_rotate": try_rotate,
@@ -117,6 +123,9 @@ class ZxingDecoder(Decoder):
                 "fixed": zxingcpp.Binarizer.FixedThreshold,
             }[binarizer],
         }
+        text_mode = getattr(zxingcpp, "TextMode", None)
+        if plain_text and text_mode is not None:
+            self._kwargs["text_mode"] = text_mode.Plain
 
     def decode(self, frame: Frame) -> list[Detection]:
         return self.decode_with_misses(frame)[0]

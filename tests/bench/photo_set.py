@@ -89,7 +89,7 @@ def peer_decoders() -> dict[str, Decoder]:
     peers: dict[str, Decoder] = {
         "opencv": OpenCVDecoder(),
         "opencv-aruco": ArucoDecoder(),
-        "zxing-cpp": ZxingDecoder(),
+        "zxing-cpp": ZxingDecoder(plain_text=False),  # its own defaults, as the other peers
     }
     try:
         peers["zbar"] = ZbarDecoder()

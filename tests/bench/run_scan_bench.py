@@ -94,7 +94,7 @@ def run(samples: Sequence[corpus.Sample]) -> list[Outcome]:
     peers: dict[str, Decoder] = {
         "opencv": OpenCVDecoder(),
         "opencv-aruco": ArucoDecoder(),
-        "zxing-cpp": ZxingDecoder(),
+        "zxing-cpp": ZxingDecoder(plain_text=False),  # its own defaults, as the other peers
     }
     try:
         peers["zbar"] = ZbarDecoder()
