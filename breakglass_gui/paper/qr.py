@@ -1,6 +1,6 @@
 """Vector QR codes, encoded fast enough for large secrets.
 
-Share texts are "BG1" followed by digits; encoding them as an alphanumeric segment and a
+Share texts are "BG2" followed by digits; encoding them as an alphanumeric segment and a
 numeric segment (3 digits in 10 bits) keeps the biggest single record at version 12 with
 error correction M. Modules are drawn as one filled path of row runs (no hairline seams
 when rasterised), with the full 4-module quiet zone left white.
