@@ -117,6 +117,16 @@ class FrameScanner:
             if isinstance(decoder, ZxingDecoder)
             else decoder
         )
+        # zxing-cpp's global-histogram binarizer: one threshold for the whole image, which
+        # reads codes whose modules the local one breaks up (crumpled paper, coarse JPEG
+        # blocks, busy backgrounds inside the code's neighbourhood)
+        self.global_decoder: Decoder | None = None
+        self.crop_global_decoder: Decoder | None = None
+        if isinstance(decoder, ZxingDecoder) and decoder.binarizer == "local":
+            self.global_decoder = ZxingDecoder(binarizer="global")
+            self.crop_global_decoder = ZxingDecoder(
+                binarizer="global", try_invert=False, try_downscale=False
+            )
         self.thorough = thorough
         self.shares_only = shares_only
         self.max_regions = max_regions
@@ -227,6 +237,8 @@ class FrameScanner:
         yield "direct", direct
         if not self.thorough:
             return
+        if self.global_decoder is not None:
+            yield "direct-global", functools.partial(self._read_with, self.global_decoder, grey)
         regions = [r.quad for r in code_regions(grey, limit=self.max_regions)]
         # a place where the decoder saw a code but could not read it comes first
         for rank, quad in enumerate(misses + regions):
@@ -242,16 +254,35 @@ class FrameScanner:
                 ]
             for name, enhance in variants:
                 yield name, functools.partial(self._read_crop, cropped, enhance)
+            if self.crop_global_decoder is not None:
+                for name, enhance in (("crop-global", _same), ("crop-global-smoothed", _smooth)):
+                    yield (
+                        name,
+                        functools.partial(
+                            self._read_crop, cropped, enhance, self.crop_global_decoder
+                        ),
+                    )
         for quad in misses:
             yield "rectified", functools.partial(self._read_rectified, grey, quad, False)
             yield "rectified-sharpened", functools.partial(self._read_rectified, grey, quad, True)
 
-    def _read_crop(self, cropped: _LazyCrop, enhance: Callable[[Frame], Frame]) -> list[Detection]:
+    def _read_crop(
+        self,
+        cropped: _LazyCrop,
+        enhance: Callable[[Frame], Frame],
+        decoder: Decoder | None = None,
+    ) -> list[Detection]:
         crop, scale, origin = cropped.get()
         if crop.size == 0:
             return []
-        found, _ = self._read(enhance(crop), crop=True)
+        if decoder is None:
+            found, _ = self._read(enhance(crop), crop=True)
+        else:
+            found = decoder.decode(enhance(crop))
         return [d.scaled(1.0 / scale, origin) for d in found]
+
+    def _read_with(self, decoder: Decoder, image: Frame) -> list[Detection]:
+        return decoder.decode(image)
 
     def _read_rectified(self, grey: Frame, quad: Quad, sharpened: bool) -> list[Detection]:
         square, back = rectify(grey, quad)
@@ -282,6 +313,15 @@ class _LazyCrop:
         if self._done is None:
             self._done = crop_region(self._grey, self._quad)
         return self._done
+
+
+def _same(crop: Frame) -> Frame:
+    return crop
+
+
+def _smooth(crop: Frame) -> Frame:
+    """Smooth sensor noise, JPEG blocks and paper texture (for a global threshold)."""
+    return np.asarray(cv2.GaussianBlur(crop, (0, 0), 1.5), np.uint8)
 
 
 def _smooth_then_sharpen(crop: Frame) -> Frame:
