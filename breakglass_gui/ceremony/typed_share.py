@@ -1,0 +1,316 @@
+"""A typed share, read the way a person types it from the sheet: the forgiving layer in front of
+``core.share.parse_transcription``.
+
+The sheet prints the 33 SLIP-39 words in numbered rows (`` 1 laundry   2 biology …``) and the
+data lines as ``NN  XXXX XXXX  CC`` (number, up to 8 characters, 2 check characters), in columns
+that a text copy may run together in rows (three numbered lines to a row). :func:`read_typed`
+accepts all of it: any row layout, with or without the headings (``WORDS``, ``DATA``, ``HAND
+TRANSCRIPTION``, the sheet's title line), any spacing or case, the words numbered or not, and a
+word's first 4 letters (SLIP-39 words are unique in their first 4). Prose pasted along with it
+(the sheet's instructions) is skipped.
+
+It reports, line by line of what was typed, what is wrong (the word by its number, the data
+line by its number: the check characters catch a mistyped character on the line where it
+happens), and when everything is there gives the canonical transcription for the core parser,
+which checks the whole share (its checksums, its set). Nothing here keeps or logs the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from breakglass_gui.core import slip39
+from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
+
+__all__ = ["Issue", "TypedShare", "complete_word", "read_typed"]
+
+WORD_COUNT = slip39.WORD_COUNT
+_WORDS = tuple(slip39.wordlist())
+_WORD_SET = frozenset(_WORDS)
+_BY_PREFIX = {w[:4]: w for w in _WORDS}
+_TOKEN = re.compile(r"\S+")
+_HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*$", re.IGNORECASE)
+_TITLE = re.compile(r"^\s*(BREAK-GLASS SHARE|HAND TRANSCRIPTION)\b", re.IGNORECASE)
+_HAND = re.compile(r"^\s*HAND TRANSCRIPTION\b", re.IGNORECASE)
+_LINES_HEADING = re.compile(r"^\s*DATA\s*\(\s*(\d+)\s+LINES?\s*\)", re.IGNORECASE)
+_GLUED = re.compile(r"^(\d{1,4}[.:)])(\w+)$")
+_B32 = re.compile(r"^[0-9A-Za-z]+$")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Something wrong on line ``row`` (0-based) of what was typed, between ``start`` and
+    ``end`` (character columns), in plain words."""
+
+    row: int
+    start: int
+    end: int
+    message: str
+
+
+@dataclass
+class TypedShare:
+    """What was read from the typed text so far."""
+
+    words: list[str | None] = field(default_factory=lambda: [None] * WORD_COUNT)
+    lines: dict[int, str] = field(default_factory=dict)  # data line number -> its characters
+    issues: list[Issue] = field(default_factory=list)
+    expected_lines: int | None = None  # from the sheet's "DATA (N lines)", when typed
+    completions: int = 0  # words given by their first letters
+
+    @property
+    def words_found(self) -> int:
+        return sum(1 for w in self.words if w is not None)
+
+    def missing_lines(self) -> list[int]:
+        top = max([*self.lines, self.expected_lines or 0], default=0)
+        return [n for n in range(1, top + 1) if n not in self.lines]
+
+    @property
+    def complete(self) -> bool:
+        return (
+            not self.issues
+            and self.words_found == WORD_COUNT
+            and bool(self.lines)
+            and not self.missing_lines()
+        )
+
+    def canonical(self) -> str:
+        """The transcription in the form ``core.share.parse_transcription`` reads."""
+        if not self.complete:
+            raise ValueError("the typed share is not complete")
+        words = " ".join(w for w in self.words if w is not None)
+        data = [f"{n:02d} {c}{chunk_checks(n, c)}" for n, c in sorted(self.lines.items())]
+        return "WORDS\n" + words + "\nDATA\n" + "\n".join(data) + "\n"
+
+    def summary(self) -> str:
+        """One plain sentence of where the typing stands."""
+        parts = [f"words {self.words_found} of {WORD_COUNT}"]
+        total = self.expected_lines
+        parts.append(
+            f"data lines {len(self.lines)} of {total}" if total else f"data lines {len(self.lines)}"
+        )
+        missing = self.missing_lines()
+        if missing and self.lines:
+            shown = ", ".join(f"{n:02d}" for n in missing[:6])
+            parts.append(f"missing line {shown}{' …' if len(missing) > 6 else ''}")
+        gaps = [i + 1 for i, w in enumerate(self.words) if w is None]
+        if gaps and self.words_found:
+            parts.append(f"next word {gaps[0]}")
+        return "; ".join(parts)
+
+
+def complete_word(prefix: str) -> str | None:
+    """The SLIP-39 word ``prefix`` stands for (4 letters or more, a prefix of one word)."""
+    p = prefix.lower()
+    if p in _WORD_SET:
+        return p
+    if len(p) < 4:
+        return None
+    word = _BY_PREFIX.get(p[:4])
+    return word if word is not None and word.startswith(p) else None
+
+
+def _suggest(token: str) -> str:
+    word = _BY_PREFIX.get(token.lower()[:4])
+    return f" (did you mean '{word}'?)" if word else ""
+
+
+def _line_number(token: str) -> int | None:
+    t = token.rstrip(".:)")
+    if not t.isascii() or not t.isdigit() or len(t) > 4:
+        return None
+    return int(t)
+
+
+def _is_group(token: str) -> bool:
+    return bool(_B32.match(token)) and len(token) <= CHARS_PER_LINE + 2
+
+
+def _data_line(number: int, body: list[str]) -> tuple[str, str | None]:
+    """(characters, problem) for data line ``number`` typed as ``body`` tokens."""
+    text = "".join(body).replace("-", "")
+    if len(text) < 3:
+        return "", "too short: its data characters, then its 2 check characters"
+    try:
+        chars, check = normalise(text[:-2]), normalise(text[-2:])
+    except DecodeError as exc:
+        return "", f"{exc}"
+    if len(chars) > CHARS_PER_LINE:
+        return "", f"has {len(chars)} data characters, at most {CHARS_PER_LINE}"
+    if chunk_checks(number, chars) != check:
+        return chars, "the check characters do not match: a character on it is mistyped"
+    return chars, None
+
+
+def _valid(number: int, body: list[str]) -> bool:
+    return _data_line(number, body)[1] is None
+
+
+def _prose(tokens: list[str]) -> bool:
+    """A line of instructions pasted with the share (not words, not data)."""
+    if len(tokens) > 1 and _line_number(tokens[0]) is not None and _is_group(tokens[1]):
+        return False  # a data line (or a numbered word)
+    odd = 0
+    for t in tokens:
+        bare = t.strip(".,:;()")
+        if bare.isalpha() and complete_word(bare) is None:
+            odd += 1
+    return odd >= 3
+
+
+def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
+    """Read ``text`` as typed. ``cursor`` (a character offset) marks a word still being
+    typed: it is not called wrong yet."""
+    out = TypedShare()
+    rows = text.split("\n")
+    # with headings, words only between WORDS and DATA, data only after DATA (so that the
+    # sheet's other text, pasted along, is not read as a share)
+    heads = [(i, m.group(1).upper()) for i, r in enumerate(rows) if (m := _HEADING.match(r))]
+    # a whole sheet pasted: what comes before its transcription (name, rules, notes) is not it
+    hand = [i for i, r in enumerate(rows) if _HAND.match(r)]
+    words_heads = [j for j, h in heads if h == "WORDS"]
+    first = hand[-1] if hand else words_heads[0] if words_heads else 0
+    offset = 0
+    sequential = 0  # unnumbered words fill the next free place
+    for i, row in enumerate(rows):
+        row_start, offset = offset, offset + len(row) + 1
+        if i < first:
+            continue
+        if m := _LINES_HEADING.match(row):
+            out.expected_lines = int(m.group(1))
+        if _HEADING.match(row) or _TITLE.match(row):
+            continue
+        section = next((h for j, h in reversed(heads) if j < i), None)
+        toks = _tokens(row)
+        if not toks or _prose([t for _s, t in toks]):
+            continue
+        k = 0
+        while k < len(toks):
+            col, tok = toks[k]
+            here = row_start + col
+            editing = cursor is not None and here <= cursor <= here + len(tok)
+            number = _line_number(tok)
+            nxt = toks[k + 1][1] if k + 1 < len(toks) else None
+            # -- a data line: the number, then its groups (the check characters decide where
+            #    a line ends when several share a row) ---------------------------------------
+            if number is not None and nxt is not None and section != "WORDS":
+                span = None
+                for m_ in (3, 2, 1, 4):
+                    body = [t for _c, t in toks[k + 1 : k + 1 + m_]]
+                    shaped = len(body) == m_ and all(_is_group(t) for t in body)
+                    if shaped and _valid(number, body):
+                        span = m_
+                        break
+                word_like = (
+                    complete_word(nxt.strip(".,:;")) is not None
+                    and number <= WORD_COUNT
+                    and not tok.startswith("0")
+                )
+                if span is None and (section == "DATA" or (not word_like and _is_group(nxt))):
+                    span = 0
+                    while k + 1 + span < len(toks) and span < 3:
+                        t = toks[k + 1 + span][1]
+                        if not _is_group(t):
+                            break
+                        if span and _starts_line(toks, k + 1 + span):
+                            break
+                        span += 1
+                if span:
+                    body = [t for _c, t in toks[k + 1 : k + 1 + span]]
+                    chars, problem = _data_line(number, body)
+                    end = toks[k + span][0] + len(toks[k + span][1])
+                    # the line being typed (the cursor at its end) is checked once left
+                    typing = (
+                        cursor is not None
+                        and row_start + col <= cursor <= row_start + end
+                        and k + 1 + span >= len(toks)
+                    )
+                    if problem and not typing:
+                        out.issues.append(Issue(i, col, end, f"data line {number:02d}: {problem}"))
+                    elif not problem:
+                        if number in out.lines and out.lines[number] != chars:
+                            out.issues.append(
+                                Issue(i, col, end, f"data line {number:02d} is typed twice")
+                            )
+                        out.lines[number] = chars
+                    k += 1 + span
+                    continue
+            # -- a numbered word ----------------------------------------------------------------
+            if number is not None and nxt is not None and section != "DATA":
+                ncol = toks[k + 1][0]
+                there = row_start + ncol
+                typing = cursor is not None and there <= cursor <= there + len(nxt)
+                word = complete_word(nxt.strip(".,:;"))
+                if not 1 <= number <= WORD_COUNT:
+                    out.issues.append(
+                        Issue(i, col, ncol + len(nxt), f"there is no word {number}: 1 to 33")
+                    )
+                elif word is not None:
+                    out.completions += word != nxt.lower()
+                    out.words[number - 1] = word
+                elif not typing:
+                    out.issues.append(
+                        Issue(
+                            i,
+                            ncol,
+                            ncol + len(nxt),
+                            f"word {number}: '{nxt}' is not a SLIP-39 word{_suggest(nxt)}",
+                        )
+                    )
+                k += 2
+                continue
+            if number is not None:  # a lone number (the word's number, typed so far)
+                k += 1
+                continue
+            # -- an unnumbered word ---------------------------------------------------------------
+            bare = tok.strip(".,:;")
+            word = complete_word(bare)
+            while sequential < WORD_COUNT and out.words[sequential] is not None:
+                sequential += 1
+            if word is not None and section != "DATA":
+                if sequential < WORD_COUNT:
+                    out.completions += word != bare.lower()
+                    out.words[sequential] = word
+                else:
+                    out.issues.append(Issue(i, col, col + len(tok), "more than 33 words"))
+            elif not editing:
+                where = f"word {sequential + 1}: " if section != "DATA" else ""
+                out.issues.append(
+                    Issue(
+                        i,
+                        col,
+                        col + len(tok),
+                        f"{where}'{tok}' is not a SLIP-39 word{_suggest(bare)}"
+                        if bare.isalpha()
+                        else f"'{tok}' is neither a word nor a numbered data line",
+                    )
+                )
+            k += 1
+    return out
+
+
+def _tokens(row: str) -> list[tuple[int, str]]:
+    """The row's tokens with their columns; "07:K7P2" and "7.laundry" count as two."""
+    out: list[tuple[int, str]] = []
+    for m in _TOKEN.finditer(row):
+        glued = _GLUED.match(m.group())
+        if glued:
+            out.append((m.start(), glued.group(1)))
+            out.append((m.start() + glued.start(2), glued.group(2)))
+        else:
+            out.append((m.start(), m.group()))
+    return out
+
+
+def _starts_line(toks: list[tuple[int, str]], k: int) -> bool:
+    """Whether token ``k`` looks like the number of the next data line on the same row."""
+    tok = toks[k][1]
+    number = _line_number(tok)
+    if number is None or k + 1 >= len(toks):
+        return False
+    if tok.startswith("0") and len(tok) > 2:
+        return False  # "0444" is data, not line 444
+    nxt = toks[k + 1][1]
+    return _is_group(nxt) and len(nxt) >= 3

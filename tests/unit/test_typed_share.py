@@ -1,0 +1,155 @@
+"""Typed shares read the way people type them from the sheet (ceremony/typed_share.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui.ceremony.typed_share import complete_word, read_typed
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Custodian, split_credential
+from breakglass_gui.core.share import Share, parse_transcription
+
+
+@pytest.fixture(scope="module")
+def share() -> Share:
+    sset = split_credential(
+        b"correct horse battery staple, and then some more",
+        policy=Policy.simple(2, 3),
+        label="db-root",
+        custodians=[Custodian("Ana Ruiz", "on-call"), Custodian("Bo", "security")],
+        created=dt.date(2024, 5, 1),
+    )
+    return sset.shares[0]
+
+
+@pytest.fixture(scope="module")
+def sheet_pdf(share: Share, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from breakglass_gui.paper.sheets import share_sheet_pdf
+
+    path = tmp_path_factory.mktemp("sheet") / "sheet.pdf"
+    path.write_bytes(share_sheet_pdf(share))
+    return path
+
+
+def _same(text: str, share: Share) -> None:
+    got = read_typed(text)
+    assert got.issues == [] and got.complete, (got.summary(), got.issues[:3])
+    assert parse_transcription(got.canonical()).to_bytes() == share.to_bytes()
+
+
+def _data_lines(share: Share) -> list[str]:
+    return [line.render() for line in share.transcription_lines()]
+
+
+def test_the_transcription_as_the_core_prints_it(share: Share) -> None:
+    _same(share.transcription(), share)
+
+
+def test_words_then_data_lines_without_any_heading(share: Share) -> None:
+    """What the old box refused: the words, then the data lines, no DATA line in between."""
+    _same(" ".join(share.words) + "\n" + "\n".join(_data_lines(share)), share)
+
+
+def test_any_spacing_case_numbering_and_first_four_letters(share: Share) -> None:
+    words = [w[:4].upper() if i % 3 == 0 else w.capitalize() for i, w in enumerate(share.words)]
+    numbered = "   ".join(f"{i + 1}.  {w}" for i, w in enumerate(words))
+    data = [
+        f"  {ln.number}:{ln.chars.lower()}  {ln.check.lower()}  "
+        for ln in share.transcription_lines()
+    ]
+    got = read_typed(numbered + "\n\n" + "\n".join(data))
+    shortened = sum(1 for i, w in enumerate(share.words) if i % 3 == 0 and len(w) > 4)
+    assert got.complete and got.completions == shortened > 0
+    assert parse_transcription(got.canonical()).to_bytes() == share.to_bytes()
+
+
+def test_data_lines_in_rows_of_three_as_a_text_copy_runs_them(share: Share) -> None:
+    lines = _data_lines(share)
+    per = -(-len(lines) // 3)
+    rows = [
+        "      ".join(lines[c * per + r] for c in range(3) if c * per + r < len(lines))
+        for r in range(per)
+    ]
+    _same("WORDS\n" + " ".join(share.words) + "\nDATA\n" + "\n".join(rows), share)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_text_layer_of_the_real_sheet_pdftotext_layout(share: Share, sheet_pdf: Path) -> None:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(sheet_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HAND TRANSCRIPTION" in text and "DATA (" in text  # headings and rows included
+    _same(text, share)
+
+
+def test_the_text_layer_of_the_real_sheet_pdfium(share: Share, sheet_pdf: Path) -> None:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(sheet_pdf))
+    try:
+        text = "\n".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+    _same(text, share)
+
+
+def test_a_mistyped_character_names_its_line_and_is_fixed_in_place(share: Share) -> None:
+    text = share.transcription()
+    line = share.transcription_lines()[6].render()  # data line 07
+    bad = line[:5] + ("X" if line[5] != "X" else "Y") + line[6:]
+    got = read_typed(text.replace(line, bad))
+    assert not got.complete
+    assert [i.message for i in got.issues] == [
+        "data line 07: the check characters do not match: a character on it is mistyped"
+    ]
+    row = text.split("\n").index(line)
+    assert got.issues[0].row == row
+    _same(text.replace(line, bad).replace(bad, line), share)
+
+
+def test_a_swap_of_two_characters_is_caught_too(share: Share) -> None:
+    ln = share.transcription_lines()[2]
+    chars = ln.chars
+    i = next(k for k in range(len(chars) - 1) if chars[k] != chars[k + 1])
+    swapped = chars[:i] + chars[i + 1] + chars[i] + chars[i + 2 :]
+    got = read_typed(f"{ln.number:02d} {swapped} {ln.check}")
+    assert got.issues and "data line 03" in got.issues[0].message
+
+
+def test_a_wrong_word_is_named_by_its_number(share: Share) -> None:
+    words = list(share.words)
+    words[4] = "zzzzz"
+    got = read_typed(" ".join(words) + "\n" + "\n".join(_data_lines(share)))
+    assert [i.message for i in got.issues] == ["word 5: 'zzzzz' is not a SLIP-39 word"]
+    typo = list(share.words)
+    typo[7] = typo[7][:4] + "qq"
+    got = read_typed(" ".join(typo))
+    assert f"word 8: '{typo[7]}' is not a SLIP-39 word (did you mean '{share.words[7]}'?)" in [
+        i.message for i in got.issues
+    ]
+
+
+def test_while_typing_the_word_under_the_cursor_is_not_called_wrong(share: Share) -> None:
+    text = " ".join(share.words[:5]) + " " + share.words[5][:2]
+    assert read_typed(text, cursor=len(text)).issues == []
+    assert read_typed(text).issues  # left like that, it is wrong
+
+
+def test_missing_lines_and_words_are_counted(share: Share) -> None:
+    lines = _data_lines(share)
+    got = read_typed(" ".join(share.words[:30]) + f"\nDATA ({len(lines)} lines)\n" + lines[0])
+    assert got.words_found == 30 and not got.complete
+    assert got.missing_lines()[0] == 2 and got.expected_lines == len(lines)
+    assert "words 30 of 33" in got.summary() and f"data lines 1 of {len(lines)}" in got.summary()
+
+
+def test_complete_word() -> None:
+    assert complete_word("acad") == "academic"
+    assert complete_word("ACADEM") == "academic"
+    assert complete_word("aca") is None  # fewer than 4 letters
+    assert complete_word("acadx") is None
