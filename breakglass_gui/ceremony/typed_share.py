@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 from breakglass_gui.core import slip39
 from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
+from breakglass_gui.core.share import PREFIX, RETIRED_PREFIXES
 
-__all__ = ["Issue", "TypedShare", "complete_word", "read_typed"]
+__all__ = ["Issue", "TypedShare", "complete_word", "is_qr_text", "read_typed"]
 
 WORD_COUNT = slip39.WORD_COUNT
 _WORDS = tuple(slip39.wordlist())
@@ -99,6 +100,11 @@ class TypedShare:
         if gaps and self.words_found:
             parts.append(f"next word {gaps[0]}")
         return "; ".join(parts)
+
+
+def is_qr_text(text: str) -> bool:
+    """Whether ``text`` is a QR payload typed or pasted (it goes to the parser as it is)."""
+    return text.strip()[:3].upper() in (PREFIX, *RETIRED_PREFIXES)
 
 
 def complete_word(prefix: str) -> str | None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .camera import CameraPanel, wipe_frame
@@ -41,8 +42,6 @@ __all__ = ["CheckinDesk", "CheckinDialog", "CheckinResult"]
 OK_STYLE = "color: #1b5e20; font-weight: bold;"
 BAD_STYLE = "color: #b00020; font-weight: bold;"
 PART_STYLE = "color: #8a5a00;"
-
-
 
 
 class CheckinDialog(QDialog):
@@ -192,12 +191,20 @@ class CheckinDialog(QDialog):
             wipe_frame(frame)
 
     def submit_typed(self) -> CheckinResult | None:
-        text = self.typed.toPlainText()
-        self.typed.clear()  # also drops the undo history
-        if not text.strip():
+        """Check the typed share once every word and data line checks out; what was typed
+        stays until it is checked in."""
+        raw = self.typed.toPlainText()
+        if not raw.strip():
+            return None
+        text = raw.strip() if is_qr_text(raw) else self.typed.canonical()
+        del raw
+        if text is None:
+            self._say("Not complete yet: " + self.typed.report.summary() + ".", PART_STYLE)
             return None
         outcome = self.offer(text, "typed")
         del text
+        if outcome.ok:
+            self.typed.wipe()
         return outcome
 
     # -- results --------------------------------------------------------------------------------
@@ -226,7 +233,7 @@ class CheckinDialog(QDialog):
     def wipe(self) -> None:
         """Stop the camera, overwrite the last frame, drop typed text and partial codes."""
         self.camera.wipe()
-        self.typed.clear()
+        self.typed.wipe()
         self.desk.clear()
 
     def done(self, result: int) -> None:

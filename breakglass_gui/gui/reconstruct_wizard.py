@@ -56,7 +56,6 @@ from .wizard_frame import WizardFrame, WizardPage, fit_and_centre
 from .workers import run_task
 
 if TYPE_CHECKING:
-
     from .main_window import MainWindow
 
 __all__ = ["ReconstructWizard", "open_from_main_window"]

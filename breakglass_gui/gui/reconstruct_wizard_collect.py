@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
+from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
@@ -192,12 +193,23 @@ class CollectPage(WizardPage):
         for a in self.flow.collector.accepted:
             self.accepted.addItem(f"✔ {a.share.holder} — share {a.share.number} ({a.source})")
 
-    def submit_typed(self) -> None:
-        text = self.typed.toPlainText()
-        self.typed.clear()  # also drops the undo history
-        if text.strip():
-            self.offer(text, "typed")
+    def submit_typed(self) -> Offer | None:
+        """Offer the typed share once every word and data line checks out; what was typed
+        stays until a share is accepted (a refusal never makes anyone type it again)."""
+        raw = self.typed.toPlainText()
+        if not raw.strip():
+            return None
+        text = raw.strip() if is_qr_text(raw) else self.typed.canonical()
+        del raw
+        if text is None:
+            self.message.setStyleSheet("color: #8a5a00;")
+            self.message.setText("Not complete yet: " + self.typed.report.summary() + ".")
+            return None
+        outcome = self.offer(text, "typed")
         del text
+        if outcome.kind is OfferKind.ACCEPTED or outcome.kind is OfferKind.PART:
+            self.typed.wipe()
+        return outcome
 
     def _choose_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -236,7 +248,7 @@ class CollectPage(WizardPage):
     # -- wipe -------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:
         self.camera.wipe()
-        self.typed.clear()
+        self.typed.wipe()
         self.accepted.clear()
         self.refresh()
 

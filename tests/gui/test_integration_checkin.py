@@ -123,12 +123,14 @@ def test_check_in_by_camera_photo_and_typing(
     dialog.type_button.click()
     dialog.typed.setPlainText(foreign.shares[2].transcription())
     dialog.check_typed.click()
-    assert dialog.typed.toPlainText() == ""
+    # refused: what was typed stays (nobody types 33 words and 23 lines twice)
+    assert dialog.typed.toPlainText() == foreign.shares[2].transcription()
     assert "(billing api) is not in this registry" in dialog.outcome_label.text()
     dialog.by.setText("Chen Wu")
     dialog.typed.setPlainText(main.shares[2].transcription())
     with qtbot.waitSignal(dialog.checked_in):
         dialog.check_typed.click()
+    assert dialog.typed.toPlainText() == ""  # checked in: the typed share is dropped
     r = next(i for i, row in enumerate(window.rows) if row.fingerprint == fp)
     assert window.table.item(r, 5).text() == "1 share not seen for a year"
     assert "Check in share(s) 1" in window.table.item(r, 0).toolTip()
