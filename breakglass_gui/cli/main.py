@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "checkin": ("audit_cmds", "check in a custodian's share: checked alone, nothing reconstructed"),
     "report": ("audit_cmds", "sets, rotation due, shares not checked in, drills, bypass rate"),
     "review": ("audit_cmds", "blameless review records: list, show, complete, export"),
+    "remote-key": ("remote_cmds", "make this ceremony's one-time key for remote custodians"),
+    "send-share": ("remote_cmds", "encrypt your share to the operator's one-time key"),
 }
 
 

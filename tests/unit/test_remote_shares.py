@@ -1,0 +1,202 @@
+"""Remote custodians: shares travel in age envelopes to a one-time key that dies with the ceremony.
+
+Interoperability is tested against Debian's ``age`` binary in both directions; refusals are
+tested by name (wrong recipient, another ceremony, tampered, duplicate).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui.ceremony.reconstruct_flow import OfferKind, ShareCollector
+from breakglass_gui.ceremony.remote import RemoteIntake
+from breakglass_gui.core.envelope import (
+    EnvelopeError,
+    EnvelopeNotForThisKey,
+    OneTimeKey,
+    destroy_identity_file,
+    is_envelope,
+    safety_code,
+    seal_share,
+)
+from breakglass_gui.core.errors import DuplicateShareError
+from breakglass_gui.core.policy import Policy
+from breakglass_gui.core.sealing import Custodian, split_credential
+from breakglass_gui.core.share import Share
+
+AGE = shutil.which("age")
+AGE_KEYGEN = shutil.which("age-keygen")
+needs_age = pytest.mark.skipif(
+    AGE is None and not os.environ.get("CI"), reason="Debian's age binary is not installed"
+)
+CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
+
+
+def _shares() -> tuple[Share, ...]:
+    return split_credential(
+        b"s3cret-root-password",
+        policy=Policy.simple(2, 3),
+        label="AWS root",
+        custodians=[Custodian(f"Custodian {i}", "on-call") for i in range(3)],
+    ).shares
+
+
+def _text(share: Share) -> str:
+    return "\n".join(share.qr_texts()) + "\n"
+
+
+def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, BREAKGLASS_HOME=str(home))
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+def test_safety_code_is_the_last_eight_characters_in_two_groups() -> None:
+    key = OneTimeKey.generate()
+    tail = key.recipient[-8:]
+    assert key.safety_code == f"{tail[:4]} {tail[4:]}"
+    with pytest.raises(EnvelopeError, match="not an age recipient"):
+        safety_code("ssh-ed25519 AAAA")
+
+
+def test_envelope_round_trip_and_refusals_by_name() -> None:
+    share = _shares()[0]
+    key = OneTimeKey.generate()
+    armored = seal_share(_text(share), key.recipient)
+    assert is_envelope(armored)
+    assert "BG2" not in armored and share.label not in armored  # nothing readable travels
+    assert key.open(armored, "share-1.age") == _text(share)
+
+    other = OneTimeKey.generate()  # another ceremony's one-time key
+    with pytest.raises(EnvelopeNotForThisKey, match=r"share-1\.age.*another ceremony"):
+        other.open(armored, "share-1.age")
+
+    lines = armored.splitlines()
+    mid = len(lines) // 2
+    flipped = lines[mid][:5] + ("A" if lines[mid][5] != "A" else "B") + lines[mid][6:]
+    tampered = "\n".join([*lines[:mid], flipped, *lines[mid + 1 :]])
+    with pytest.raises(EnvelopeError, match=r"tampered\.age"):
+        key.open(tampered, "tampered.age")
+
+    with pytest.raises(EnvelopeError, match="not a whole age envelope"):
+        key.open(armored[: len(armored) // 2], "cut.age")
+    with pytest.raises(EnvelopeError, match="not a valid age X25519 recipient"):
+        seal_share(_text(share), "age1notarecipient")
+
+
+def test_intake_offers_to_the_collector_duplicate_named_and_key_dies() -> None:
+    shares = _shares()
+    accepted: list[tuple[str, str]] = []
+    collector = ShareCollector(on_accepted=lambda s, src: accepted.append((s.describe(), src)))
+    intake = RemoteIntake(collector)
+    env1 = seal_share(_text(shares[0]), intake.recipient)
+    first = intake.receive(env1, "from Ana (chat)")
+    assert first.kind is OfferKind.ACCEPTED
+    assert accepted == [(shares[0].describe(), "remote")]
+    again = intake.receive(seal_share(_text(shares[0]), intake.recipient), "from Ana again")
+    assert again.kind is OfferKind.REFUSED and again.error is DuplicateShareError
+    assert shares[0].describe() in again.message
+    wrong = intake.receive(seal_share(_text(shares[1]), OneTimeKey.generate().recipient), "x.age")
+    assert wrong.kind is OfferKind.REFUSED and "another ceremony" in wrong.message
+    second = intake.receive(seal_share(_text(shares[1]), intake.recipient), "from Bo")
+    assert second.accepted and collector.status()[0]
+    assert intake.received == 2
+    intake.close()
+    late = intake.receive(env1, "late.age")
+    assert late.kind is OfferKind.REFUSED and "one-time key is gone" in late.message
+
+
+@needs_age
+def test_age_binary_envelope_opens_with_our_identity_file(tmp_path: Path) -> None:
+    assert AGE is not None
+    share = _shares()[1]
+    (tmp_path / "share-2.txt").write_text(_text(share))
+    key = OneTimeKey.generate()
+    idfile = tmp_path / "one-time.key"
+    key.write_identity_file(idfile)
+    assert stat.S_IMODE(idfile.stat().st_mode) == 0o600
+    src, env = str(tmp_path / "share-2.txt"), str(tmp_path / "s2.age")
+    subprocess.run(
+        [AGE, "-r", key.recipient, "-a", "-o", env, src],
+        check=True,
+        timeout=30,
+    )
+    loaded = OneTimeKey.from_identity_file(idfile)
+    assert loaded.recipient == key.recipient
+    assert loaded.open((tmp_path / "s2.age").read_text(), "s2.age") == _text(share)
+    if AGE_KEYGEN:  # the recipient a custodian derives with age-keygen matches ours
+        y = subprocess.run(
+            [AGE_KEYGEN, "-y", str(idfile)], capture_output=True, text=True, check=True, timeout=30
+        )
+        assert y.stdout.strip() == key.recipient
+    with pytest.raises(FileExistsError):
+        key.write_identity_file(idfile)
+
+
+@needs_age
+def test_cli_remote_key_send_share_and_age_decrypt(tmp_path: Path) -> None:
+    assert AGE is not None
+    share = _shares()[2]
+    (tmp_path / "my-share.txt").write_text(_text(share))
+    idfile = tmp_path / "id.key"
+    r = run("remote-key", "--out", str(idfile), home=tmp_path / "home")
+    assert r.returncode == 0, r.stderr
+    recipient = next(
+        ln.split(":", 1)[1].strip() for ln in r.stdout.splitlines() if ln.startswith("one-time")
+    )
+    assert f"safety code:        {safety_code(recipient)}" in r.stdout
+    assert "AGE-SECRET-KEY" not in r.stdout + r.stderr
+    r = run(
+        "send-share", str(tmp_path / "my-share.txt"), "--to", recipient,
+        "--out", str(tmp_path / "env.age"), home=tmp_path / "custodian-home",
+    )
+    assert r.returncode == 0, r.stderr
+    assert safety_code(recipient) in r.stderr
+    plain = subprocess.run(
+        [AGE, "-d", "-i", str(idfile), str(tmp_path / "env.age")],
+        capture_output=True, text=True, check=True, timeout=30,
+    )
+    assert plain.stdout == _text(share)
+    # a second send never overwrites the first envelope
+    before = (tmp_path / "env.age").read_bytes()
+    r = run(
+        "send-share", str(tmp_path / "my-share.txt"), "--to", recipient,
+        "--out", str(tmp_path / "env.age"), home=tmp_path / "custodian-home",
+    )
+    assert r.returncode != 0 and "already exists" in r.stderr
+    assert (tmp_path / "env.age").read_bytes() == before
+
+
+def test_send_share_refuses_a_damaged_share_before_encrypting(tmp_path: Path) -> None:
+    share = _shares()[0]
+    text = _text(share)
+    bad = text[:20] + ("0" if text[20] != "0" else "1") + text[21:]
+    (tmp_path / "bad.txt").write_text(bad)
+    r = run(
+        "send-share", str(tmp_path / "bad.txt"), "--to", OneTimeKey.generate().recipient,
+        "--out", str(tmp_path / "env.age"), home=tmp_path / "home",
+    )
+    assert r.returncode != 0 and "nothing was encrypted" in r.stderr
+    assert not (tmp_path / "env.age").exists()
+
+
+def test_destroy_identity_file_overwrites_then_unlinks(tmp_path: Path) -> None:
+    key = OneTimeKey.generate()
+    idfile = tmp_path / "id.key"
+    key.write_identity_file(idfile)
+    inode = idfile.stat().st_ino
+    # keep a second name to see the bytes the overwrite left in the same inode
+    os.link(idfile, tmp_path / "witness")
+    assert destroy_identity_file(idfile) is True
+    assert not idfile.exists()
+    assert (tmp_path / "witness").stat().st_ino == inode
+    assert set((tmp_path / "witness").read_bytes()) == {0}
+    assert destroy_identity_file(idfile) is False
