@@ -49,7 +49,7 @@ class RemoteIntake:
         try:
             text = self._key.open(armored, name)
         except EnvelopeError as exc:
-            return Offer(OfferKind.REFUSED, f"Refused {exc}", name, str(exc), type(exc))
+            return Offer(OfferKind.REFUSED, f"Refused {exc}", name, str(exc))
         # Each envelope is a fresh presentation: the same share sent twice is a duplicate,
         # never a silently ignored repeat.
         self._sink.no_code_seen(REMOTE_SOURCE)
