@@ -102,6 +102,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert c.wizard.current == "review"
     assert not c.wizard.can_go_next()  # the shares are not made yet
     share_set = c.make_shares()
+    assert share_set.proof is not None and not share_set.proof.sampled  # proven before paper
     rows = dict(c.review_lines())
     assert rows["Set fingerprint"] == share_set.fingerprint_text
     assert rows["Secret"] == f"{len(SECRET)} bytes (hidden)"

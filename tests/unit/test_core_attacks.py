@@ -386,3 +386,13 @@ def test_bg1_is_refused_by_name_never_silently() -> None:
     with pytest.raises(ShareError, match="pre-release") as info:
         parse_text("BG1" + "0" * 40)
     assert type(info.value).__name__ == "UnsupportedFormatError"
+
+
+def test_the_drill_flag_cannot_be_flipped_after_the_set_is_made() -> None:
+    """A registry or record edit cannot turn a live set into a drill set: H is in D."""
+    record = bytearray(_one_record())
+    flags_at = 1 + 4 + 1 + len(text("Custodian 1")) + len(text("on-call"))
+    assert record[flags_at] == 0
+    record[flags_at] = 1
+    with pytest.raises(ShareError, match="altered or damaged"):
+        parse_share(bytes(record))
