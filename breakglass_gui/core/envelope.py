@@ -96,7 +96,7 @@ def seal_share(share_text: str, recipient: str) -> str:
         out = pyrage.encrypt(data, [rec], armored=True)
     except pyrage.EncryptError as exc:  # pragma: no cover - a valid recipient always works
         raise EnvelopeError(f"could not encrypt the share: {exc}") from exc
-    return out.decode("ascii")
+    return str(out.decode("ascii"))  # pyrage 1.4 ships no type stubs
 
 
 @dataclass
@@ -190,7 +190,7 @@ class OneTimeKey:
                 "it); ask the custodian to send it again"
             ) from exc
         try:
-            return plain.decode("utf-8")
+            return str(plain.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise EnvelopeError(f"{source}: the envelope does not hold a share's text") from exc
 
