@@ -339,9 +339,19 @@ def unprintable(text: str, fonts: Fonts | None = None, face: str = "regular") ->
 
     Refused by name: flags (regional-indicator pairs, tag sequences), skin-tone modifiers and
     emoji joined by a zero-width joiner. They only exist in colour-emoji renderers; printed
-    with an outline font they come out as separate pieces that mean something else.
+    with an outline font they come out as separate pieces that mean something else. Control
+    and unassigned characters are refused too.
     """
     chain = (fonts or _unicode_fonts()).chain(face)
+    return _problems(text, chain, check_fonts=True)
+
+
+def sequence_problems(text: str) -> list[Problem]:
+    """The problems of ``text`` that no font can solve (flags, ZWJ emoji, controls)."""
+    return _problems(text, (), check_fonts=False)
+
+
+def _problems(text: str, chain: tuple[FontRef, ...], *, check_fonts: bool) -> list[Problem]:
     out: list[Problem] = []
     seen: set[str] = set()
     chars = list(text)
@@ -349,7 +359,10 @@ def unprintable(text: str, fonts: Fonts | None = None, face: str = "regular") ->
         c = ord(ch)
         problem: Problem | None = None
         if 0x1F1E6 <= c <= 0x1F1FF:
-            problem = Problem(ch, "a flag (regional-indicator letter); write the country's name")
+            problem = Problem(
+                "".join(chars[i : i + 2]),
+                "a flag (regional-indicator letters); write the country's name",
+            )
         elif 0xE0020 <= c <= 0xE007F:
             problem = Problem(ch, "part of a flag tag sequence; write the region's name")
         elif 0x1F3FB <= c <= 0x1F3FF:
@@ -361,11 +374,11 @@ def unprintable(text: str, fonts: Fonts | None = None, face: str = "regular") ->
                 problem = Problem(
                     ch, "an emoji sequence joined with a zero-width joiner (ZWJ); use one emoji"
                 )
-        elif ch in IGNORABLE or ch == ZWNJ or unicodedata.category(ch) in ("Zs",):
+        elif ch in IGNORABLE or ch in (ZWNJ, "\n") or unicodedata.category(ch) == "Zs":
             continue
         elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
             problem = Problem(ch, f"{_char_name(ch)} is a control or unassigned character")
-        elif font_for_char(ch, chain) is None:
+        elif check_fonts and font_for_char(ch, chain) is None:
             problem = Problem(ch, f"{_char_name(ch)}: no installed font can print it")
         if problem is None:
             continue
@@ -373,9 +386,6 @@ def unprintable(text: str, fonts: Fonts | None = None, face: str = "regular") ->
         key = problem.text if "U+" in problem.reason else problem.reason
         if key not in seen:
             seen.add(key)
-            if 0x1F1E6 <= c <= 0x1F1FF:
-                pair = "".join(chars[i : i + 2])
-                problem = Problem(pair, problem.reason)
             out.append(problem)
     return out
 

@@ -32,7 +32,7 @@ from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from .fonts import FontRef, Fonts, font_for_char, printable_text, unprintable
+from .fonts import FontRef, Fonts, font_for_char, printable_text, sequence_problems, unprintable
 
 __all__ = ["ScriptText", "Segment", "UnprintableText", "draw_line", "layout_line", "wrap_lines"]
 
@@ -126,6 +126,9 @@ def base_rtl(text: str) -> bool:
 
 def layout_line(text: str, chain: tuple[FontRef, ...], size: float) -> list[Segment]:
     """One line of text as font runs in visual (left to right) order."""
+    problems = sequence_problems(text)
+    if problems:
+        raise UnprintableText("cannot print " + "; ".join(p.describe() for p in problems))
     text = printable_text(text)
     if not text:
         return []
