@@ -210,9 +210,7 @@ def _commitment(key: bytes | bytearray, associated_data: bytes, tag: bytes | byt
 def seal(key: bytes | bytearray, plaintext: bytes | bytearray, associated_data: bytes) -> bytes:
     """AES-256-GCM with its tag T replaced by SHA-256("BG2 commit"||K||N||AD||T)[:20]."""
     buf = bytearray(len(plaintext) + GCM_TAG_BYTES)
-    AESGCM(bytes(key) if not isinstance(key, bytearray) else key).encrypt_into(
-        AEAD_NONCE, plaintext, associated_data, buf
-    )
+    AESGCM(key).encrypt_into(AEAD_NONCE, plaintext, associated_data, buf)
     tag = buf[-GCM_TAG_BYTES:]
     return bytes(buf[:-GCM_TAG_BYTES]) + _commitment(key, associated_data, tag)
 
