@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import shutil
 import subprocess
@@ -197,6 +198,45 @@ def _quit_when_idle(app: QApplication, window: MainWindow, tries: list[int]) -> 
         QTimer.singleShot(10, lambda: _quit_when_idle(app, window, tries))
 
 
+def _no_display(qt_args: Sequence[str], environ: dict[str, str]) -> str | None:
+    """Why Qt could not open a window here (Linux: no X11/Wayland display), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    for flag, value in itertools.pairwise(qt_args):
+        if flag in ("-platform", "--platform"):
+            platform = value
+    names = [p.split(":", 1)[0].strip() for p in platform.split(";") if p.strip()]
+    for name in names or ["xcb", "wayland"]:
+        if name == "xcb" and environ.get("DISPLAY"):
+            return None
+        if name.startswith("wayland") and environ.get("WAYLAND_DISPLAY"):
+            return None
+        if name != "xcb" and not name.startswith("wayland"):
+            return None  # offscreen, minimal, vnc, eglfs...: no display server needed
+    chosen = f"QT_QPA_PLATFORM={platform}; " if platform else ""
+    return (
+        f"breakglass-gui: no display to open a window on ({chosen}DISPLAY and WAYLAND_DISPLAY"
+        " are not set): start it in a desktop session, or set QT_QPA_PLATFORM=offscreen to"
+        " run it without a window"
+    )
+
+
+def _drop_offscreen_noise() -> None:
+    """The offscreen platform warns on every window that sets size hints: say nothing."""
+    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler  # noqa: PLC0415
+
+    def handler(kind: Any, context: Any, message: str) -> None:
+        if message == "This plugin does not support propagateSizeHints()":
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(qFormatLogMessage(kind, context, message) + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="breakglass-gui", description="Breakglass desktop app")
     parser.add_argument(
@@ -211,6 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="start a split ceremony that rotates this set (retired at Finish)",
     )
     args, qt_args = parser.parse_known_args(argv)
+    no_display = _no_display(qt_args, dict(os.environ))
+    if no_display is not None:
+        print(no_display, file=sys.stderr)
+        return 2
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or "offscreen" in qt_args:
+        _drop_offscreen_noise()
     # Before any secret exists: core dumps off, not dumpable (left alone under tests).
     hardening.harden_process()
     app = QApplication([sys.argv[0], *qt_args])
