@@ -303,6 +303,8 @@ def test_lock_file_matches_its_input() -> None:
         "repro-check",
         "measure-startup",
         "linux/install-desktop-entry",
+        "debian-packages",
+        "fresh-machine-check",
     ],
 )
 def test_scripts_are_executable_bash_that_parses(script: str) -> None:
@@ -397,3 +399,171 @@ def test_check_bundle_finds_libraries_the_bundle_lacks(tmp_path: Path) -> None:
     assert problems, "an extension linked against OpenSSL must be flagged"
     assert all(source.name in p for p in problems)
     assert any("needs libssl" in p or "needs libcrypto" in p for p in problems)
+
+
+# -- the Debian/Ubuntu packages: one list, installed by .ci/setup and packaging/build ----------
+
+PACKAGE_LIST = PACKAGING / "debian-packages.txt"
+
+
+def _package_entries() -> list[tuple[str, str]]:
+    entries = []
+    for line in PACKAGE_LIST.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, group, *_why = line.split()
+            entries.append((name, group))
+    return entries
+
+
+def test_package_list_is_well_formed_and_covers_the_fresh_machine_findings() -> None:
+    entries = _package_entries()
+    assert all(group in {"app", "test", "build"} for _, group in entries), entries
+    names = [alt for name, _ in entries for alt in name.split("|")]
+    assert len(names) == len(set(names)), "a package is listed twice"
+    by_group = {name: group for entry, group in entries for name in entry.split("|")}
+    # What a fresh Debian 12 root lacked: the xcb platform's libraries (the real window),
+    # printing, the oblique font faces, and Debian python's shared library for PyInstaller.
+    for name in (
+        "libxcb-cursor0",
+        "libxkbcommon-x11-0",
+        "libxcb-icccm4",
+        "libxcb-keysyms1",
+        "libxcb-shape0",
+        "libcups2",
+        "fonts-dejavu-extra",
+    ):
+        assert by_group.get(name) == "app", name
+    assert by_group.get("libpython3.X") == "build"
+    # Ubuntu 24.04 renamed these (64-bit time_t): its name must come first.
+    for entry, _ in entries:
+        if "|" in entry:
+            first, *rest = entry.split("|")
+            assert first.endswith("t64") and not any(r.endswith("t64") for r in rest), entry
+
+
+@pytest.mark.parametrize("script", [".ci/setup", "packaging/build"])
+def test_setup_and_build_install_from_the_one_list(script: str) -> None:
+    text = (ROOT / script).read_text(encoding="utf-8")
+    assert "debian-packages" in text
+    runs_apt = [
+        line
+        for line in text.splitlines()
+        if "apt-get" in line and "echo" not in line and not line.lstrip().startswith("#")
+    ]
+    assert runs_apt == [], f"{script} installs Debian packages of its own"
+
+
+def _fake_debian(tmp_path: Path, *, uid: int, candidates: set[str]) -> dict[str, str]:
+    """A PATH with a fake id/dpkg-query/apt-cache (nothing installed) and no sudo."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "readlink", "sed", "tail", "cat", "rm", "date", "mktemp"):
+        real = shutil.which(tool)
+        assert real is not None, tool
+        (bin_dir / tool).symlink_to(real)
+    fakes = {
+        "id": f"echo {uid}",
+        "dpkg-query": "exit 1",
+        "apt-cache": (
+            'case " ' + " ".join(sorted(candidates)) + ' " in *" $2 "*)'
+            ' printf "%s:\\n  Installed: (none)\\n  Candidate: 1.0\\n" "$2" ;;'
+            ' *) printf "%s:\\n  Installed: (none)\\n  Candidate: (none)\\n" "$2" ;; esac'
+        ),
+    }
+    for name, body in fakes.items():
+        path = bin_dir / name
+        path.write_text(f"#!{shutil.which('bash')}\n{body}\n", encoding="utf-8")
+        path.chmod(0o755)
+    return {"PATH": str(bin_dir), "PYTHON": sys.executable, "HOME": str(tmp_path)}
+
+
+def test_non_root_without_sudo_names_the_packages_and_the_one_command(tmp_path: Path) -> None:
+    env = _fake_debian(tmp_path, uid=1000, candidates={"libcups2", "libglib2.0-0", "libzbar0"})
+    result = subprocess.run(
+        [str(PACKAGING / "debian-packages"), "app"],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "not found" not in result.stderr
+    command = [line for line in result.stderr.splitlines() if "apt-get install" in line]
+    assert len(command) == 1, result.stderr
+    words = command[0].split()
+    for name in ("libxcb-cursor0", "libxkbcommon-x11-0", "libcups2", "fonts-dejavu-extra"):
+        assert name in words
+    assert "libcups2t64" not in words  # resolved to the name this archive has
+    assert "poppler-utils" not in words  # a test tool, not the app's
+
+
+def test_alternatives_pick_the_name_the_archive_has(tmp_path: Path) -> None:
+    env = _fake_debian(tmp_path, uid=0, candidates={"libcups2t64", "libglib2.0-0t64"})
+    result = subprocess.run(
+        [str(PACKAGING / "debian-packages"), "--list", "app", "test"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    names = result.stdout.split()
+    assert "libcups2t64" in names and "libcups2" not in names
+    assert "libglib2.0-0t64" in names
+    assert "libzbar0t64" in names  # no candidate for either: the first is named
+    assert "rsyslog" in names and "binutils" not in names
+
+
+def test_fresh_machine_check_says_when_it_skips() -> None:
+    result = subprocess.run(
+        [str(PACKAGING / "fresh-machine-check")],
+        env={**os.environ, "BREAKGLASS_FRESH_MACHINE": "0"},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "SKIPPED: BREAKGLASS_FRESH_MACHINE=0" in result.stderr
+
+
+def test_fresh_machine_check_borrows_no_python_packages_from_the_host() -> None:
+    text = (PACKAGING / "fresh-machine-check").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    for reuse in ("PIP_FIND_LINKS", ".cache/pip", "/opt/", "--bind", "venv-build"):
+        assert reuse not in code, reuse
+    assert "mount --rbind /dev" in code  # the only host path mounted in
+
+
+# -- pyproject: no warnings from its own metadata or pytest settings ----------------------------
+
+
+def test_license_is_an_spdx_string() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert isinstance(project["license"], str)
+
+
+def test_unit_run_without_pytest_qt_has_no_config_warning() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:pytest-qt",
+            "--collect-only",
+            "-q",
+            str(Path(__file__)),
+            "-k",
+            "license_is_an_spdx",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "BREAKGLASS_BLOCK_QT": "1"},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PytestConfigWarning" not in result.stdout + result.stderr
