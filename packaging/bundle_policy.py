@@ -9,6 +9,7 @@ while any ``breakglass_gui`` module imports an excluded one.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
@@ -111,14 +112,31 @@ def bundled_resource(relpath: str) -> bool:
     return not any(fnmatchcase(relpath, pattern) for pattern in RESOURCES_LEFT_OUT)
 
 
+def other_platforms_modules(platform: str = sys.platform) -> list[str]:
+    """Modules only another OS imports. platformdirs imports its Windows module on Windows
+    alone; analysed elsewhere, PyInstaller warns that the shell32/ole32 it loads through ctypes
+    are "not found" (noise in every Linux build)."""
+    return [] if platform == "win32" else ["platformdirs.windows"]
+
+
 def excluded_modules() -> list[str]:
     """The ``excludes=`` list for the GUI's PyInstaller Analysis."""
-    return [*PYTHON_EXCLUDED, *(f"PySide6.{m}" for m in QT_MODULES_EXCLUDED)]
+    return [
+        *PYTHON_EXCLUDED,
+        *other_platforms_modules(),
+        *(f"PySide6.{m}" for m in QT_MODULES_EXCLUDED),
+    ]
 
 
 def cli_excluded_modules() -> list[str]:
     """The CLI never touches Qt: keep PySide6 and the GUI package out of its analysis."""
-    return [*PYTHON_EXCLUDED, "PySide6", "shiboken6", "breakglass_gui.gui"]
+    return [
+        *PYTHON_EXCLUDED,
+        *other_platforms_modules(),
+        "PySide6",
+        "shiboken6",
+        "breakglass_gui.gui",
+    ]
 
 
 # Bundle paths (as PyInstaller names them, "/"-separated) that are dropped after analysis.
