@@ -531,7 +531,8 @@ def test_fresh_machine_check_says_when_it_skips() -> None:
 def test_fresh_machine_check_borrows_no_python_packages_from_the_host() -> None:
     text = (PACKAGING / "fresh-machine-check").read_text(encoding="utf-8")
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
-    for reuse in ("PIP_FIND_LINKS", ".cache/pip", "/opt/", "--bind", "venv-build"):
+    host_venvs = ('"$root/.venv', '"$here/.venv')
+    for reuse in ("PIP_FIND_LINKS", ".cache/pip", "/opt/", "--bind", *host_venvs):
         assert reuse not in code, reuse
     assert "mount --rbind /dev" in code  # the only host path mounted in
 
