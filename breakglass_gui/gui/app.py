@@ -224,9 +224,14 @@ def _no_display(qt_args: Sequence[str], environ: dict[str, str]) -> str | None:
 
 def _drop_offscreen_noise() -> None:
     """The offscreen platform warns on every window that sets size hints: say nothing."""
-    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler  # noqa: PLC0415
+    from PySide6.QtCore import (  # noqa: PLC0415
+        QMessageLogContext,
+        QtMsgType,
+        qFormatLogMessage,
+        qInstallMessageHandler,
+    )
 
-    def handler(kind: Any, context: Any, message: str) -> None:
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if message == "This plugin does not support propagateSizeHints()":
             return
         if previous is not None:
