@@ -100,16 +100,22 @@ class SigningKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        try:
-            fd = os.open(path, flags, stat.S_IRUSR | stat.S_IWUSR)
-        except FileExistsError:  # another process made it first: use theirs
-            return cls.load(path)
+        # Written whole to a private temporary file, then linked into place: a process killed
+        # mid-write never leaves a half-written key where the next run would find it.
+        tmp = keys_dir / f".{PRIVATE_NAME}.{os.getpid()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(tmp, flags, stat.S_IRUSR | stat.S_IWUSR)
         try:
             os.write(fd, pem)
             os.fsync(fd)
         finally:
             os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process made it first: use theirs
+            tmp.unlink(missing_ok=True)
+            return cls.load(path)
+        tmp.unlink(missing_ok=True)
         signing = cls(key)
         (keys_dir / PUBLIC_NAME).write_text(signing.public.pem(), encoding="ascii")
         return signing

@@ -69,7 +69,7 @@ CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
 FIRST_APPEND_ENTRIES = 3  # log_created (+ log_repaired) + the first event, in one append
 #: Off only until every front end shows the announcement step (then on, for good).
-REQUIRE_ANNOUNCEMENT = False
+REQUIRE_ANNOUNCEMENT = True
 
 # Outcomes of ``reconstruction_finished`` in which the credential was reconstructed.
 RECONSTRUCTED_OUTCOMES = frozenset({"revealed", "reconstructed, never shown"})
@@ -860,6 +860,10 @@ class AuditTrail:
         return self.record("secret_revealed", {"ceremony": ceremony, "set": set_fp, "via": via})
 
     def secret_copied(self, ceremony: int, set_fp: str, clear_after_s: int | None = None) -> Entry:
+        """Record a copy to the clipboard: a reveal too, so the gate is checked again."""
+        status = self.reveal_gate(ceremony)
+        if not status.open:
+            raise GateClosedError(status.explain())
         return self.record(
             "secret_copied",
             {"ceremony": ceremony, "set": set_fp, "clear_after_s": clear_after_s},

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.sealing import ShareSet
@@ -290,10 +291,20 @@ class TrailReconstructionRecorder:
 
     # -- the gate ---------------------------------------------------------------------------
     def gate(self) -> GateStatus | None:
-        """The reveal gate for this ceremony (None: no mirror configured, nothing to pass)."""
-        if not self.trail.mirrors or self.ceremony is None:
+        """The reveal gate for this ceremony, checked afresh (None: no ceremony yet). With no
+        mirror it waits for the announcement to be confirmed posted (or an override)."""
+        if self.ceremony is None:
             return None
         return self.trail.reveal_gate(self.ceremony)
+
+    def announcement(self) -> Announcement | None:
+        """The announcement made at the quorum (a real use), or None (a drill, or no quorum)."""
+        if self.ceremony is None:
+            return None
+        return self.trail.announcement(self.ceremony)
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        self.trail.announcement_confirmed(self._ceremony(), posted=posted, how=how)
 
     def override_gate(self, reason: str) -> None:
         """Open a shut gate with a typed reason (logged; ``CeremonyError`` if too short)."""

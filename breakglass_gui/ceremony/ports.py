@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.core.sealing import ShareSet
 from breakglass_gui.core.share import Share
 
@@ -167,6 +168,10 @@ class ReconstructionRecorder(Protocol):
 
     def override_gate(self, reason: str) -> None: ...
 
+    def announcement(self) -> Announcement | None: ...
+
+    def announcement_posted(self, posted: bool, how: str) -> None: ...
+
     def revealed(self, set_fp: str, *, via: str) -> None: ...
 
     def copied(self, set_fp: str, *, clear_after_s: int | None) -> None: ...
@@ -194,6 +199,7 @@ class MemoryReconstructionRecorder:
         self.events: list[AuditEvent] = []
         self.gate_status: RevealGate | None = None
         self.overrides: list[str] = []
+        self.announcement_value: Announcement | None = None
 
     def _add(self, kind: str, **fields: Any) -> None:
         clean = {k: v for k, v in fields.items() if v is not None}
@@ -230,6 +236,12 @@ class MemoryReconstructionRecorder:
             reason=reason,
             mirrors=[n for n, _ in gate.unreachable] if gate else [],
         )
+
+    def announcement(self) -> Announcement | None:
+        return self.announcement_value
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        self._add("announcement_posted", posted=posted, how=how)
 
     def revealed(self, set_fp: str, *, via: str) -> None:
         self._add("secret_revealed", set=set_fp, via=via)

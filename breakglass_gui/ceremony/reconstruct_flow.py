@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.core.errors import (
     BreakglassError,
     CorruptShareError,
@@ -735,6 +736,9 @@ class ReconstructFlow:
         """Start a reveal window; return when it ends. Recorded (without the value)."""
         if self.secret is None:
             raise BreakglassError("there is no credential to reveal (it was wiped)")
+        # Recorded first: the recorder checks the reveal gate again at this moment and raises
+        # (the credential stays hidden) when a mirror went down or nothing was announced.
+        self.recorder.revealed(self.outcome.fingerprint, via="screen")
         until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
         self.revealed_until = until
         self.note(
@@ -742,8 +746,16 @@ class ReconstructFlow:
             {"set": self.outcome.fingerprint, "via": "screen"},
             note=f"for {self.config.reveal_seconds:g} s",
         )
-        self.recorder.revealed(self.outcome.fingerprint, via="screen")
         return until
+
+    def announcement(self) -> Announcement | None:
+        """The text (and anchor) to post to the incident channel before the reveal."""
+        return self.recorder.announcement()
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        """Whether the operator posted the announcement (logged either way)."""
+        self.note("announcement_posted", {"posted": posted, "how": how})
+        self.recorder.announcement_posted(posted, how)
 
     def hide(self, reason: str = "hidden") -> None:
         if self.revealed_until is not None:
@@ -771,10 +783,11 @@ class ReconstructFlow:
             self.wipe("timeout")
 
     def note_copied(self, seconds: float) -> None:
+        """Record a copy; call it before copying (the recorder checks the gate and raises)."""
+        self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
         self.note(
             "secret_copied", {"set": self.outcome.fingerprint, "clear_after_s": round(seconds)}
         )
-        self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
 
     def _leave_reveal(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD:

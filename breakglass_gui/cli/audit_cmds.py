@@ -6,11 +6,13 @@ import argparse
 import getpass
 import json
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.audit.keys import PublicKey, load_public_key
 from breakglass_gui.audit.log import (
     Anchor,
@@ -379,11 +381,7 @@ def cmd_audit_reset(args: argparse.Namespace) -> int:
     if problems:
         out("the old chain: " + "; ".join(problems))
     out(f"new audit chain started; anchor {ann.anchor}")
-    err("")
-    err("Post this to the incident channel now:")
-    err("")
-    err(ann.text())
-    err("")
+    print_announcement(ann)
     return EXIT_OK
 
 
@@ -583,11 +581,23 @@ def cmd_sets_retire(args: argparse.Namespace) -> int:
     try:
         trail.retire_set(fp, by=args.by, reason=args.reason)
         rec = trail.registry.get_set(fp)
+        ann = trail.last_announcement
     finally:
         trail.close()
     assert rec is not None
     out(f"set {fp} retired on {rec.retired_at} by {rec.retired_by}")
+    if ann is not None:
+        print_announcement(ann)
     return EXIT_OK
+
+
+def print_announcement(ann: Announcement) -> None:
+    """The announcement for the incident channel, on stderr (stdout may be the credential)."""
+    err("")
+    err("Post this to the incident channel now:")
+    err("")
+    err(ann.text())
+    err("")
 
 
 def cmd_sets_custodian(args: argparse.Namespace) -> int:
@@ -817,10 +827,13 @@ class SplitCeremony:
             replaces=self.replaces,
             operator=self.args.operator or default_operator(),
         )
+        ann = self.trail.last_announcement
         if printed:
             for share in share_set.shares:
                 self.trail.share_printed(share, ceremony=self.ceremony, medium="pdf")
         self.done = True
+        if ann is not None:
+            print_announcement(ann)
 
     def __enter__(self) -> SplitCeremony:
         return self
@@ -850,6 +863,10 @@ class Reconstruction:
         self.set_fp: str | None = None
         self._t0 = time.monotonic()
         try:
+            override = getattr(args, "broken_trail_override", None)
+            if override and not args.drill and self.trail.broken_message() is not None:
+                self.trail.override_broken_trail(override, by=args.operator)
+                err("breakglass: the audit trail is not sound; override recorded")
             self.ceremony = self.trail.reconstruction_started(
                 incident=args.incident,
                 operator=args.operator or (default_operator() if args.drill else None),
@@ -892,7 +909,13 @@ class Reconstruction:
             self.trail.share_accepted(self.ceremony, s)
         self.trail.quorum_reached(self.ceremony, self.set_fp, recovery.used)
         self._step("recover")
+        ann = self.trail.announcement(self.ceremony)
+        if ann is not None:
+            print_announcement(ann)
         gate = self.trail.reveal_gate(self.ceremony)
+        if not gate.open and gate.needs_announcement:
+            self._confirm_announcement()
+            gate = self.trail.reveal_gate(self.ceremony)
         if not gate.open:
             if not self.args.mirror_override:
                 raise CliError(
@@ -903,6 +926,44 @@ class Reconstruction:
                 self.ceremony, self.args.mirror_override, [n for n, _ in gate.unreachable]
             )
             err(f"breakglass: {gate.explain()}; override recorded")
+
+    def _confirm_announcement(self) -> None:
+        """No mirror: the announcement is the only trace outside this machine."""
+        args = self.args
+        if args.mirror_override:
+            return  # the override below records it
+        if getattr(args, "announced", False):
+            self.trail.announcement_confirmed(
+                self.ceremony,
+                posted=True,
+                how="--announced: shown on stderr; the operator takes responsibility to post it",
+            )
+            return
+        if not sys.stdin.isatty():
+            self.trail.announcement_confirmed(
+                self.ceremony, posted=False, how="no terminal to confirm; no --announced"
+            )
+            raise CliError(
+                "no audit mirror is configured, so the announcement above is the only trace "
+                "of this break-glass outside this machine, and there is no terminal to "
+                "confirm it was posted. Post it to the incident channel, then run again with "
+                "--announced (or --mirror-override REASON). The credential was not revealed",
+                EXIT_FAIL,
+            )
+        sys.stderr.write("Type 'posted' once it is in the incident channel: ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+        posted = answer == "posted"
+        self.trail.announcement_confirmed(
+            self.ceremony,
+            posted=posted,
+            how="typed 'posted' at the terminal" if posted else f"typed {answer[:40]!r}",
+        )
+        if not posted:
+            raise CliError(
+                "the announcement was not confirmed as posted; the credential was not revealed",
+                EXIT_FAIL,
+            )
 
     def revealed(self, via: str) -> None:
         assert self.set_fp is not None

@@ -166,7 +166,20 @@ def add_combine_audit_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--mirror-override",
         metavar="REASON",
-        help="reveal even though an audit mirror is unreachable (the reason is logged)",
+        help="reveal even though an audit mirror is unreachable, or (no mirror configured) "
+        "without confirming the announcement was posted (the reason is logged)",
+    )
+    g.add_argument(
+        "--announced",
+        action="store_true",
+        help="no mirror and no terminal: you were shown the announcement (stderr) and take "
+        "responsibility to post it to the incident channel (logged as such)",
+    )
+    g.add_argument(
+        "--broken-trail-override",
+        metavar="REASON",
+        help="a real emergency while the audit trail is missing or broken: go on anyway "
+        "(the reason is logged; never for drills, splits or check-ins)",
     )
 
 

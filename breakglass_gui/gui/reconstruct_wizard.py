@@ -48,6 +48,7 @@ from breakglass_gui.ceremony.reconstruct_flow import (
 )
 from breakglass_gui.core.errors import BreakglassError
 
+from .announcement import AnnouncementBox
 from .camera import CameraLike, Decoder
 from .clipboard import SecretClipboard
 from .reconstruct_wizard_collect import CollectPage
@@ -359,9 +360,13 @@ class RevealPage(WizardPage):
         gate_layout.addWidget(self.gate_text)
         gate_layout.addLayout(gate_row)
         self.gate_box.setVisible(False)
+        self.announce = AnnouncementBox(self)
+        self.announce.answered.connect(self._announced)
+        self.panel.on_refused = self._reveal_refused
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.refused)
+        layout.addWidget(self.announce)
         layout.addWidget(self.gate_box)
         layout.addWidget(self.panel, 1)
         layout.addWidget(warn)
@@ -371,7 +376,12 @@ class RevealPage(WizardPage):
         """True when the credential may be shown; else the override box shows why not."""
         status = self.flow.recorder.gate()
         shut = status is not None and not status.open
-        self.gate_box.setVisible(status is not None and bool(status.unreachable))
+        self.gate_box.setVisible(status is not None and (bool(status.unreachable) or shut))
+        self.gate_box.setTitle(
+            "Announce before the reveal"
+            if status is not None and getattr(status, "needs_announcement", False)
+            else "Audit mirrors"
+        )
         self.gate_text.setText(status.explain() if status is not None else "")
         self.gate_text.setStyleSheet("color: #b00020; font-weight: bold;" if shut else "")
         self.gate_reason.setVisible(shut)
@@ -380,6 +390,18 @@ class RevealPage(WizardPage):
         self.panel.toggle.setEnabled(held and not shut)
         self.panel.copy_button.setEnabled(held and not shut)
         return not shut
+
+    def _reveal_refused(self) -> None:
+        self.check_gate()
+
+    def _announced(self, posted: bool) -> None:
+        how = "confirmed posted in the app" if posted else "operator said it was not posted"
+        try:
+            self.flow.announcement_posted(posted, how)
+        except BreakglassError as exc:
+            self.gate_text.setText(f"{exc}")
+            return
+        self.check_gate()
 
     def override_gate(self) -> bool:
         try:
@@ -405,6 +427,7 @@ class RevealPage(WizardPage):
             ("Identified as bad and left out: " + "; ".join(o.refused)) if o.refused else ""
         )
         self.panel.attach()
+        self.announce.show_announcement(self.flow.announcement())
         self.check_gate()
 
 

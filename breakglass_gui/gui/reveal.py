@@ -12,6 +12,8 @@ comes from the flow's injected clock; ``tick()`` applies it and a ``QTimer`` cal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
+from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.secret import SecretBytes
 
 from .clipboard import SecretClipboard
@@ -207,6 +210,7 @@ class RevealPanel(QWidget):
         super().__init__(parent)
         self.flow = flow
         self.clipboard = clipboard
+        self.on_refused: Callable[[], None] | None = None
         self.view = SecretView(self)
         self.toggle = QPushButton("Show credential", self)
         self.toggle.setObjectName("revealToggle")
@@ -247,6 +251,11 @@ class RevealPanel(QWidget):
             clipboard.cleared.connect(self._clipboard_cleared)
         flow.wipe_listeners.append(self._on_wipe)
 
+    def _refused(self) -> None:
+        """The reveal gate shut at the moment of a reveal or copy: tell the page."""
+        if self.on_refused is not None:
+            self.on_refused()
+
     def _copy_label(self) -> str:
         secs = int(self.clipboard.seconds) if self.clipboard else 30
         return f"Copy (clipboard clears in {secs} s)"
@@ -269,7 +278,12 @@ class RevealPanel(QWidget):
     def show_secret(self) -> None:
         if self.flow.secret is None:
             return
-        self.flow.reveal()
+        try:
+            self.flow.reveal()  # checks the reveal gate again, now
+        except BreakglassError as exc:
+            self.countdown.setText(f"Not shown: {exc}")
+            self._refused()
+            return
         self.view.set_shown(True)
         self.toggle.setText("Hide credential")
         self.visibility_changed.emit(True)
@@ -290,8 +304,13 @@ class RevealPanel(QWidget):
         secret = self.flow.secret
         if secret is None or self.clipboard is None:
             return
+        try:
+            self.flow.note_copied(self.clipboard.seconds)  # checks the reveal gate again, now
+        except BreakglassError as exc:
+            self.clip_notice.setText(f"Not copied: {exc}")
+            self._refused()
+            return
         self.clipboard.copy(secret)
-        self.flow.note_copied(self.clipboard.seconds)
         self.tick()
 
     def _clipboard_cleared(self, reason: str) -> None:

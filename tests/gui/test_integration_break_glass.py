@@ -142,7 +142,15 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert f"set {old.fingerprint_text}, which was retired (on 2026-03-02 by Dee Host" in refused
     wizard.next_button.click()
     qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
-    assert not wizard.reveal_page.gate_box.isVisible()  # no mirror configured
+    # no mirror configured: the announcement is the trace outside the laptop; sealed until posted
+    reveal = wizard.reveal_page
+    assert (
+        reveal.announce.isVisible() and "Incident: INC-5150" in reveal.announce.text.toPlainText()
+    )
+    assert reveal.gate_box.isVisible() and "stays sealed" in reveal.gate_text.text()
+    assert not reveal.panel.toggle.isEnabled() and not reveal.panel.copy_button.isEnabled()
+    reveal.announce.posted.click()
+    assert reveal.panel.toggle.isEnabled() and not reveal.gate_reason.isVisible()
     secret = wizard.flow.secret
     assert secret is not None and bytes(secret) == SECRET
     wizard.reveal_page.panel.toggle.click()
@@ -180,12 +188,13 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert len(started) == 1 and started[0].fields["drill"] is False
     cid = started[0].fields["ceremony"]
     kinds = [e.event for e in entries if e.fields.get("ceremony") == cid]
-    assert kinds[:6] == [
+    assert kinds[:7] == [
         "reconstruction_started",
         "share_refused",
         "share_accepted",
         "share_accepted",
         "quorum_reached",
+        "announcement_posted",
         "secret_revealed",
     ]
     assert kinds[-3:] == ["reconstruction_finished", "set_rotation_due", "review_created"]

@@ -129,7 +129,13 @@ def test_break_glass_is_one_real_ceremony_and_marks_the_set_rotation_due(
     flow.wizard.next()
     assert flow.run_reconstruction()
     flow.wizard.next()
-    assert audit.gate() is None  # no mirror configured: nothing to pass
+    gate = audit.gate()  # no mirror configured: the announcement is the trace outside
+    assert gate is not None and not gate.open and gate.needs_announcement
+    with pytest.raises(GateClosedError):
+        flow.reveal()
+    ann = flow.announcement()
+    assert ann is not None and ann.incident == "INC-4821"
+    flow.announcement_posted(True, "confirmed in the test")
     flow.reveal()
     flow.wizard.next()  # Done: wiped
     for key, _label in CHECKLIST:
@@ -144,6 +150,7 @@ def test_break_glass_is_one_real_ceremony_and_marks_the_set_rotation_due(
         "share_refused",
         "share_accepted",
         "quorum_reached",
+        "announcement_posted",
         "secret_revealed",
         "secret_wiped",
         *["post_use_step_done"] * len(CHECKLIST),
@@ -222,6 +229,7 @@ def test_closing_after_a_reveal_still_marks_rotation_due(
     flow.wizard.next()
     assert flow.run_reconstruction()
     flow.wizard.next()
+    flow.announcement_posted(True, "confirmed in the test")
     flow.note_copied(30)  # copied, never shown: exposed all the same
     flow.close()
     assert audit.ceremony is not None

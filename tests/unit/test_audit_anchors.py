@@ -373,9 +373,7 @@ def test_audit_reset_starts_an_announced_chain(tmp_path: Path, capsysbinary: Cap
         reg = t.registry.anchor()
         assert reg is not None
     (home / "audit.log").unlink()
-    code, _, err = run(
-        capsysbinary, "--home", str(home), "audit", "reset", "--reason", "short"
-    )
+    code, _, err = run(capsysbinary, "--home", str(home), "audit", "reset", "--reason", "short")
     assert code != 0 and "at least 8" in err
     code, out, err = run(
         capsysbinary, "--home", str(home), "audit", "reset", "--reason",

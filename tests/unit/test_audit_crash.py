@@ -29,9 +29,13 @@ HOMES = 4
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKILL are POSIX")
 
 
-def _writer(home: Path) -> None:
-    """Runs in the child: record events until killed."""
+def _writer(home: Path, ready: int | None = None) -> None:
+    """Runs in the child: record events until killed (``ready``: a pipe to signal on once the
+    trail is open and its continuity checked, so that the kill lands among the appends)."""
     trail = AuditTrail(home)
+    if ready is not None:
+        trail.require_sound()
+        os.write(ready, b"r")
     i = 0
     while True:
         cid = trail.reconstruction_started(drill=True, operator="crash-writer")
@@ -40,16 +44,24 @@ def _writer(home: Path) -> None:
         i += 1
 
 
-def _spawn(home: Path) -> int:
+def _spawn(home: Path, wait_ready: bool = False) -> int:
+    """Fork a writer. With ``wait_ready``, return once it has opened the trail (every other
+    round, so that kills land both during start-up and among the appends)."""
+    r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
+        os.close(r)
         code = 0
         try:
-            _writer(home)
+            _writer(home, w if wait_ready else None)
         except BaseException:
             code = 3
         finally:
             os._exit(code)
+    os.close(w)
+    if wait_ready:
+        os.read(r, 1)  # b"" if the child ended first: the assertion below reports it
+    os.close(r)
     return pid
 
 
@@ -62,7 +74,7 @@ def test_sigkill_200_times_log_verifies_and_registry_opens(tmp_path: Path) -> No
     for round_ in range(KILLS):
         h = round_ % HOMES
         home = homes[h]
-        pid = _spawn(home)
+        pid = _spawn(home, wait_ready=round_ % 2 == 1)
         time.sleep(rng.uniform(0.0, 0.04))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)

@@ -97,6 +97,7 @@ def test_real_use_needs_incident_and_operator_and_marks_rotation_due(tmp_path: P
         assert trail.registry.get_set(fp).status == "active"  # type: ignore[union-attr]
         real = trail.reconstruction_started(incident="INC-1", operator="ana")
         trail.quorum_reached(real, fp, s.shares[:2])
+        trail.announcement_confirmed(real, posted=True, how="test")
         trail.secret_revealed(real, fp)
         assert trail.reconstruction_finished(real) == 1
         rec = trail.registry.get_set(fp)

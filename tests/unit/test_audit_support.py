@@ -53,6 +53,7 @@ def full_ceremony(trail: AuditTrail, secret: bytes = SECRET) -> CeremonyRun:
     for share in recovery.used:
         trail.share_accepted(real, share)
     trail.quorum_reached(real, fp, recovery.used)
+    trail.announcement_confirmed(real, posted=True, how="confirmed in the test")
     with recovery.secret as revealed:
         assert bytes(revealed) == secret
         assert trail.reveal_gate(real).open

@@ -70,8 +70,11 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     s1 = [str(tmp_path / "set1" / f"share-{k}.txt") for k in (1, 2, 3)]
 
     who = ["--incident", "INC-4821", "--operator", "byashin", "--witness", "Cy"]
-    code, out, err = run(capsysbinary, *h, "combine", s1[0], s1[1], *who, "--trigger", "SSO down")
+    code, out, err = run(
+        capsysbinary, *h, "combine", s1[0], s1[1], *who, "--trigger", "SSO down", "--announced"
+    )
     assert code == 0 and out == SECRET.decode(), err
+    assert "BREAK-GLASS USE" in err and "Incident: INC-4821" in err and "Audit anchor: " in err
     code, out, _ = run(
         capsysbinary, *h, "combine", "--drill", s1[1], s1[2], "--out", str(tmp_path / "d")
     )

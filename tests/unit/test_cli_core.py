@@ -29,7 +29,7 @@ def combine_args(tmp: Path) -> list[str]:
     help_text = run("combine", "--help").stdout.decode()
     return (
         ["--incident", "INC-1", "--operator", "Test Operator"] if "--incident" in help_text else []
-    )
+    ) + (["--announced"] if "--announced" in help_text else [])
 
 
 @pytest.fixture
