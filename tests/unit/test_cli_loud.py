@@ -35,6 +35,7 @@ def made(tmp_path: Path, capsysbinary: Capture) -> tuple[Path, list[str]]:
     secret.write_bytes(SECRET)
     code, _, err = run(
         capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "aws root",
+        "--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy",
         "--secret-file", str(secret), "--out", str(tmp_path / "set"),
     )  # fmt: skip
     assert code == 0, err
