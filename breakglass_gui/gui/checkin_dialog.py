@@ -35,6 +35,7 @@ from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .camera import CameraPanel, wipe_frame
+from .geometry import fit_and_centre
 from .services import CheckinDesk, CheckinResult, Services
 
 __all__ = ["CheckinDesk", "CheckinDialog", "CheckinResult"]
@@ -130,7 +131,7 @@ class CheckinDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(body, 1)
         layout.addWidget(buttons)
-        self.resize(960, 600)
+        fit_and_centre(self, parent, 960, 600)
         self.camera.list_cameras()
 
     # -- the camera ----------------------------------------------------------------------------

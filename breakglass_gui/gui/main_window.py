@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.overview import SetRow
 
+from .geometry import fit_and_centre
 from .services import CameraOption, Services
 
 __all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
@@ -152,7 +153,7 @@ class MainWindow(QMainWindow):
         refresh.triggered.connect(self.refresh)
         self.addAction(refresh)
         self.statusBar().setObjectName("statusBar")
-        self.resize(1100, 640)
+        fit_and_centre(self, None, 1100, 640)
         self.rows: list[SetRow] = []
         self.refresh()
 
@@ -309,7 +310,7 @@ class AuditLogDialog(QDialog):
         self.verify_button.clicked.connect(self.verify)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(900, 560)
+        fit_and_centre(self, parent, 900, 560)
         text = services.audit_text() if services.audit_text else "(no audit log in this session)"
         self.text.setPlainText(text)
 

@@ -680,7 +680,7 @@ class ReconstructWizard(WizardFrame):
         self.end_report.setObjectName("endDrillReport")
         self.end_report.setVisible(False)
         self.end_page.extra.addWidget(self.end_report)
-        self.cancel_button.setText("&Cancel and wipe")
+        self.cancel_button.setText("Cancel and wipe")  # Escape and Ctrl+W; Alt+C is the camera
         self.cancel_button.setAccessibleName("Cancel and wipe")
         QShortcut(QKeySequence("Ctrl+Return"), self, self.go_next)
         self.trigger_page.changed.connect(self.refresh_buttons)

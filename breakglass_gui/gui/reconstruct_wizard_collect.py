@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
 from breakglass_gui.ceremony.typed_share import is_qr_text
+from breakglass_gui.core.errors import DuplicateShareError
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
@@ -110,7 +111,7 @@ class CollectPage(WizardPage):
 
         side = QVBoxLayout()
         side.addWidget(self.status)
-        side.addWidget(QLabel("Accepted shares (custodian, role):", self))
+        side.addWidget(QLabel("Accepted shares (custodian, role, credential, set):", self))
         side.addWidget(self.accepted, 1)
         side.addWidget(self.message)
         side.addWidget(QLabel("Refused:", self))
@@ -173,7 +174,12 @@ class CollectPage(WizardPage):
         return outcome
 
     def _show(self, outcome: Offer) -> None:
-        if outcome.kind is OfferKind.REFUSED:
+        if outcome.kind is OfferKind.REFUSED and outcome.error is DuplicateShareError:
+            # the same sheet shown again: nothing is wrong, nothing to alarm anyone about
+            self.message.setStyleSheet("color: #444444;")
+            self.refused.addItem(outcome.message)
+            self.refused.scrollToBottom()
+        elif outcome.kind is OfferKind.REFUSED:
             self.message.setStyleSheet("color: #b00020; font-weight: bold;")
             self.refused.addItem(outcome.message)
             self.refused.scrollToBottom()
@@ -191,7 +197,13 @@ class CollectPage(WizardPage):
         self.status.setStyleSheet("color: #1b5e20;" if reached else "")
         self.accepted.clear()
         for a in self.flow.collector.accepted:
-            self.accepted.addItem(f"✔ {a.share.holder} — share {a.share.number} ({a.source})")
+            # name the credential and the set with every share: a share of the wrong
+            # credential is seen at once
+            share = a.share
+            self.accepted.addItem(
+                f"✔ {share.holder} — share {share.number} of {share.label or 'no label'}, "
+                f"set {share.fingerprint_text} ({a.source})"
+            )
 
     def submit_typed(self) -> Offer | None:
         """Offer the typed share once every word and data line checks out; what was typed

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -41,38 +41,12 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.wizard import Wizard, WizardError, WizardStatus
 
+from .geometry import fit_and_centre
 from .workers import run_task
 
 __all__ = ["EndPage", "WizardFrame", "WizardPage", "fit_and_centre"]
 
 Confirm = Callable[[str, str], bool]
-
-
-def fit_and_centre(window: QWidget, parent: QWidget | None, want_w: int, want_h: int) -> None:
-    """Size ``window`` to (want_w, want_h) or the screen's available area, whichever is
-    smaller, and centre it on ``parent`` (else on the screen), kept inside the screen."""
-    screen = None
-    if parent is not None and parent.screen() is not None:
-        screen = parent.screen()
-    if screen is None:
-        screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        window.resize(want_w, want_h)
-        return
-    area: QRect = screen.availableGeometry()
-    # leave room for the window frame (title bar, borders) the window manager adds
-    w = min(want_w, area.width() - 16)
-    h = min(want_h, area.height() - 48)
-    window.resize(max(w, 200), max(h, 200))
-    if parent is not None and parent.isVisible():
-        centre = parent.frameGeometry().center()
-    else:
-        centre = area.center()
-    x = centre.x() - window.width() // 2
-    y = centre.y() - window.height() // 2
-    x = max(area.left(), min(x, area.right() - window.width() - 8))
-    y = max(area.top(), min(y, area.bottom() - window.height() - 40))
-    window.move(QPoint(x, y))
 
 
 class WizardPage(QWidget):
@@ -149,8 +123,8 @@ class EndPage(QWidget):
         self.text.setFont(f)
         layout.addWidget(self.text)
         self.extra = QVBoxLayout()  # a wizard may add a view here (e.g. the drill report)
-        layout.addLayout(self.extra, 1)
-        layout.addStretch(0)
+        layout.addLayout(self.extra)
+        layout.addStretch(1)
 
     def show_summary(self, lines: Sequence[str]) -> None:
         self.text.setText("\n\n".join(lines))
@@ -282,8 +256,24 @@ class WizardFrame(QDialog):
             widest = max(widest, metrics.horizontalAdvance(text))
         self.steps.addItem(f"{len(self.order) + 1}. {self.end_title}")
         self.steps.setFixedWidth(min(max(widest + 28, 120), 230))
+        self._buttons_last_in_tab_order()
         wizard.subscribe(lambda _w: self.show_current())
         self.show_current()
+
+    def _buttons_last_in_tab_order(self) -> None:
+        """Tab goes through the page in reading order, then Next, Back, Cancel: the last
+        field never hands Tab (and so Return) to Cancel."""
+        buttons = (self.next_button, self.back_button, self.cancel_button, self.close_button)
+        chain: list[QWidget] = []
+        widget = self.nextInFocusChain()
+        while widget is not None and widget is not self and widget not in chain:
+            chain.append(widget)
+            widget = widget.nextInFocusChain()
+        others = [w for w in chain if w not in buttons]
+        previous = others[-1] if others else self
+        for button in buttons:
+            QWidget.setTabOrder(previous, button)
+            previous = button
 
     @property
     def running(self) -> bool:

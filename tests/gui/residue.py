@@ -98,7 +98,6 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     from breakglass_gui.gui.clipboard import SecretClipboard
     from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
     from breakglass_gui.gui.reconstruct_wizard_collect import CameraChoice
-    from breakglass_gui.scan.decoders import OpenCVDecoder, ZxingDecoder, zxing_available
 
     sys.path.insert(0, str(Path(__file__).parent))
     from reconstruct_photos import PlayingCamera, blank_frame
@@ -115,7 +114,6 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     wizard = ReconstructWizard(
         flow,
         cameras=[CameraChoice("camera", lambda: camera)],
-        decoder=ZxingDecoder() if zxing_available() else OpenCVDecoder(),
         clipboard=clipboard,
         confirm_close=lambda: True,
         resplit_done=lambda: True,  # the checklist's re-split is taken as done

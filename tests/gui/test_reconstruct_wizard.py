@@ -180,10 +180,11 @@ def test_break_glass_end_to_end_with_photographed_sheets(
     assert "corrupt" in refused[3] or "not a readable share" in refused[3]
     assert len(refused) == 4
     accepted = [page.accepted.item(i).text() for i in range(page.accepted.count())]
-    assert accepted == [
-        "✔ Ana Ruiz, primary on-call — share 1 (camera)",
-        "✔ Chen Wu, engineering manager — share 3 (camera)",
-        "✔ Eli Moss, VP engineering — share 5 (camera)",
+    fp = main.fingerprint_text
+    assert accepted == [  # each names the credential and the set
+        f"✔ Ana Ruiz, primary on-call — share 1 of prod-db root, set {fp} (camera)",
+        f"✔ Chen Wu, engineering manager — share 3 of prod-db root, set {fp} (camera)",
+        f"✔ Eli Moss, VP engineering — share 5 of prod-db root, set {fp} (camera)",
     ]
     assert page.preview.has_picture and page.preview.frames_shown > 0
     save_png(wizard, "reconstruct-2-collect.png")

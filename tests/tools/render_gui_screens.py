@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import tempfile
@@ -40,6 +41,9 @@ from breakglass_gui.scan.sources import FakeCamera
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "gui"))
 from reconstruct_photos import blank_frame, sheet_photo  # noqa: E402
+from screen_checks import centre_problems, mnemonic_clashes, outside_screen  # noqa: E402
+
+CHECKS: dict[str, list[str]] = {}  # screen -> what a person would trip over (--check)
 
 PEOPLE = [
     CustodianEntry("Ana Ruiz", "primary on-call", "signal @ana", "Lisbon"),
@@ -70,6 +74,12 @@ def wait_for(app: QApplication, done: Callable[[], bool], seconds: float = 60.0)
 def grab(widget: QWidget, out: Path, name: str, suffix: str) -> None:
     path = out / f"{name}{suffix}.png"
     widget.grab().save(str(path))
+    parent = widget.parentWidget()
+    CHECKS[name] = [  # after the grab: the check scrolls buttons into view
+        *outside_screen(widget),
+        *mnemonic_clashes(widget),
+        *centre_problems(widget, parent.window() if parent is not None else None),
+    ]
     print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
@@ -77,6 +87,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
     parser.add_argument("--suffix", default="")
+    parser.add_argument(
+        "--check",
+        type=Path,
+        help="write what each screen gets wrong (buttons off screen, clashing Alt+letters, "
+        "not centred) to this JSON file",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
@@ -146,6 +162,18 @@ def main() -> int:
         render_checkin(app, window, services=services, share_set=share_set, tmp=Path(tmp), **shots)
         window.close()
         trail.close()
+    if args.check is not None:
+        screen = app.primaryScreen()
+        args.check.write_text(
+            json.dumps(
+                {
+                    "screen": screen.availableGeometry().getRect(),
+                    "dpr": screen.devicePixelRatio(),
+                    "screens": CHECKS,
+                },
+                indent=2,
+            )
+        )
     return 0
 
 
@@ -183,6 +211,7 @@ def render_break_glass(
     settle(app)
     grab(wizard, out, "reconstruct-1-trigger", suffix)
     wizard.go_next()
+    wait_for(app, lambda: wizard.flow.collector.status()[0])  # the quorum is in
     wait_for(app, lambda: wizard.collect_page.worker is None)  # the fake camera ran out
     grab(wizard, out, "reconstruct-2-collect", suffix)
     wizard.go_next()
@@ -193,7 +222,46 @@ def render_break_glass(
         wizard.after_page.checks[key].setChecked(True)
     settle(app)
     grab(wizard, out, "reconstruct-4-after", suffix)
+    wizard.after_page._resplit_done = lambda: True  # the re-split ran (not rendered here)
+    for key, _label in CHECKLIST:
+        wizard.after_page.checks[key].setChecked(True)
+    wizard.after_page.refresh()
+    wizard.go_next()  # Finish
+    settle(app)
+    grab(wizard, out, "reconstruct-5-finished", suffix)
     wizard.close()
+    settle(app)
+
+    # a drill on the same set: asks what it rehearses; its After page is the drill's own
+    drill_frames = [sheet_photo(first, 5), blank_frame(), sheet_photo(third, 6)]
+    services.cameras = lambda: [
+        CameraOption("Fake camera (photos of the sheets)", lambda: FakeCamera(drill_frames))
+    ]
+    window.trigger("drill")
+    drill = next(d for d in window.open_dialogs if isinstance(d, ReconstructWizard))
+    drill._confirm_close = lambda: True  # type: ignore[method-assign]
+    page = drill.trigger_page
+    page.incident.setText("SSO down: prod-db root, quarterly drill")
+    page.operator.setText("Ana Ruiz")
+    page.witnesses.setText("Ben Okafor")
+    settle(app)
+    grab(drill, out, "drill-1-trigger", suffix)
+    clock.advance(40)
+    drill.go_next()
+    wait_for(app, lambda: drill.flow.collector.status()[0])
+    clock.advance(260)
+    drill.go_next()
+    wait_for(app, lambda: drill.wizard.current in ("reveal", "after"))
+    clock.advance(15)
+    if drill.wizard.current == "reveal":
+        drill.go_next()
+    clock.advance(30)
+    settle(app)
+    grab(drill, out, "drill-4-after", suffix)
+    drill.go_next()  # Finish
+    settle(app)
+    grab(drill, out, "drill-5-report", suffix)
+    drill.close()
     settle(app)
     services.cameras = lambda: []
 

@@ -52,7 +52,7 @@ class CredentialPage(SplitPage):
         named(self.notes, "credentialNotes", "Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setMaximumHeight(80)
-        form.addRow("&Name:", self.name)
+        form.addRow("Na&me:", self.name)
         form.addRow("&Scope:", self.scope)
         form.addRow("N&otes:", self.notes)
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -27,6 +26,7 @@ from breakglass_gui.ceremony.split_flow import (
 )
 from breakglass_gui.core.errors import PolicyError
 
+from ..widgets.tables import EditableTabTable
 from .base import SplitPage, named, note
 
 if TYPE_CHECKING:
@@ -59,12 +59,11 @@ class CustodiansPage(SplitPage):
                 "kept. Spread portions over people, roles and places that fail independently."
             )
         )
-        self.table = QTableWidget(0, len(CUSTODIAN_COLUMNS))
+        self.table = EditableTabTable(0, len(CUSTODIAN_COLUMNS))
         named(self.table, "custodiansTable", "Custodians: one row per share")
         self.table.setHorizontalHeaderLabels(CUSTODIAN_COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.table.setTabKeyNavigation(True)
         self.table.setEditTriggers(
             QAbstractItemView.EditTrigger.AllEditTriggers
             & ~QAbstractItemView.EditTrigger.DoubleClicked

@@ -75,7 +75,7 @@ class PrintPage(SplitPage):
         self.save_all_button = QPushButton("&Save all to the folder")
         named(self.save_all_button, "saveAllButton", "Save every PDF to the folder")
         self.save_all_button.clicked.connect(lambda: self.save(only_missing=False))
-        self.save_button = QPushButton("Save &selected")
+        self.save_button = QPushButton("Save s&elected")
         named(self.save_button, "saveSelectedButton", "Save the selected PDF")
         self.save_button.clicked.connect(lambda: self.save(selected=True))
         self.print_button = QPushButton("&Print selected…")
