@@ -123,17 +123,26 @@ def test_custodians_table_tab_skips_read_only_cells_and_leaves_after_the_last(
     table = wizard.pages["custodians"].table
     wizard.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is wizard)
+    editable = [
+        c
+        for c in range(table.columnCount())
+        if not table.isColumnHidden(c)
+        and (table.item(0, c) is None or table.item(0, c).flags() & Qt.ItemFlag.ItemIsEditable)
+    ]
+    assert 0 not in editable and 2 in editable  # Share is read-only, Name is not
+    first, last = editable[0], editable[-1]
     table.setFocus()
-    table.setCurrentCell(0, 2)
+    table.setCurrentCell(0, first)
     cells = []
-    for _ in range(5):
+    for _ in range(len(editable) + 1):
         qtbot.keyClick(table, Qt.Key.Key_Tab)
         cells.append((table.currentRow(), table.currentColumn()))
-    assert cells == [(0, 3), (0, 4), (0, 5), (1, 2), (1, 3)]  # the Share column is skipped
-    table.setCurrentCell(2, 5)  # the last cell
+    # along row 1's editable cells, then row 2's first editable one: the Share column skipped
+    assert cells == [(0, c) for c in editable[1:]] + [(1, first), (1, editable[1])]
+    table.setCurrentCell(table.rowCount() - 1, last)  # the last cell
     qtbot.keyClick(table, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not table  # left the table, no wrap to row 1
-    assert table.currentRow() == 2
+    assert table.currentRow() == table.rowCount() - 1
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is table
 

@@ -48,7 +48,7 @@ CHECKS: dict[str, list[str]] = {}  # screen -> what a person would trip over (--
 PEOPLE = [
     CustodianEntry("Ana Ruiz", "primary on-call", "signal @ana", "Lisbon"),
     CustodianEntry("Ben Okafor", "secondary on-call", "+351 555 0101", "Porto"),
-    CustodianEntry("Chen Wu", "engineering manager", "chen@example.org", "Lisbon"),
+    CustodianEntry("Chen Wu", "engineering manager", "chen@example.org", "Braga"),
 ]
 
 
