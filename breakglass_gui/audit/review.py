@@ -97,6 +97,16 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
         raise ReviewError(f"no ceremony {ceremony}")
     entries = _ceremony_entries(trail, ceremony)
     set_rec = trail.registry.get_set(rec.set_fp) if rec.set_fp else None
+    if set_rec is None:
+        # a refused attempt: name the set (and credential) its shares were refused for
+        for e in entries:
+            fp = e.fields.get("set")
+            if isinstance(fp, str) and fp:
+                set_rec = trail.registry.get_set(fp)
+                if set_rec is not None:
+                    break
+    anchor = ""
+    posted = ""
     used: list[str] = []
     refused: list[str] = []
     actions: list[str] = []
@@ -105,6 +115,10 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
         f = e.fields
         if e.event == "quorum_reached":
             used = list(f["shares"])
+            if f.get("announced"):
+                anchor = f"{e.seq}:{e.hash[:20]}"
+        elif e.event == "announcement_posted":
+            posted = f"announcement {'posted' if f['posted'] else 'NOT posted'} ({f['how']})"
         elif e.event == "share_refused":
             refused.append(f"{f['share_desc']}: {f['reason']}")
         elif e.event == "secret_revealed":
@@ -129,6 +143,14 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
         set_text = f"{set_rec.fingerprint} ({set_rec.policy_short})"
     else:
         rate, credential, set_text = "unknown (set not in this registry)", "", rec.set_fp or ""
+    gate = override or "none"
+    if "NOT posted" in posted:
+        gate = f"{gate}; {posted}" if override else posted
+    verified = audit_verified_text(trail)
+    if anchor:
+        verified += (
+            f"; announced anchor {anchor} (check: breakglass audit verify --anchor {anchor})"
+        )
     return {
         "incident": rec.incident or "",
         "severity": "",
@@ -141,9 +163,9 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
         "shares_used": used,
         "shares_refused": refused,
         "actions_taken": actions,
-        "gate_bypassed": override or "none",
+        "gate_bypassed": gate,
         "appropriate": "",
-        "audit_verified": audit_verified_text(trail),
+        "audit_verified": verified,
         "follow_ups": [],
         "reviewers": [],
         "reviewed_on": "",

@@ -144,6 +144,14 @@ class BypassRate:
     def text(self) -> str:
         return f"{self.current} / {self.days} d, was {self.previous} / {self.days} d"
 
+    def words(self) -> str:
+        """Real uses in the last window against the one before, flagged when rising."""
+        uses = "use" if self.current == 1 else "uses"
+        text = f"{self.current} {uses} / {self.days} d, was {self.previous}"
+        if self.rising:
+            text += ": is break-glass becoming routine? see follow-ups"
+        return text
+
     @property
     def rising(self) -> bool:
         return self.current > self.previous
@@ -1014,6 +1022,27 @@ class AuditTrail:
                     )
         return out
 
+    def review_loop(self) -> dict[int, dict[str, list[Any]]]:
+        """Per credential id: the follow-ups written in its review records (there is no way to
+        close one yet, so all are listed as open) and the review records still due."""
+        out: dict[int, dict[str, list[Any]]] = {}
+        for rid, cid, status, rec in self.registry.reviews():
+            cer = self.registry.ceremony(cid)
+            fp = cer.set_fp if cer is not None else None
+            set_rec = self.registry.get_set(fp) if fp else None
+            if set_rec is None:
+                continue
+            slot = out.setdefault(set_rec.credential_id, {"follow_ups": [], "due": []})
+            for item in rec.get("follow_ups") or []:
+                slot["follow_ups"].append(
+                    {"review": rid, "incident": rec.get("incident"), "text": item}
+                )
+            if status != "completed":
+                slot["due"].append(
+                    {"review": rid, "ceremony": cid, "incident": rec.get("incident")}
+                )
+        return out
+
     def anchors(self) -> list[Anchor]:
         """What the registry and the file mirrors remember about the log's length and head."""
         found: list[Anchor] = []
@@ -1052,10 +1081,16 @@ class AuditTrail:
                     "replaced_by": rec.replaced_by,
                 }
             )
+        loop = self.review_loop()
         for cid, c in credentials.items():
             rate = self.bypass_rate(cid)
             c["bypass_rate"] = rate.text()
             c["bypass_rate_rising"] = rate.rising
+            c["uses_last_90d"] = rate.current
+            c["uses_previous_90d"] = rate.previous
+            c["uses_words"] = rate.words()
+            c["follow_ups"] = loop.get(cid, {}).get("follow_ups", [])
+            c["reviews_due"] = loop.get(cid, {}).get("due", [])
             drill = self.registry.last_drill(cid)
             c["last_drill"] = drill.started_at if drill else None
             c["last_drill_steps"] = (

@@ -666,8 +666,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         out("no credentials recorded")
     for c in data["credentials"]:
         flag = "  ← watch" if c["bypass_rate_rising"] else ""
-        out(f"credential {c['label']!r}: bypass rate {c['bypass_rate']}{flag}")
+        out(f"credential {c['label']!r}: real uses {c['uses_words']}{flag}")
         out(f"  last drill: {c['last_drill'] or 'never'}")
+        for r in c["reviews_due"]:
+            out(f"  review due: review {r['review']} (incident {r['incident'] or '-'})")
+        for f in c["follow_ups"]:
+            out(f"  follow-up open (review {f['review']}, {f['incident'] or '-'}): {f['text']}")
         for s in c["sets"]:
             out(f"  set {s['fingerprint']}  {s['policy']:<8} {s['status']}")
     if data["rotation_due"]:
@@ -688,7 +692,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         out(f"every share of a live set was checked in within {data['stale_after_days']} days")
     if data["open_reviews"]:
         out("")
-        out("review records to complete:")
+        out("review due (records to complete: breakglass review complete ID ...):")
         for r in data["open_reviews"]:
             out(f"  review {r['review']} (ceremony {r['ceremony']}, incident {r['incident']})")
     return EXIT_OK

@@ -114,7 +114,9 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
         "INC-5",
     ]
     code, out, _ = run(capsysbinary, *h, "report")
-    assert code == 0 and "bypass rate 2 / 90 d, was 0 / 90 d" in out
+    assert code == 0
+    assert "real uses 2 uses / 90 d, was 0: is break-glass becoming routine? see follow-ups" in out
+    assert "review due: review 1 (incident INC-4821)" in out
 
     # review: pre-filled, completed by people, exported
     code, out, _ = run(capsysbinary, *h, "review", "show", "1")
@@ -130,6 +132,12 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     assert pdf.read_bytes().startswith(b"%PDF")
     code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
     assert [r["status"] for r in json.loads(out)] == ["completed", "draft"]
+    # reviews close the loop: the report shows the follow-ups and what is still due
+    code, out, _ = run(capsysbinary, *h, "report")
+    assert "follow-up open (review 1, INC-4821): OPS-2210" in out
+    assert "review due: review 1 " not in out and "review due: review 2 (incident INC-5)" in out
+    code, out, _ = run(capsysbinary, *h, "review", "show", "2")
+    assert "credential: aws root" in out and f'set: "{fp} (2-of-3)"' in out, out
 
     # audit: show, verify, export, verify elsewhere
     code, out, _ = run(capsysbinary, *h, "audit", "show", "--ceremony", "2")
