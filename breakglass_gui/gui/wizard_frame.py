@@ -383,6 +383,16 @@ class WizardFrame(QDialog):
         self.next_button.setText(label)
         self.next_button.setAccessibleName(label.replace("&", "").strip("<> "))
         self.back_button.setEnabled(wizard.can_go_back() and not busy)
+        # a disabled Back says why (hover, screen readers)
+        self.back_button.setToolTip(
+            ""
+            if self.back_button.isEnabled()
+            else "This is the first step."
+            if not wizard.history
+            else "A worker is running: wait for it."
+            if busy
+            else "No going back from here: this step cannot be undone."
+        )
         self.next_button.setEnabled(not busy and self.can_advance(step, last))
         self.cancel_button.setEnabled(True)
         self.current_page.refresh()

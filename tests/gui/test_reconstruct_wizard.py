@@ -251,6 +251,13 @@ def test_break_glass_end_to_end_with_photographed_sheets(
     with qtbot.waitSignal(wizard.closed_with) as sig:
         wizard.next_button.click()
     assert sig.args == ["finished"]
+    # the last page says what happened and offers Close; nothing is left disabled and mute
+    assert "Break glass complete" in wizard.end_page.text.text()
+    assert "wiped" in wizard.end_page.text.text()
+    assert wizard.close_button.isVisible() and wizard.close_button.isEnabled()
+    assert not wizard.next_button.isVisible() and not wizard.cancel_button.isVisible()
+    wizard.close_button.click()
+    assert not wizard.isVisible()
 
     kinds = audit.kinds()
     assert kinds[0] == "reconstruction_started" and kinds[-1] == "reconstruction_finished"
