@@ -21,12 +21,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.policy import Policy
-from breakglass_gui.core.sealing import ShareSet
-from breakglass_gui.core.share import Share
 from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
 
 from .announce import Announcement
@@ -47,6 +45,10 @@ from .log import (
 from .mirrors import FileMirror, Mirror, MirrorError, Settings, load_settings
 from .registry import CeremonyRecord, CustodianRecord, Registry, SetRecord
 from .review import open_review
+
+if TYPE_CHECKING:  # annotations only: the first window does not load the crypto
+    from breakglass_gui.core.sealing import ShareSet
+    from breakglass_gui.core.share import Share
 
 __all__ = [
     "LOG_NAME",

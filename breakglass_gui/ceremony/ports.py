@@ -15,11 +15,13 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from breakglass_gui.audit.announce import Announcement
-from breakglass_gui.core.sealing import ShareSet
-from breakglass_gui.core.share import Share
+
+if TYPE_CHECKING:  # annotations only: the first window does not load the crypto
+    from breakglass_gui.core.sealing import ShareSet
+    from breakglass_gui.core.share import Share
 
 __all__ = [
     "AuditEvent",

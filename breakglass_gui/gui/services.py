@@ -21,10 +21,10 @@ from breakglass_gui.ceremony.ports import (
     SplitRecorder,
     SystemClock,
 )
-from breakglass_gui.ceremony.reconstruct_flow import RetiredSets
 
 if TYPE_CHECKING:
     from breakglass_gui.audit.service import AuditTrail
+    from breakglass_gui.ceremony.reconstruct_flow import RetiredSets
     from breakglass_gui.scan.decoders import Frame  # a numpy array; numpy is not loaded here
 
 __all__ = [
