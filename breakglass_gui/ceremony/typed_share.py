@@ -34,8 +34,8 @@ _TOKEN = re.compile(r"\S+")
 _HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*$", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*(BREAK-GLASS SHARE|HAND TRANSCRIPTION)\b", re.IGNORECASE)
 _HAND = re.compile(r"^\s*HAND TRANSCRIPTION\b", re.IGNORECASE)
-_LINES_HEADING = re.compile(r"^\s*DATA\s*\(\s*(\d+)\s+LINES?\s*\)", re.IGNORECASE)
-_GLUED = re.compile(r"^(\d{1,4}[.:)])(\w+)$")
+_LINES_HEADING = re.compile(r"^\s*DATA\s*\(\s*([0-9]{1,4})\s+LINES?\s*\)", re.IGNORECASE)
+_GLUED = re.compile(r"^([0-9]{1,4}[.:)])(\w+)$")
 _B32 = re.compile(r"^[0-9A-Za-z]+$")
 
 

@@ -294,3 +294,15 @@ def test_bg1_texts_are_refused_by_name(share_3_of_5: Share) -> None:
     for parse in (parse_text, parse_any):
         with pytest.raises(UnsupportedFormatError, match="never released"):
             parse(old)
+
+
+@pytest.mark.parametrize(
+    "heading", ["DATA (" + "9" * 5000 + " lines)", "DATA (\u0661\u0662 lines)", "DATA (\u00b9 lines)"]
+)
+def test_typed_share_layer_reads_ascii_line_counts_only(heading: str) -> None:
+    """The forgiving typed-share reader in front of the core parser: no ValueError, and a count
+    in another script's digits is not a count (ASCII digits only, as in FORMAT.md 7.3)."""
+    from breakglass_gui.ceremony.typed_share import read_typed
+
+    typed = read_typed("WORDS\nacid\n" + heading + "\n01  06GA WRG8  DK\n")
+    assert typed.expected_lines is None
