@@ -297,7 +297,8 @@ def test_bg1_texts_are_refused_by_name(share_3_of_5: Share) -> None:
 
 
 @pytest.mark.parametrize(
-    "heading", ["DATA (" + "9" * 5000 + " lines)", "DATA (\u0661\u0662 lines)", "DATA (\u00b9 lines)"]
+    "heading",
+    ["DATA (" + "9" * 5000 + " lines)", "DATA (\u0661\u0662 lines)", "DATA (\u00b9 lines)"],
 )
 def test_typed_share_layer_reads_ascii_line_counts_only(heading: str) -> None:
     """The forgiving typed-share reader in front of the core parser: no ValueError, and a count
