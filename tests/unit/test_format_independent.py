@@ -18,6 +18,7 @@ import pytest
 import shamir_mnemonic
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from shamir_mnemonic.share import Share as Slip39Share
 from shamir_mnemonic.wordlist import WORDLIST
 
 SPEC = Path(__file__).resolve().parents[2] / "resources" / "spec"
@@ -143,14 +144,35 @@ def read_record(rec: bytes) -> dict[str, object]:
     root = root_from(leaf, k - 1, total, path)
     digest = sha(b"BG2 set", header, sha(sealed), root)
     assert digest[:4] == check, "share is not intact"
+    gt = (rec[h_start + 3] >> 4) + 1
+    check_slip39_header(" ".join(words), k, gt, groups)
     return {
         "digest": digest,
+        "leaf": leaf,
         "k": k,
         "header": header,
         "drill": bool(flags & 1),
         "sealed": sealed,
         "words": " ".join(words),
     }
+
+
+def check_slip39_header(mnemonic: str, k: int, gt: int, groups: list[tuple[int, int]]) -> None:
+    """FORMAT.md section 5: the SLIP-39 header must agree with the record."""
+    share = Slip39Share.from_mnemonic(mnemonic)
+    g, p = 0, k - 1
+    while p >= groups[g][1]:
+        p -= groups[g][1]
+        g += 1
+    m = groups[g][0]
+    assert share.extendable and share.iteration_exponent == 0
+    assert (share.group_threshold, share.group_count, share.group_index) == (gt, len(groups), g)
+    assert (share.member_threshold, share.index) == ((m, p) if m >= 2 else (1, 0))
+
+
+def verification_words(digest: bytes, leaf: bytes) -> list[str]:
+    v = int.from_bytes(sha(b"BG2 verify", digest, leaf)[:4], "big") >> 2
+    return [WORDLIST[(v >> s) & 1023] for s in (20, 10, 0)]
 
 
 def ctx_open(key: bytes, sealed: bytes, ad: bytes) -> bytes | None:
@@ -171,9 +193,7 @@ def open_seal(records: list[dict[str, object]]) -> bytes | None:
     return ctx_open(key, first["sealed"], b"BG2" + first["header"])  # type: ignore[arg-type,operator]
 
 
-@pytest.mark.parametrize(
-    "name", ["vector-2-of-3", "vector-groups", "vector-large", "vector-drill"]
-)
+@pytest.mark.parametrize("name", ["vector-2-of-3", "vector-groups", "vector-large", "vector-drill"])
 def test_published_vectors_recover_by_the_spec_alone(name: str) -> None:
     doc = json.loads((SPEC / "vectors" / f"{name}.json").read_text())
     from_qr = {s["number"]: read_record(text_to_record(s["qr_texts"])) for s in doc["shares"]}
@@ -187,6 +207,10 @@ def test_published_vectors_recover_by_the_spec_alone(name: str) -> None:
     assert "-".join(hex_digest[i : i + 4] for i in range(0, 64, 4)) == doc["set_digest"]
     assert "-".join(hex_digest[i : i + 4] for i in range(0, 16, 4)) == doc["set_fingerprint"]
     assert from_qr[1]["drill"] is doc["drill"]
+    for s in doc["shares"]:
+        rec = from_qr[s["number"]]
+        assert verification_words(digest, rec["leaf"]) == s["verification_words"]  # type: ignore[arg-type]
+        assert bytes.fromhex(s["record_hex"]) == text_to_record(s["qr_texts"])
     for quorum in doc["quorums_that_recover"]:
         opened = open_seal([from_qr[k] for k in quorum])
         assert opened is not None and opened.hex() == doc["credential_hex"]
