@@ -262,3 +262,32 @@ def test_a_budgeted_scan_spreads_the_recovery_steps_over_frames() -> None:
     # every recovery step ran within len(plan) frames, in the unbudgeted order
     recovery = [steps[1] for steps in per_frame[: len(everything) - 1]]
     assert recovery == everything[1:]
+
+
+def test_payload_is_returned_exactly_not_spelled_out_for_people() -> None:
+    """zxing-cpp's default text mode writes control characters as ``<SOH>`` and GS1 fields with
+    brackets; the scanner returns the bytes that were encoded."""
+    text = "\x01AB\x1dCD:1234"
+    frame = _qr_image(text)
+    assert FrameScanner(shares_only=False).scan(frame).texts == [text]
+
+
+def test_a_faint_code_beside_a_hard_edge_is_still_a_candidate_region() -> None:
+    """A low-contrast code on a bright page over a dark desk: the page's edge sets the edge
+    threshold, the code's texture falls below it; judged against its surroundings it shows."""
+    from breakglass_gui.scan.enhance import code_regions
+
+    rng = np.random.default_rng(5)
+    frame = np.full((480, 640), 20, np.uint8)  # dark desk
+    frame[60:420, 120:520] = 235  # the page: a hard edge
+    modules = rng.random((33, 33)) < 0.5
+    code = np.where(np.kron(modules, np.ones((5, 5), bool)), 215, 235).astype(np.uint8)
+    frame[160:325, 240:405] = code  # grey modules on white: 20 levels of contrast
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
+    centre = (322.0, 242.0)
+
+    def hit(regions: list) -> bool:  # type: ignore[type-arg]
+        return any(_inside(centre, np.array(r.quad)) for r in regions)
+
+    assert not hit(code_regions(frame, faint=0))  # what the first pass alone misses
+    assert hit(code_regions(frame))
