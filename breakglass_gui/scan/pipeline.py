@@ -226,20 +226,28 @@ class FrameScanner:
     def _steps(self, grey: Frame) -> Iterator[tuple[str, Callable[[], list[Detection]]]]:
         """The direct pass first, then each recovery step as a named call not yet made (so a
         budgeted scan pays only for the steps it runs). Regions are found after the direct
-        pass, which also reports where it saw codes it could not read."""
+        pass, which also reports where it saw codes it could not read. A region where the
+        direct pass already read a code (one that is not a share, or the search would have
+        ended) is not searched again: the code there has been read."""
         misses: list[Quad] = []
+        read: list[Quad] = []
 
         def direct() -> list[Detection]:
             found, missed = self._read(grey)
             misses.extend(missed)
+            read.extend(d.quad for d in found)
             return found
 
         yield "direct", direct
         if not self.thorough:
             return
-        if self.global_decoder is not None:
+        # once the direct pass has read a code (one that is not a share), only places away
+        # from it are searched: no whole-frame retries, no faint squares
+        if self.global_decoder is not None and not read:
             yield "direct-global", functools.partial(self._read_with, self.global_decoder, grey)
-        regions = [r.quad for r in code_regions(grey, limit=self.max_regions)]
+        regions = [r.quad for r in code_regions(grey, limit=self.max_regions, faint=0)]
+        misses[:] = [q for q in misses if not _covered(q, read)]
+        regions = [q for q in regions if not _covered(q, read)]
         # a place where the decoder saw a code but could not read it comes first
         for rank, quad in enumerate(misses + regions):
             cropped = _LazyCrop(grey, quad)
@@ -265,6 +273,25 @@ class FrameScanner:
         for quad in misses:
             yield "rectified", functools.partial(self._read_rectified, grey, quad, False)
             yield "rectified-sharpened", functools.partial(self._read_rectified, grey, quad, True)
+        if not read:
+            yield "crop-faint", functools.partial(self._read_faint, grey, [*misses, *regions])
+
+    def _read_faint(self, grey: Frame, known: list[Quad]) -> list[Detection]:
+        """The faintest chance last: a square that only shows once edges are judged against
+        their surroundings (see :func:`enhance.code_regions`), not one of ``known``; found only
+        when this step runs, then read sharpened, and with the global binarizer plain and
+        smoothed."""
+        faint = [
+            r.quad for r in code_regions(grey, limit=0, faint=2) if not _covered(r.quad, known)
+        ]
+        if not faint:
+            return []
+        cropped = _LazyCrop(grey, faint[0])
+        found = self._read_crop(cropped, sharpen)
+        if not found and self.crop_global_decoder is not None:
+            found = self._read_crop(cropped, _same, self.crop_global_decoder)
+            found = found or self._read_crop(cropped, _smooth, self.crop_global_decoder)
+        return found
 
     def _read_crop(
         self,
@@ -313,6 +340,17 @@ class _LazyCrop:
         if self._done is None:
             self._done = crop_region(self._grey, self._quad)
         return self._done
+
+
+def _covered(quad: Quad, codes: list[Quad]) -> bool:
+    """Whether ``quad``'s centre lies inside one of ``codes`` (a code already read)."""
+    cx = sum(x for x, _ in quad) / len(quad)
+    cy = sum(y for _, y in quad) / len(quad)
+    for code in codes:
+        contour = np.asarray(code, np.float32).reshape(-1, 1, 2)
+        if len(code) >= 3 and cv2.pointPolygonTest(contour, (cx, cy), False) >= 0:
+            return True
+    return False
 
 
 def _same(crop: Frame) -> Frame:
