@@ -291,3 +291,25 @@ def test_a_faint_code_beside_a_hard_edge_is_still_a_candidate_region() -> None:
 
     assert not hit(code_regions(frame, faint=0))  # what the first pass alone misses
     assert hit(code_regions(frame))
+
+
+def test_a_code_read_directly_is_not_searched_again() -> None:
+    """A frame with one clean code that is not a share: the search for a share goes on, but
+    not over the place where that code was read (nothing else in the frame looks like one)."""
+    from breakglass_gui.scan.pipeline import FrameScanner as Scanner
+
+    tried: list[str] = []
+
+    class Counting(Scanner):
+        def _steps(self, grey):  # type: ignore[no-untyped-def]
+            for name, run in super()._steps(grey):
+                yield name, (lambda n=name, r=run: (tried.append(n), r())[1])
+
+    frame = _qr_image("https://example.org/not-a-share")
+    result = Counting(shares_only=False).scan(frame)
+    assert result.texts == ["https://example.org/not-a-share"]
+    assert tried == ["direct"]
+    tried.clear()
+    blank = np.full((720, 1280), 200, np.uint8)  # nothing read: every recovery step may run
+    Counting(shares_only=False).scan(blank)
+    assert tried[0] == "direct" and "direct-global" in tried
