@@ -43,6 +43,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+CUSTODIANS = (
+    "--custodian",
+    "Ana Ruiz:on-call:Lisbon",
+    "--custodian",
+    "Bo Chen:security:Berlin",
+    "--custodian",
+    "Cy Okafor:platform:Toronto",
+)
 BARE_QT = (
     "from PySide6.QtCore import QTimer\n"
     "from PySide6.QtWidgets import QApplication, QMainWindow\n"
@@ -201,7 +209,8 @@ def bench_cli(work: Path, runs: int) -> list[str]:
     env = _env(work / "home-cli")
     out = work / "set"
     subprocess.run(
-        [_bin("breakglass"), "split", "-m", "2", "-n", "3", "--generate", "32", "--out", str(out)],
+        [_bin("breakglass"), "split", "-m", "2", "-n", "3", *CUSTODIANS, "--generate", "32"]
+        + ["--out", str(out)],
         env=env,
         check=True,
         capture_output=True,
@@ -266,7 +275,8 @@ def bench_paper(work: Path, runs: int) -> list[str]:
     def ours() -> Run:
         count[0] += 1
         out = work / f"paper-{count[0]}"
-        cmd = [_bin("breakglass"), "split", "-m", "2", "-n", "3", "--secret-file", str(secret)]
+        cmd = [_bin("breakglass"), "split", "-m", "2", "-n", "3", *CUSTODIANS]
+        cmd += ["--secret-file", str(secret)]
         return run([*cmd, "--out", str(out), "--pdf"], env)
 
     if slip39 is None:
