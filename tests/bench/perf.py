@@ -209,8 +209,18 @@ def bench_cli(work: Path, runs: int) -> list[str]:
     env = _env(work / "home-cli")
     out = work / "set"
     subprocess.run(
-        [_bin("breakglass"), "split", "-m", "2", "-n", "3", *CUSTODIANS, "--generate", "32"]
-        + ["--out", str(out)],
+        [
+            _bin("breakglass"),
+            "split",
+            "-m",
+            "2",
+            "-n",
+            "3",
+            *CUSTODIANS,
+            *("--generate", "32"),
+            "--out",
+            str(out),
+        ],
         env=env,
         check=True,
         capture_output=True,
