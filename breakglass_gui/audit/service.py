@@ -314,6 +314,28 @@ class AuditTrail:
                 )
         return problems
 
+    def background_check(self) -> Callable[[], list[str]]:
+        """A function that checks this home's trail with its own connection (safe to run on
+        another thread; the GUI runs it after its first window shows). Hand its result to
+        ``adopt_check`` on this trail's thread."""
+        home, clock, settings = self.home, self.clock, self.settings
+
+        def work() -> list[str]:
+            with AuditTrail(home, clock=clock, settings=settings) as other:
+                return other.continuity_problems()
+
+        return work
+
+    def adopt_check(self, problems: Sequence[str]) -> None:
+        """Take the result of ``background_check`` unless this trail checked itself since."""
+        with self._sound_lock:
+            if self._problems is None:
+                self._problems = list(problems)
+
+    @property
+    def checked(self) -> bool:
+        return self._problems is not None
+
     def broken_message(self) -> str | None:
         """The one message every ceremony stops with, or None when the trail is sound."""
         problems = self.continuity_problems()
@@ -1023,6 +1045,27 @@ class AuditTrail:
                         )
                     )
         return out
+
+    def attention(self) -> list[str]:
+        """Lines for the main window: reviews due, and credentials whose use is rising."""
+        lines = []
+        for rid, _cid, status, rec in self.registry.reviews():
+            if status != "completed":
+                lines.append(
+                    f"Review due: review {rid} ({rec.get('incident') or 'no incident'}, "
+                    f"{rec.get('credential') or 'unknown credential'})"
+                )
+        loop = self.review_loop()
+        seen: set[int] = set()
+        for s in self.registry.sets():
+            if s.credential_id in seen:
+                continue
+            seen.add(s.credential_id)
+            rate = self.bypass_rate(s.credential_id)
+            if rate.rising:
+                n = len(loop.get(s.credential_id, {}).get("follow_ups", []))
+                lines.append(f"{s.label}: {rate.words()} ({n} follow-ups recorded)")
+        return lines
 
     def review_loop(self) -> dict[int, dict[str, list[Any]]]:
         """Per credential id: the follow-ups written in its review records (there is no way to

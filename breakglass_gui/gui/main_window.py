@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -32,9 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.overview import SetRow
+from breakglass_gui.core.errors import BreakglassError
 
 from .geometry import fit_and_centre
 from .services import CameraOption, Services
+from .workers import run_task
 
 __all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
 
@@ -108,6 +111,21 @@ class MainWindow(QMainWindow):
             self.buttons[key] = b
         outer.addLayout(row)
 
+        # The audit trail's state, checked off the GUI thread after the window shows.
+        self.trail_banner = QLabel("")
+        self.trail_banner.setObjectName("trailBanner")
+        self.trail_banner.setWordWrap(True)
+        self.trail_banner.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.trail_banner.setVisible(False)
+        outer.addWidget(self.trail_banner)
+        self.attention_label = QLabel("")
+        self.attention_label.setObjectName("attentionLabel")
+        self.attention_label.setWordWrap(True)
+        self.attention_label.setVisible(False)
+        outer.addWidget(self.attention_label)
+        self.trail_message: QMessageBox | None = None
+        self.trail_override: QInputDialog | None = None
+
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("setsTable")
         self.table.setAccessibleName("Credentials and their share sets")
@@ -156,6 +174,70 @@ class MainWindow(QMainWindow):
         fit_and_centre(self, None, 1100, 640)
         self.rows: list[SetRow] = []
         self.refresh()
+        QTimer.singleShot(0, self._start_trail_check)
+
+    # -- the audit trail's continuity (checked off the GUI thread) -------------------------------
+    def _start_trail_check(self) -> None:
+        trail = self.services.trail
+        if trail is None or trail.checked:
+            self._show_trail_state()
+            return
+        run_task(
+            trail.background_check(),
+            self._trail_checked,
+            lambda message: self.statusBar().showMessage(f"Could not check the log: {message}"),
+            context=self,
+        )
+
+    def _trail_checked(self, problems: object) -> None:
+        trail = self.services.trail
+        if trail is not None and isinstance(problems, list):
+            trail.adopt_check([str(p) for p in problems])
+        self._show_trail_state()
+
+    def _show_trail_state(self) -> None:
+        trail = self.services.trail
+        msg = trail.broken_message() if trail is not None and trail.checked else None
+        self.trail_banner.setText(msg or "")
+        self.trail_banner.setVisible(msg is not None)
+
+    def _trail_stops(self, key: str) -> bool:
+        """True (and says why) when the trail is not sound; a real break glass may go on with
+        a typed, recorded override."""
+        trail = self.services.trail
+        if trail is None or key not in ("split", "reconstruct", "drill", "checkin"):
+            return False
+        msg = trail.broken_message()  # checks now if the background check has not finished
+        self._show_trail_state()
+        if msg is None or (key == "reconstruct" and trail.trail_overridden):
+            return False
+        if key == "reconstruct":
+            dialog = QInputDialog(self)
+            dialog.setObjectName("trailOverrideDialog")
+            dialog.setWindowTitle("The audit trail is not sound")
+            dialog.setLabelText(
+                msg + "\n\nOnly a real emergency may go on: type why (recorded in the log)."
+            )
+            dialog.textValueSelected.connect(self._override_trail)
+            self.trail_override = dialog
+            dialog.open()
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Breakglass", msg, parent=self)
+        box.setObjectName("trailMessage")
+        self.trail_message = box
+        box.open()
+        return True
+
+    def _override_trail(self, reason: str) -> None:
+        trail = self.services.trail
+        if trail is None:
+            return
+        try:
+            trail.override_broken_trail(reason, by=self.services.operator or None)
+        except BreakglassError as exc:
+            self.statusBar().showMessage(str(exc))
+            return
+        self.open_reconstruct_wizard(drill=False)
 
     # -- data -----------------------------------------------------------------------------------
     def today(self) -> dt.date:
@@ -191,6 +273,15 @@ class MainWindow(QMainWindow):
         if self.rows:
             self.table.selectRow(0)
         self._show_selected()
+        trail = self.services.trail
+        lines: list[str] = []
+        if trail is not None:
+            try:
+                lines = trail.attention()
+            except Exception as exc:  # a damaged registry must not stop the window
+                lines = [f"Could not read the review records: {exc}"]
+        self.attention_label.setText("\n".join(lines))
+        self.attention_label.setVisible(bool(lines))
         self.refreshed.emit()
 
     def selected_row(self) -> SetRow | None:
@@ -218,6 +309,8 @@ class MainWindow(QMainWindow):
 
     # -- actions -----------------------------------------------------------------------------------
     def trigger(self, key: str) -> None:
+        if self._trail_stops(key):
+            return
         self.handlers[key](self)
 
     def open_split_wizard(self, replaces: SetRow | None = None) -> QDialog:
