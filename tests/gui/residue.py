@@ -53,7 +53,7 @@ def prep(folder: Path) -> None:
     from breakglass_gui.core.secret import SecretBytes
 
     alphabet = (string.ascii_letters + string.digits + "!#%+-.:=@^_~").encode()
-    secret = SecretBytes(40)
+    secret = SecretBytes(32)  # two AES blocks, as in the finding
     for i in range(len(secret)):
         secret[i] = alphabet[secrets.randbelow(len(alphabet))]
     people = [
@@ -88,7 +88,7 @@ def prep(folder: Path) -> None:
 # -- measure -------------------------------------------------------------------------------------
 
 
-def _drive_gui(folder: Path) -> dict[str, Any]:
+def _drive_gui(folder: Path, pause: Any = None) -> dict[str, Any]:
     import cv2
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -147,6 +147,8 @@ def _drive_gui(folder: Path) -> dict[str, Any]:
     panel = wizard.reveal_page.panel
     panel.toggle.click()
     wizard.grab()  # paint the revealed credential for real
+    if pause is not None:
+        pause("SHOWN")  # the parent scans now: the credential must be found (the control)
     panel.copy_button.click()
     clock.advance(31)
     panel.tick()  # the clipboard is cleared
@@ -219,22 +221,6 @@ def _needle_forms(name: str, raw: bytearray) -> dict[str, bytearray]:
     return forms
 
 
-def _mappings() -> list[tuple[int, int, str, str]]:
-    out = []
-    with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
-        for line in f:
-            parts = line.split(maxsplit=5)
-            lo, hi = (int(x, 16) for x in parts[0].split("-"))
-            perms = parts[1]
-            name = parts[5].strip() if len(parts) > 5 else "[anonymous]"
-            if "r" not in perms or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
-                continue
-            if "w" not in perms and not name.startswith("["):
-                continue  # read-only file mappings (code, constants) hold no runtime data
-            out.append((lo, hi, perms, name))
-    return out
-
-
 def _live_objects() -> list[tuple[int, int, str]]:
     """(start, end, type) of live Python objects and bytearray buffers we can reach via gc."""
     spans: list[tuple[int, int, str]] = []
@@ -275,17 +261,9 @@ def _owner(addr: int, spans: list[tuple[int, int, str]], starts: list[int]) -> s
     return None
 
 
-def measure(folder: Path, time_cap: float = 60.0) -> dict[str, Any]:
-    result = _drive_gui(folder)
-    # Positive control: a value we deliberately keep in a live str, and a freed bytes copy.
-    # The scan must find both (or it proves nothing about the zeros).
-    canary_raw = bytearray(secrets.token_hex(20).encode())
-    kept_canary = canary_raw.decode()  # a live str: must be attributed to live objects
-    freed = bytearray(200_000)  # a malloc'd block; freeing it overwrites only its first bytes
-    fence = bytearray(64)  # kept alive so the freed block is not merged back into the top
-    freed[100_000 : 100_000 + len(canary_raw)] = canary_raw
-    del freed  # freed without overwrite: must be found in freed memory
-    gc.collect()
+def _needles(folder: Path) -> dict[str, bytearray]:
+    """Every encoded form of the secret and of each share's words and QR text, unmasked into
+    bytearrays (no str or bytes temporaries)."""
     spec = json.loads((folder / "needles.json").read_text())
     mask = bytes.fromhex(spec["mask"])
     needles: dict[str, bytearray] = {}
@@ -295,22 +273,93 @@ def measure(folder: Path, time_cap: float = 60.0) -> dict[str, Any]:
             raw[i] ^= mask[i % len(mask)]
         needles.update(_needle_forms(name, raw))
         raw[:] = bytes(len(raw))
-    del spec
-    needles["control/canary"] = canary_raw
-    excluded = [(_address_of(b), _address_of(b) + len(b)) for b in needles.values()]
+    return needles
+
+
+class Windows:
+    """Every 8-byte window of every needle form, as a sorted uint64 table (its buffer and the
+    needles' are excluded from the scan). Windows of a share's words are kept only where they
+    span a space: a window inside one word is a dictionary word, found in the word list."""
+
+    def __init__(self, needles: dict[str, bytearray]) -> None:
+        import numpy as np
+
+        keys: list[int] = []
+        owners: list[str] = []
+        for form, data in needles.items():
+            for i in range(len(data) - 7):
+                window = data[i : i + 8]
+                if ".words/" in form and 0x20 not in window:
+                    continue
+                keys.append(int.from_bytes(window, "little"))
+                owners.append(form)
+                window[:] = bytes(8)
+        # a window shared by two shares' texts is their common set header (public: the
+        # fingerprint, label and policy are printed), not one share's material
+        forms_of: dict[int, set[str]] = {}
+        for key, form in zip(keys, owners, strict=True):
+            forms_of.setdefault(key, set()).add(form.split("/")[0])
+        shared = {k for k, f in forms_of.items() if len(f) > 1}
+        kept = [(k, f) for k, f in zip(keys, owners, strict=True) if k not in shared]
+        self.shared_windows = len(shared)
+        keys = [k for k, _f in kept]
+        owners = [f for _k, f in kept]
+        forms_of.clear()
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.table = np.array([keys[i] for i in order], dtype=np.uint64)
+        self.owner = [owners[i] for i in order]
+        keys.clear()
+        self.forms = sorted(needles)
+        self.count = {f: owners.count(f) for f in self.forms}
+
+    def span(self) -> tuple[int, int]:
+        a = self.table.ctypes.data
+        return a, a + self.table.nbytes
+
+    def wipe(self) -> None:
+        self.table[:] = 0
+
+
+def _mappings_of(pid: str, everything: bool = True) -> list[tuple[int, int, str, str]]:
+    out = []
+    with open(f"/proc/{pid}/maps", encoding="ascii", errors="replace") as f:
+        for line in f:
+            parts = line.split(maxsplit=5)
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            perms = parts[1]
+            name = parts[5].strip() if len(parts) > 5 else "[anonymous]"
+            if "r" not in perms or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
+                continue
+            if not everything and "w" not in perms and not name.startswith("["):
+                continue
+            out.append((lo, hi, perms, name))
+    return out
+
+
+def scan_windows(
+    pid: str,
+    windows: Windows,
+    excluded: list[tuple[int, int]],
+    time_cap: float,
+) -> dict[str, Any]:
+    """Read every readable mapping of ``pid`` (file-backed ones too) and find every window.
+    Returns, per form: window hits, and the hits grouped into runs of consecutive windows (a
+    run of n windows is n + 7 bytes of the needle, in one place)."""
+    import numpy as np
+
+    table = windows.table
     buf = bytearray(READ_CHUNK)
-    excluded.append((_address_of(buf), _address_of(buf) + len(buf)))
-    longest = max(len(b) for b in needles.values())
-    hits: dict[str, list[tuple[int, str]]] = {k: [] for k in needles}
+    bufspan = (_address_of(buf), _address_of(buf) + len(buf))
+    skip = [*excluded, windows.span(), bufspan]
+    hits: dict[str, set[tuple[int, str]]] = {f: set() for f in windows.forms}
     started = time.monotonic()
-    scanned = 0
-    skipped = 0
+    scanned = skipped = 0
     truncated = False
-    fd = os.open("/proc/self/mem", os.O_RDONLY)
+    fd = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
     try:
-        for lo, hi, _perms, name in _mappings():
+        for lo, hi, _perms, name in _mappings_of(pid):
             pos = lo
-            while pos < hi:
+            while pos < hi and not truncated:
                 if time.monotonic() - started > time_cap:
                     truncated = True
                     break
@@ -324,51 +373,159 @@ def measure(folder: Path, time_cap: float = 60.0) -> dict[str, Any]:
                     view.release()
                     continue
                 view.release()
-                for key, needle in needles.items():
-                    i = buf.find(needle, 0, got)
-                    while i != -1:
-                        addr = pos + i
-                        if not any(a <= addr < b for a, b in excluded):
-                            hits[key].append((addr, name))
-                        i = buf.find(needle, i + 1, got)
+                arr = np.frombuffer(buf, dtype=np.uint8, count=got)
+                for k in range(8):
+                    n = (got - k) // 8
+                    if n <= 0:
+                        continue
+                    v = arr[k : k + 8 * n].view(np.uint64)
+                    idx = np.searchsorted(table, v)
+                    idx[idx >= len(table)] = 0
+                    nearest = table[idx]  # needle windows: overwritten before it is freed
+                    same = nearest == v
+                    nearest[:] = 0
+                    for j in np.nonzero(same)[0]:
+                        addr = pos + k + 8 * int(j)
+                        if any(a <= addr < b for a, b in skip):
+                            continue
+                        hits[windows.owner[int(idx[j])]].add((addr, name))
+                    del v, idx, nearest, same
+                del arr
                 scanned += got
-                pos += max(size - longest, 1) if size == READ_CHUNK else size
+                pos += size - 7 if size == READ_CHUNK and pos + size < hi else size
     finally:
         os.close(fd)
-    spans = _live_objects()
-    starts = [s[0] for s in spans]
-    counts: dict[str, dict[str, Any]] = {}
-    for key, found in hits.items():
-        unique = sorted(set(found))
-        owners = Counter()
-        places = Counter()
-        for addr, name in unique:
-            kind = _owner(addr, spans, starts)
-            if kind is not None:
-                owners[kind] += 1
+    buf[:] = bytes(len(buf))
+    out: dict[str, Any] = {}
+    for form, found in hits.items():
+        addrs = sorted(found)
+        runs: list[tuple[int, int, str]] = []  # start, windows, mapping
+        for addr, name in addrs:
+            if runs and addr == runs[-1][0] + runs[-1][1] and runs[-1][2] == name:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1, name)
             else:
-                places[name] += 1
-        counts[key] = {
-            "total": len(unique),
-            "in_live_python_objects": sum(owners.values()),
-            "live_object_types": dict(owners),
-            "in_freed_or_foreign_memory": sum(places.values()),
-            "mappings": dict(places),
+                runs.append((addr, 1, name))
+        out[form] = {
+            "windows_hit": len(addrs),
+            "runs": [{"address": hex(a), "bytes": n + 7, "mapping": m} for a, n, m in runs],
+            "places": len(runs),
+            "longest_bytes": max((n + 7 for _a, n, _m in runs), default=0),
         }
+    return {
+        "forms": out,
+        "scanned_mb": round(scanned / 2**20, 1),
+        "skipped_mb": round(skipped / 2**20, 1),
+        "seconds": round(time.monotonic() - started, 2),
+        "truncated": truncated,
+    }
+
+
+def measure(folder: Path, time_cap: float = 240.0) -> dict[str, Any]:
+    """In this process: the GUI ceremony, then a scan of every readable mapping."""
+    result = _drive_gui(folder)
+    # Positive control: a value we deliberately keep in a live str, and a freed bytes copy.
+    # The scan must find both (or it proves nothing about the zeros).
+    canary_raw = bytearray(secrets.token_hex(20).encode())
+    kept_canary = canary_raw.decode()  # a live str: must be attributed to live objects
+    freed = bytearray(100_000)  # malloc'd (under the mmap threshold); freeing it overwrites
+    fence = bytearray(64)  # only its first bytes; the fence keeps it out of the top chunk
+    freed[50_000 : 50_000 + len(canary_raw)] = canary_raw
+    del freed  # freed without overwrite: must be found in freed memory
+    gc.collect()
+    needles = _needles(folder)
+    needles["control/canary"] = canary_raw
+    excluded = [(_address_of(b), _address_of(b) + len(b)) for b in needles.values()]
+    windows = Windows(needles)
     for b in needles.values():
         b[:] = bytes(len(b))
+    scan = scan_windows("self", windows, excluded, time_cap)
+    windows.wipe()
+    spans = _live_objects()
+    starts = [sp[0] for sp in spans]
+    for info in scan["forms"].values():
+        owners: Counter[str] = Counter()
+        for run in info["runs"]:
+            kind = _owner(int(run["address"], 16), spans, starts)
+            run["owner"] = kind or "freed or foreign memory"
+            owners[kind or "freed or foreign memory"] += 1
+        info["owners"] = dict(owners)
+        info["in_live_python_objects"] = sum(
+            n for k, n in owners.items() if k != "freed or foreign memory"
+        )
+    for info in scan["forms"].values():  # keep every run in a live object, 20 of the others
+        live = [r for r in info["runs"] if r["owner"] != "freed or foreign memory"]
+        freed_runs = [r for r in info["runs"] if r["owner"] == "freed or foreign memory"]
+        info["runs"] = sorted(live, key=lambda r: -r["bytes"]) + freed_runs[:20]
     result["control_kept_alive"] = len(kept_canary) + len(fence)
-    result.update(
-        {
-            "counts": counts,
-            "scanned_mb": round(scanned / 2**20, 1),
-            "skipped_mb": round(skipped / 2**20, 1),
-            "seconds": round(time.monotonic() - started, 2),
-            "truncated": truncated,
-        }
-    )
+    result.update(scan)
+    result["windows"] = windows.count
     (folder / "residue.json").write_text(json.dumps(result, indent=2))
     return result
+
+
+# -- the real app, scanned from outside ------------------------------------------------------------
+
+
+def child(folder: Path) -> None:
+    """The ceremony in a process of its own, paused twice for the parent to scan it: with the
+    credential shown (the positive control), then after Done/wipe/Finish, window closed."""
+    import gc as _gc
+
+    from PySide6.QtWidgets import QApplication
+
+    def pause(word: str) -> None:
+        print(word, flush=True)
+        line = sys.stdin.readline()
+        if not line.startswith("go"):
+            os._exit(3)
+
+    result = _drive_gui(folder, pause=pause)
+    _gc.collect()
+    app = QApplication.instance()
+    if app is not None:
+        app.processEvents()
+    pause("DONE " + json.dumps(result))
+    os._exit(0)
+
+
+def outside(folder: Path, time_cap: float = 240.0) -> dict[str, Any]:
+    """Run ``child`` and scan it from here through /proc/PID/mem (root, or ptrace rights)."""
+    import subprocess
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BREAKGLASS_TESTING="1")
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "child", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    out: dict[str, Any] = {}
+    try:
+        for stage in ("shown", "after_done"):
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"the child ended before {stage} (exit {proc.wait()})")
+            if line.startswith("DONE "):
+                out["status"] = json.loads(line[5:])["status"]
+            needles = _needles(folder)
+            windows = Windows(needles)
+            for b in needles.values():
+                b[:] = bytes(len(b))
+            out[stage] = scan_windows(str(proc.pid), windows, [], time_cap)
+            for info in out[stage]["forms"].values():
+                info["runs"] = info["runs"][:20]
+            windows.wipe()
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+    finally:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    (folder / "outside.json").write_text(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":
@@ -377,6 +534,10 @@ if __name__ == "__main__":
         prep(where)
     elif command == "measure":
         measure(where)
+    elif command == "child":
+        child(where)
+    elif command == "outside":
+        outside(where)
         sys.stdout.flush()
         # PySide6 may crash while finalising a process whose widgets were torn down by hand;
         # the measurement is written, so leave without the interpreter's teardown.
