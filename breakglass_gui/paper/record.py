@@ -77,6 +77,11 @@ def ceremony_record_pdf(
             st,
             [
                 ("Set fingerprint", Paragraph(info.fingerprint_text, st.big_mono)),
+                *(
+                    [("Set digest (full)", Paragraph(info.digest_lines, st.mono))]
+                    if info.digest_text
+                    else []
+                ),
                 ("Credential", people(info.label or "(no label)", 10)),
                 (
                     "Quorum",

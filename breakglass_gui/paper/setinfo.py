@@ -60,6 +60,12 @@ class SetInfo:
     created: dt.date
     policy: Policy
     shares: tuple[CustodianEntry, ...]
+    digest_text: str = ""  # the full set digest (the set's identity); "" for old set.json files
+
+    @property
+    def digest_lines(self) -> str:
+        """The full set digest in two lines of eight groups (for print)."""
+        return self.digest_text[:39] + "<br/>" + self.digest_text[40:]
 
     @classmethod
     def from_share_set(cls, share_set: ShareSet) -> SetInfo:
@@ -106,7 +112,17 @@ class SetInfo:
                     tuple(words),
                 )
             )
-        return cls(fp, _str(meta, "label"), created, policy, tuple(entries))
+        digest = ""
+        raw = meta.get("set_digest")
+        if raw is not None:
+            try:
+                full = parse_fingerprint(raw) if isinstance(raw, str) else b""
+            except ValueError as exc:
+                raise SetInfoError(str(exc)) from exc
+            if len(full) != 32 or format_fingerprint(full[:8]) != fp:
+                raise SetInfoError("'set_digest' is not the full digest of this set")
+            digest = format_fingerprint(full)
+        return cls(fp, _str(meta, "label"), created, policy, tuple(entries), digest)
 
     # -- derived -------------------------------------------------------------------------
     @property

@@ -164,3 +164,17 @@ def test_check_quorum_proves_a_quorum_and_keeps_no_credential() -> None:
     forged = forge_last_share(made.shares, _split(b"live secret", Policy.simple(2, 3)).shares)
     with pytest.raises(InconsistentSetError):
         check_quorum([forged[0], forged[2]])
+
+
+def test_set_json_carries_the_full_digest_and_paper_prints_it() -> None:
+    from breakglass_gui.paper.setinfo import SetInfo, SetInfoError
+
+    made = split_credential(b"x", policy=Policy.simple(2, 3), label="L", prove=False)
+    meta = made.public_metadata()
+    assert meta["set_digest"] == made.digest_text and meta["drill"] is False
+    info = SetInfo.from_metadata(meta)
+    assert info.digest_text == made.digest_text
+    assert info.digest_text.replace("-", "").startswith(made.fingerprint_text.replace("-", ""))
+    other = split_credential(b"x", policy=Policy.simple(2, 3), label="L", prove=False)
+    with pytest.raises(SetInfoError, match="not the full digest of this set"):
+        SetInfo.from_metadata({**meta, "set_digest": other.digest_text})
