@@ -878,6 +878,11 @@ class ReconstructFlow:
             "actions_taken:   ",
             "appropriate?:    ",
             "audit_verified:  ",
+        ]
+        ann = self.recorder.announcement()
+        if ann is not None:  # the same anchor as posted: check it with audit verify --anchor
+            lines.append(f"audit_anchor:    {ann.anchor}")
+        lines += [
             "follow_ups:",
         ]
         labels = dict(DRILL_CHECKLIST if self.drill else CHECKLIST)

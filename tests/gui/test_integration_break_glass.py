@@ -176,6 +176,8 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     wizard.after_page.refresh()
     assert wizard.after_page.checks["resplit"].isChecked()
     record = wizard.after_page.record.toPlainText()
+    announced = wizard.flow.announcement()
+    assert announced is not None and f"audit_anchor:    {announced.anchor}\n" in record
     assert "bypass_rate:     1 real use / 90 days" in record  # this use, from the registry
     assert record.count("  - [x] ") == len(CHECKLIST)  # the ticks follow into the record
     with qtbot.waitSignal(wizard.closed_with):
