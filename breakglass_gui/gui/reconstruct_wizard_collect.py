@@ -82,6 +82,7 @@ class CollectPage(WizardPage):
         self.accepted = QListWidget(self)
         self.accepted.setObjectName("acceptedShares")
         self.accepted.setAccessibleName("Accepted shares")
+        self.accepted.setWordWrap(True)  # each line names custodian, credential and set
         self.message = QLabel(self)
         self.message.setObjectName("shareMessage")
         self.message.setWordWrap(True)
