@@ -365,3 +365,30 @@ def test_no_camera_is_not_an_error_and_typed_shares_work(
     assert "1 more needed" in wizard.problems.text()
     wizard.cancel()
     assert flow.wizard.status.value == "cancelled"
+
+
+def test_back_works_until_the_reveal_and_keeps_what_was_collected(
+    qtbot: Any, sets: dict[str, ShareSet]
+) -> None:
+    main = sets["main"]
+    wizard, flow, _audit, _clock, _camera = build(qtbot, [])
+    fill_trigger(wizard)
+    wizard.next_button.click()
+    page = wizard.collect_page
+    page.typed.setPlainText(main.shares[1].transcription())
+    page.add_typed.click()
+    assert len(flow.collector.accepted) == 1
+    assert wizard.back_button.isEnabled()
+    wizard.back_button.click()  # back to the trigger step: nothing collected is lost
+    assert flow.wizard.current == "trigger" and len(flow.collector.accepted) == 1
+    assert wizard.trigger_page.incident.text() == "INC-4821"
+    wizard.next_button.click()
+    assert flow.wizard.current == "collect" and len(flow.collector.accepted) == 1
+    for k in (2, 4):
+        page.typed.setPlainText(main.shares[k].transcription())
+        page.add_typed.click()
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: flow.wizard.current == "reveal", timeout=10000)
+    # the reveal is the point of no return, and the disabled Back says so
+    assert not wizard.back_button.isEnabled()
+    assert "No going back" in wizard.back_button.toolTip()
