@@ -18,16 +18,18 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
-from breakglass_gui.core.sealing import ShareSet
-from breakglass_gui.core.share import PartAssembler, Share, SharePart, parse_any
 
 from .overview import SetRow
 from .ports import StartFacts
+
+if TYPE_CHECKING:  # the share code loads when a share is first read, not with the GUI
+    from breakglass_gui.core.sealing import ShareSet
+    from breakglass_gui.core.share import Share
 
 __all__ = [
     "CheckinOutcome",
@@ -367,6 +369,8 @@ class TrailCheckin:
     def __init__(self, trail: AuditTrail, *, by: str | None = None) -> None:
         self.trail = trail
         self.by = by
+        from breakglass_gui.core.share import PartAssembler  # noqa: PLC0415 - on first use
+
         self.checked: list[tuple[str, int, str]] = []  # (set, number, description)
         self._assembler = PartAssembler()
         self._last: dict[str, tuple[bytes, CheckinOutcome]] = {}
@@ -375,6 +379,8 @@ class TrailCheckin:
         self._last.pop(source, None)
 
     def offer_text(self, text: str, source: str = "typed") -> CheckinOutcome:
+        from breakglass_gui.core.share import SharePart, parse_any  # noqa: PLC0415
+
         digest = _digest(text)
         last = self._last.get(source)
         if last is not None and last[0] == digest:
