@@ -21,9 +21,7 @@ import json
 import os
 import socket
 import stat
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -242,6 +240,10 @@ class WebhookMirror:
         }
 
     def _request(self, method: str, body: bytes | None) -> int:
+        # the HTTP client (http.client, email parsing) loads when a webhook is used, not at start
+        import urllib.error  # noqa: PLC0415
+        import urllib.request  # noqa: PLC0415
+
         req = urllib.request.Request(self.url, data=body, method=method)  # noqa: S310
         req.add_header("Content-Type", "application/json")
         req.add_header("User-Agent", "breakglass-audit-mirror/1")
