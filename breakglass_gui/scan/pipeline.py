@@ -255,14 +255,16 @@ class FrameScanner:
                 ("crop-sharpened", sharpen),
                 ("crop-smoothed-sharpened", _smooth_then_sharpen),
             ]
-            if rank == 0:  # the likeliest place gets the costlier tries too
+            if read:  # a code was read elsewhere: one quick look at each other place
+                variants = variants[:1]
+            elif rank == 0:  # the likeliest place gets the costlier tries too
                 variants += [
                     ("crop-contrast", lambda c: sharpen(stretch_contrast(c))),
                     ("crop-sharpened-strong", lambda c: sharpen(c, sigma=5.0, amount=2.5)),
                 ]
             for name, enhance in variants:
                 yield name, functools.partial(self._read_crop, cropped, enhance)
-            if self.crop_global_decoder is not None:
+            if self.crop_global_decoder is not None and not read:
                 for name, enhance in (("crop-global", _same), ("crop-global-smoothed", _smooth)):
                     yield (
                         name,
