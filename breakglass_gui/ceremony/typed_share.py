@@ -33,6 +33,8 @@ _BY_PREFIX = {w[:4]: w for w in _WORDS}
 _TOKEN = re.compile(r"\S+")
 _HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*$", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*(BREAK-GLASS SHARE|HAND TRANSCRIPTION)\b", re.IGNORECASE)
+# the sheet's last part, "Recovering without Breakglass" (steps and a script): not the share
+_APPENDIX = re.compile(r"recovering without breakglass", re.IGNORECASE)
 _HAND = re.compile(r"^\s*HAND TRANSCRIPTION\b", re.IGNORECASE)
 _LINES_HEADING = re.compile(r"^\s*DATA\s*\(\s*([0-9]{1,4})\s+LINES?\s*\)", re.IGNORECASE)
 _GLUED = re.compile(r"^([0-9]{1,4}[.:)])(\w+)$")
@@ -184,6 +186,8 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
         row_start, offset = offset, offset + len(row) + 1
         if i < first:
             continue
+        if _APPENDIX.search(row):
+            break
         if m := _LINES_HEADING.match(row):
             out.expected_lines = int(m.group(1))
         if _HEADING.match(row) or _TITLE.match(row):

@@ -31,7 +31,7 @@ from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.core.errors import DuplicateShareError
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
+from .camera import CameraLike, CameraPanel, Decoder, scrub_thread_heap, wipe_frame
 from .wizard_frame import WizardPage
 
 __all__ = ["CameraChoice", "CollectPage"]
@@ -264,6 +264,7 @@ class CollectPage(WizardPage):
         self.typed.wipe()
         self.accepted.clear()
         self.refresh()
+        scrub_thread_heap()  # freed copies of the texts read (see the residue test)
 
     def detach(self) -> None:
         self.stop_camera()

@@ -5,7 +5,9 @@ collects them, reconstructs and reveals the credential.
 
 The photographs are the scan bench's simulation (tests/bench/scan_corpus.py: perspective tilt,
 defocus or motion blur, uneven light, shadow, crease, sensor noise, JPEG) of the real share-sheet
-PDFs of a deterministic split, at the bench's "medium" level, seeds fixed.
+PDFs of a deterministic split, at the bench's "medium" level: for each sheet the first seed whose
+photograph zxing-cpp misses and the (unbudgeted) scanner reads on its own. The wizard then has to
+collect it at the camera, through its worker and the per-frame budget.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from tests.bench import scan_corpus as corpus
 
 pytestmark = pytest.mark.gui
 SECRET = b"pr0d-DB-r00t: correct horse battery staple"
-SHOTS = ((0, 1), (1, 57))  # (share index, photograph seed): both unreadable for zxing-cpp
+SHEETS = (0, 1)  # the shares photographed
+SEEDS = range(80)  # photograph seeds tried, in order, for each sheet
 FRAMES_PER_SHEET = 10  # a sheet held still to the camera for a third of a second
 
 
@@ -54,13 +57,24 @@ def _photos() -> list[tuple[str, np.ndarray]]:
             ],
             created=dt.date(2026, 1, 5),
         )
+    import zxingcpp
+
+    from breakglass_gui.scan.pipeline import FrameScanner
+
+    scanner = FrameScanner()
     out = []
-    for k, seed in SHOTS:
+    for k in SHEETS:
         page, codes = corpus.rasterise_pdf(share_sheet_pdf(sset.shares[k]), dpi=150)
-        d = corpus.sample_distortion("medium", random.Random(seed), (1280, 720))
-        photo = corpus.photograph_page(page, codes[0].corners, codes[0].modules, d, seed)
-        image = photo[0] if isinstance(photo, tuple) else photo
-        out.append((codes[0].text, np.ascontiguousarray(image)))
+        for seed in SEEDS:  # the first photograph zxing-cpp cannot read and the scanner can
+            d = corpus.sample_distortion("medium", random.Random(seed), (1280, 720))
+            photo = corpus.photograph_page(page, codes[0].corners, codes[0].modules, d, seed)
+            image = np.ascontiguousarray(photo[0] if isinstance(photo, tuple) else photo)
+            if codes[0].text in [r.text for r in zxingcpp.read_barcodes(image)]:
+                continue
+            if codes[0].text in scanner.scan(image).texts:
+                out.append((codes[0].text, image))
+                break
+    assert len(out) == len(SHEETS), "no photograph zxing-cpp misses and the scanner reads"
     return out
 
 
