@@ -561,6 +561,10 @@ class SplitCeremony:
                 "test_combined": None,
                 "started": ports.clock.now(),
                 "custodian_risk_reason": "",
+                "credential_set": False,
+                "secret_generated": False,
+                "credential_seen": "",
+                "matched": {},
                 "incident_channel": "",
                 "alternate_after_minutes": 15,
             }
@@ -607,10 +611,73 @@ class SplitCeremony:
         self.state["notes"] = notes.strip()
         self._invalidate_shares()
 
-    def set_secret(self, secret: SecretBytes) -> None:
-        """The ceremony owns ``secret`` from now on (it is wiped on finish or cancel)."""
+    def set_secret(self, secret: SecretBytes, *, generated: bool = False) -> None:
+        """The ceremony owns ``secret`` from now on (it is wiped on finish or cancel).
+
+        A ``generated`` secret has been seen by nobody: before anything is printed the host
+        must confirm it (two groups typed back, or a concealed copy taken) so that it can be
+        set on the target system.
+        """
         self.state.set_secret(SECRET, secret)
+        self.state["secret_generated"] = generated
+        self.state["credential_seen"] = ""
+        self.state.data.pop("group_challenge", None)
         self._invalidate_shares()
+
+    # -- confirming the new credential ---------------------------------------------------------
+    GROUP = 4  # characters per group when a generated credential is shown
+
+    def secret_groups(self) -> int:
+        return -(-self.secret_length // self.GROUP)
+
+    def group_challenge(self) -> tuple[int, int]:
+        """Two different groups (1-based) the host types back from the shown credential."""
+        current = self.state.get("group_challenge")
+        if isinstance(current, tuple):
+            return current
+        n = self.secret_groups()
+        if n < 2:
+            raise PolicyError("the credential is too short to confirm by groups")
+        first = secrets.randbelow(n) + 1
+        second = secrets.randbelow(n - 1) + 1
+        second += second >= first
+        pair = (min(first, second), max(first, second))
+        self.state["group_challenge"] = pair
+        return pair
+
+    def answer_group_challenge(self, first: str, second: str) -> bool:
+        """Compare the two typed groups with the credential (constant time); True if right."""
+        secret = self.state.secret(SECRET)
+        if secret is None or secret.is_wiped:
+            return False
+        ok = True
+        for number, typed in zip(self.group_challenge(), (first, second), strict=True):
+            want = bytes(secret[(number - 1) * self.GROUP : number * self.GROUP])
+            ok &= hmac.compare_digest(want, typed.strip().encode())
+        if ok:
+            self.state["credential_seen"] = "confirmed by typing two groups back"
+        else:
+            self.state.data.pop("group_challenge", None)  # a new pair for the next try
+        self._changed()
+        return ok
+
+    def mark_secret_copied(self) -> None:
+        """The host copied the generated credential through the concealed clipboard."""
+        self.state["credential_seen"] = "copied through the concealed clipboard"
+        self._changed()
+
+    @property
+    def secret_confirmed(self) -> bool:
+        return not self.state.get("secret_generated") or bool(self.state.get("credential_seen"))
+
+    def confirm_credential_set(self, on: bool = True) -> None:
+        """The host says the new credential is now set on the target system (logged)."""
+        self.state["credential_set"] = on
+        if on and not self.state.get("credential_set_logged"):
+            how = self.state.get("credential_seen") or "entered by the host"
+            self.ports.recorder.note("credential_set_confirmed", {"how": str(how)})
+            self.state["credential_set_logged"] = True
+        self._changed()
 
     def take_secret(self, buf: bytearray) -> None:
         """Copy ``buf`` into a SecretBytes and overwrite ``buf``."""
@@ -777,6 +844,12 @@ class SplitCeremony:
     def _check_review(self, state: WizardState) -> list[str]:
         if self.share_set is None:
             return ["The shares are being made."]
+        if not self.secret_confirmed:
+            return [
+                "Nobody has seen the generated credential yet: show it once, set it on the "
+                "target system, then type back the two groups asked for (or copy it) before "
+                "anything is printed."
+            ]
         return []
 
     def _leave_review(self, state: WizardState, direction: Direction) -> None:
@@ -957,8 +1030,12 @@ class SplitCeremony:
     def verified(self) -> dict[int, str]:
         return dict(self.state.get("verified") or {})
 
-    def verify_scanned_text(self, text: str) -> VerifyOutcome:
-        """Check a QR text (or typed transcription) read back from a printed sheet."""
+    def verify_scanned_text(self, text: str, how: str = "scanned") -> VerifyOutcome:
+        """Check a QR text (or typed transcription) read back from a printed sheet.
+
+        ``how`` says how it was read ("scanned" from the camera, "photo", "typed"); any of
+        them proves the sheet readable. Verification words never do (see verify_words).
+        """
         share_set = self.share_set
         if share_set is None:
             return VerifyOutcome(False, "The shares have not been made yet.")
@@ -998,7 +1075,7 @@ class SplitCeremony:
                 False, f"{share.describe()} does not match what was printed for it."
             )
         already = share.number in self.verified()
-        self._mark_verified(share.number, "scanned")
+        self._mark_verified(share.number, how)
         note = " (again)" if already else ""
         return VerifyOutcome(True, f"{expected.describe()} verified{note}.", share.number)
 
@@ -1007,8 +1084,16 @@ class SplitCeremony:
         expected = self._expected(number)
         words = [w for w in re.split(r"[\s,;.-]+", typed.casefold()) if w]
         if words == [w.casefold() for w in expected.verification_words()]:
-            self._mark_verified(number, "words")
-            return VerifyOutcome(True, f"{expected.describe()} verified by its words.", number)
+            matched = dict(self.state.get("matched") or {})
+            matched[number] = "words"
+            self.state["matched"] = matched
+            self._changed()
+            return VerifyOutcome(
+                True,
+                f"{expected.describe()} matched to the record by its words. That does not "
+                "prove the sheet can be read: scan its code or type its whole transcription.",
+                number,
+            )
         return VerifyOutcome(
             False,
             f"Those are not the verification words of {expected.describe()}; read them again "
@@ -1059,16 +1144,23 @@ class SplitCeremony:
         missing = self.unverified()
         if self.share_set is None:
             return ["The shares have not been made yet."]
+        out = []
         if missing:
-            return [
-                "Scan back or type the verification words of share"
+            out.append(
+                "Read back sheet"
                 + ("s " if len(missing) > 1 else " ")
                 + ", ".join(map(str, missing))
-                + "."
-            ]
+                + ": scan its code (camera or a photo of it) or type its whole transcription. "
+                "Verification words only match a sheet to the record."
+            )
         if state.get("test_combined") is False:
-            return ["The test combination failed: do not hand out these sheets."]
-        return []
+            out.append("The test combination failed: do not hand out these sheets.")
+        if not state.get("credential_set"):
+            out.append(
+                "Confirm \u201cI have set this as the new credential\u201d once the target "
+                "system uses it: until then the shares protect a credential nobody can log in with."
+            )
+        return out
 
     # -- finish and cancel ----------------------------------------------------------------------
     def _finish(self, state: WizardState) -> None:

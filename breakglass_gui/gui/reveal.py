@@ -164,10 +164,14 @@ class SecretView(QWidget):
             painter.setFont(self.font())
             if not self._shown:
                 painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-                rows = max(1, -(-glyph_count(secret) // (GROUP * GROUPS_PER_ROW)))
-                for row in range(rows):
+                # the mask has the real grouping: as many dots as glyphs, in groups of GROUP
+                count = glyph_count(secret)
+                per_row = GROUP * GROUPS_PER_ROW
+                for row in range(max(1, -(-count // per_row))):
+                    n = min(per_row, count - row * per_row)
+                    dots = " ".join("•" * min(GROUP, n - g) for g in range(0, n, GROUP))
                     y = 8 + fm.ascent() + row * line
-                    painter.drawText(QPointF(12, y), "•••• " * GROUPS_PER_ROW)
+                    painter.drawText(QPointF(12, y), dots)
                 return
             painter.setPen(self.palette().color(QPalette.ColorRole.Text))
             digits = "0123456789abcdef"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,7 +36,10 @@ __all__ = ["GeneratedSecretDialog"]
 
 
 class GeneratedSecretDialog(QDialog):
-    """Shows ``secret`` once, for ``seconds`` at most; ``shown_once`` is True afterwards."""
+    """Shows ``secret`` once, for ``seconds`` at most (the host may extend the countdown);
+    ``shown_once`` is True afterwards. ``copied`` fires when a concealed copy is taken."""
+
+    copied = Signal()
 
     def __init__(
         self,
@@ -77,6 +80,11 @@ class GeneratedSecretDialog(QDialog):
         self.copy_button.clicked.connect(self.copy)
         if clipboard is not None:
             self.copy_button.setText(f"&Copy (clipboard clears in {clipboard.seconds:g} s)")
+        self.extend_button = QPushButton("&More time (+60 s)", self)
+        self.extend_button.setObjectName("extendGeneratedButton")
+        self.extend_button.setAccessibleName("Keep the credential visible 60 seconds longer")
+        self.extend_button.setEnabled(False)
+        self.extend_button.clicked.connect(lambda _checked=False: self.extend(60.0))
         self.done_button = QPushButton("&Done — hide it", self)
         self.done_button.setObjectName("doneGeneratedButton")
         self.done_button.clicked.connect(self.accept)
@@ -93,6 +101,7 @@ class GeneratedSecretDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_button)
         buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.extend_button)
         buttons.addStretch(1)
         buttons.addWidget(self.done_button)
         layout = QVBoxLayout(self)
@@ -123,6 +132,7 @@ class GeneratedSecretDialog(QDialog):
         self.view.set_shown(True)
         self.show_button.setEnabled(False)
         self.copy_button.setEnabled(True)
+        self.extend_button.setEnabled(True)
         self.timer.start()
         self.tick()
 
@@ -130,6 +140,15 @@ class GeneratedSecretDialog(QDialog):
         if self.clipboard is None or not self.view.shown or self.secret.is_wiped:
             return
         self.clipboard.copy(self.secret)
+        self.copied.emit()
+        self.tick()
+
+    def extend(self, seconds: float = 60.0) -> None:
+        """Keep the credential visible longer (typing 32 characters takes a while)."""
+        if self.until is None or not self.view.shown:
+            return
+        self.until += dt.timedelta(seconds=seconds)
+        self.seconds = max(self.seconds, self.remaining())
         self.tick()
 
     def tick(self) -> None:
@@ -157,6 +176,7 @@ class GeneratedSecretDialog(QDialog):
         self.bar.setValue(0)
         self.show_button.setEnabled(False)
         self.copy_button.setEnabled(False)
+        self.extend_button.setEnabled(False)
         self.countdown.setText(text)
 
     def _clipboard_cleared(self, reason: str) -> None:

@@ -67,6 +67,10 @@ def test_a_generated_credential_is_shown_once_then_wiped(qtbot: Any, gui_service
     review = wizard.pages["review"]
     assert review.show_generated.isVisible() and review.show_generated.isEnabled()
     assert "Nobody has seen the generated credential yet" in review.generated_note.text()
+    # nothing is printed before somebody has seen the new credential
+    assert not wizard.go_next()
+    assert "Nobody has seen the generated credential" in wizard.problems.text()
+    assert review.group_a.isVisibleTo(review)
     dialog = review.open_generated()
     assert isinstance(dialog, GeneratedSecretDialog)
     assert not dialog.view.shown  # hidden until asked
@@ -78,13 +82,18 @@ def test_a_generated_credential_is_shown_once_then_wiped(qtbot: Any, gui_service
     assert dialog.view.accessibleName() == "credential shown, 24 characters"
     assert dialog.countdown.text() == "Visible — hides for good in 60 s"
     assert not dialog.show_button.isEnabled()
+    # typing 24 characters takes time: the countdown can be extended
+    dialog.extend_button.click()
+    assert dialog.countdown.text() == "Visible — hides for good in 120 s"
     dialog.copy_button.click()
+    assert wizard.ceremony.secret_confirmed  # a concealed copy confirms it was taken
+    assert not review.group_a.isVisibleTo(review)
     clip = QApplication.clipboard()
     assert bytes(clip.mimeData().data("text/plain").data()) == bytes(secret)
     assert bytes(clip.mimeData().data("x-kde-passwordManagerHint").data()) == b"secret"
     gui_services.clock.advance(20)
     dialog.tick()
-    assert dialog.countdown.text() == "Visible — hides for good in 40 s"
+    assert dialog.countdown.text() == "Visible — hides for good in 100 s"
     assert clip.mimeData().hasFormat("text/plain")  # 20 s of its 30 s
     dialog.done_button.click()
     assert not _has_text(clip)  # cleared when the window closes
@@ -105,6 +114,21 @@ def test_a_generated_credential_is_shown_once_then_wiped(qtbot: Any, gui_service
         assert wizard.go_next()
     qtbot.waitUntil(lambda: wizard.ceremony.share_set is not None, timeout=10000)
     assert review.show_generated.isEnabled()
+    assert not wizard.go_next()  # the new value is unconfirmed
+    a, b = wizard.ceremony.group_challenge()
+
+    def group(n: int) -> str:
+        return bytes(fresh)[(n - 1) * 4 : n * 4].decode()
+
+    review.group_a.setText(group(a))
+    review.group_b.setText("nope")
+    review.show_error = lambda *args: None  # type: ignore[method-assign]
+    assert not review.confirm_groups()
+    a, b = wizard.ceremony.group_challenge()
+    review.group_a.setText(group(a))
+    review.group_b.setText(group(b))
+    assert review.confirm_groups()
+    assert wizard.go_next()
 
     wizard.close()  # cancel: everything wiped and the abort recorded
     assert fresh.is_wiped and secret.is_wiped
@@ -180,5 +204,7 @@ def test_verify_offers_the_listed_cameras(qtbot: Any, gui_services: Any, tmp_pat
     verify.camera_button.click()
     qtbot.waitUntil(lambda: len(wizard.ceremony.verified()) == 3, timeout=60000)
     assert opened == ["Laptop camera", "Desk camera"]
+    assert not wizard.finish_button.isEnabled()  # the host has not said it is set
+    verify.credential_set.setChecked(True)
     assert wizard.finish_button.isEnabled()
     wizard.close()

@@ -100,9 +100,19 @@ def test_split_ceremony_end_to_end(qtbot: Any, gui_services: Any, tmp_path: Path
     assert verify.message.text().startswith("✘")
     verify.words.setText(" ".join(fifth.verification_words()))
     verify.check_words()
-    assert wizard.ceremony.unverified() == []
+    # the words only match the sheet to the record: Finish stays off
+    assert "matched to the record" in verify.message.text()
+    assert wizard.ceremony.unverified() == [5]
+    assert "not read back" in verify.table.item(4, 2).text()
+    verify.credential_set.setChecked(True)
     verify.test_combine.setChecked(True)
     qtbot.waitUntil(lambda: wizard.ceremony.state.get("test_combined") is True, timeout=10000)
+    assert not wizard.finish_button.isEnabled()
+    # its whole transcription, typed, reads it back
+    verify.transcription.setPlainText(fifth.transcription())
+    verify.check_transcription()
+    assert wizard.ceremony.unverified() == []
+    assert verify.table.item(4, 2).text() == "✔ read back (typed)"
     assert wizard.finish_button.isEnabled()
     with qtbot.waitSignal(wizard.ceremony_over):
         assert wizard.do_finish()

@@ -18,7 +18,7 @@ from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
 from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
-from breakglass_gui.paper.sheets import share_sheet_pdf
+from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
 pytestmark = pytest.mark.gui
 OUT = Path(__file__).parent / "out"
@@ -52,7 +52,8 @@ def test_typing_the_sheets_text_layer_with_one_mistake_fixed_in_place(
     )
     share = sset.shares[1]
     pdf = tmp_path / "sheet.pdf"
-    pdf.write_bytes(share_sheet_pdf(share))
+    # the transcription pages only: the recovery appendix that ends every sheet is not typed
+    pdf.write_bytes(share_sheet_pdf(share, SheetOptions(appendix=False)))
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout

@@ -115,7 +115,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "record", "runbook"]
     c.wizard.next()
     assert c.wizard.current == "verify"
-    assert "shares 1, 2, 3" in c.wizard.problems()[0]
+    assert "sheets 1, 2, 3" in c.wizard.problems()[0]
     # scan back two sheets, type the words of the third
     for number in (1, 2):
         data = sink.documents[c.document(f"share-{number}").file_name]
@@ -123,9 +123,20 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
         assert c.verify_scanned_text(qr).ok
     words = " ".join(share_set.shares[2].verification_words())
     assert not c.verify_words(3, "wrong words here").ok
-    assert c.verify_words(3, words.upper()).ok
+    matched = c.verify_words(3, words.upper())
+    assert matched.ok and "matched to the record" in matched.message
+    # words alone only match the sheet to the record: Finish stays blocked
+    assert c.unverified() == [3]
+    assert not c.wizard.can_go_next()
+    assert any("Read back sheet 3" in p for p in c.wizard.problems())
+    typed = c.verify_scanned_text(share_set.shares[2].transcription(), how="typed")
+    assert typed.ok, typed.message
     assert c.compute_test_combine()
     c.accept_test_combine(True)
+    assert not c.wizard.can_go_next()  # the host has not said the credential is set
+    assert any("I have set this as the new credential" in p for p in c.wizard.problems())
+    c.confirm_credential_set()
+    assert _audit(ports).events[-1].kind == "credential_set_confirmed"
     assert c.wizard.can_go_next()
     summary = c.finish()
     assert c.wizard.status is WizardStatus.FINISHED
@@ -139,6 +150,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
         "split_started",
         *["share_printed"] * 3,
         *["share_verified"] * 3,
+        "credential_set_confirmed",
         "split_finished",
     ]
     assert audit[0].fields["custodians"] == [
@@ -146,7 +158,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
         "Bo Chen, secondary on-call",
         "Cy Okafor, engineering manager",
     ]
-    assert [e.fields["how"] for e in audit[4:7]] == ["scanned", "scanned", "words"]
+    assert [e.fields["how"] for e in audit[4:7]] == ["scanned", "scanned", "typed"]
     assert {e.fields["medium"] for e in audit[1:4]} == {"pdf"}
     assert audit[-1].fields == {
         "set": share_set.fingerprint_text,
@@ -231,7 +243,8 @@ def test_rotation_retires_the_old_set() -> None:
     c.save_all(MemoryDocumentSink())
     c.wizard.next()
     for s in share_set.shares:
-        c.verify_words(s.number, " ".join(s.verification_words()))
+        assert c.verify_scanned_text(s.qr_texts()[0]).ok
+    c.confirm_credential_set()
     summary = c.finish()
     registry = _registry(ports)
     assert registry.retired["AAAA-BBBB-CCCC-DDDD"].endswith(share_set.fingerprint_text)
@@ -391,3 +404,36 @@ def test_scanned_share_text_round_trips() -> None:
     s = c.make_shares().shares[1]
     parsed = parse_text(s.qr_texts()[0])
     assert parsed == s
+
+
+def test_a_generated_credential_must_be_confirmed_before_printing() -> None:
+    c, _ = _ceremony()
+    c.set_details("prod-db root")
+    secret = generate_secret(24, "hexadecimal")
+    value = bytes(secret)
+    c.set_secret(secret, generated=True)
+    c.wizard.next()
+    c.choose_preset("2-of-3")
+    c.wizard.next()
+    c.set_custodians(PEOPLE)
+    c.wizard.next()
+    c.make_shares()
+    assert not c.wizard.can_go_next()
+    assert "Nobody has seen the generated credential" in c.wizard.problems()[0]
+    first, second = c.group_challenge()
+    assert 1 <= first < second <= 6
+    group = lambda n: value[(n - 1) * 4 : n * 4].decode()  # noqa: E731
+    assert not c.answer_group_challenge(group(first), "zzzz")
+    first, second = c.group_challenge()  # a fresh pair after a wrong answer
+    assert c.answer_group_challenge(group(first), group(second))
+    assert c.wizard.can_go_next()
+
+
+def test_copying_a_generated_credential_confirms_it() -> None:
+    c, _ = _ceremony()
+    c.set_secret(generate_secret(16, "hexadecimal"), generated=True)
+    assert not c.secret_confirmed
+    c.mark_secret_copied()
+    assert c.secret_confirmed
+    c.set_secret(generate_secret(16, "hexadecimal"), generated=True)
+    assert not c.secret_confirmed  # a new value needs its own confirmation

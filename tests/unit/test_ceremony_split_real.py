@@ -45,6 +45,7 @@ def _run(home: Path, out: Path, replaces: str | None = None) -> tuple[SplitCerem
     c.wizard.next()
     for s in share_set.shares:
         assert c.verify_scanned_text(s.qr_texts()[0]).ok
+    c.confirm_credential_set()
     c.finish()
     return c, trail
 

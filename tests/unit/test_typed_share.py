@@ -29,10 +29,11 @@ def share() -> Share:
 
 @pytest.fixture(scope="module")
 def sheet_pdf(share: Share, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from breakglass_gui.paper.sheets import share_sheet_pdf
+    from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
     path = tmp_path_factory.mktemp("sheet") / "sheet.pdf"
-    path.write_bytes(share_sheet_pdf(share))
+    # the sheet without its recovery appendix: a custodian types the transcription pages
+    path.write_bytes(share_sheet_pdf(share, SheetOptions(appendix=False)))
     return path
 
 

@@ -149,9 +149,17 @@ class CredentialPage(SplitPage):
         return bool(self.name.text() or not self.entry.is_empty())
 
     def generate(self) -> None:
+        typed = not self.entry.is_empty() or (
+            self.ceremony.secret_length and not self.source.startswith("generated")
+        )
+        if typed and not self.wizard.confirm(
+            "Replace the secret?",
+            "A secret was typed, pasted or loaded. Generate a new one in its place?",
+        ):
+            return
         secret = generate_secret(self.length.value(), self.alphabet.currentText())
         self.entry.clear()
-        self.ceremony.set_secret(secret)
+        self.ceremony.set_secret(secret, generated=True)
         self.source = f"generated, {self.length.value()} characters, {self.alphabet.currentText()}"
         self.refresh()
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -55,6 +56,26 @@ class ReviewPage(SplitPage):
         gen.addWidget(self.generated_note, 1)
         gen.addWidget(self.show_generated)
         layout.addLayout(gen)
+        # ... and confirmed: two groups typed back (or a concealed copy), before printing
+        confirm = QHBoxLayout()
+        self.challenge_label = note("", "groupChallengeLabel")
+        self.group_a = QLineEdit()
+        named(self.group_a, "groupA", "First group of the generated credential")
+        self.group_b = QLineEdit()
+        named(self.group_b, "groupB", "Second group of the generated credential")
+        for edit in (self.group_a, self.group_b):
+            edit.setMaxLength(8)
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setFixedWidth(90)
+        self.confirm_button = QPushButton("C&onfirm groups")
+        named(self.confirm_button, "confirmGroupsButton", "Confirm the two groups")
+        self.confirm_button.clicked.connect(self.confirm_groups)
+        self.group_b.returnPressed.connect(self.confirm_groups)
+        confirm.addWidget(self.challenge_label, 1)
+        confirm.addWidget(self.group_a)
+        confirm.addWidget(self.group_b)
+        confirm.addWidget(self.confirm_button)
+        layout.addLayout(confirm)
         self._shown_secret: object = None  # the generated buffer already shown (identity only)
         self.generated_dialog: QWidget | None = None
         layout.addStretch(1)
@@ -95,9 +116,28 @@ class ReviewPage(SplitPage):
             return None
         return secret
 
+    def confirm_groups(self) -> bool:
+        ok = self.ceremony.answer_group_challenge(self.group_a.text(), self.group_b.text())
+        self.group_a.clear()
+        self.group_b.clear()
+        if not ok:
+            self.show_error("Those are not the groups asked for: look again, a new pair is asked.")
+        self._fill_generated()
+        self.wizard.refresh_buttons()
+        return ok
+
     def _fill_generated(self) -> None:
         secret = self._generated_secret()
         shown = secret is not None and secret is self._shown_secret
+        confirming = secret is not None and not self.ceremony.secret_confirmed
+        for w in (self.challenge_label, self.group_a, self.group_b, self.confirm_button):
+            w.setVisible(confirming)
+        if confirming and self.ceremony.secret_groups() >= 2:
+            a, b = self.ceremony.group_challenge()
+            self.challenge_label.setText(
+                f"Type groups {a} and {b} of the credential as shown (or copy it in the window "
+                "that shows it): proof that it was seen and can be set on the target system."
+            )
         self.generated_note.setVisible(secret is not None)
         self.show_generated.setVisible(secret is not None)
         self.show_generated.setEnabled(secret is not None and not shown)
@@ -107,6 +147,11 @@ class ReviewPage(SplitPage):
             else "Nobody has seen the generated credential yet: install it on the target system "
             "before handing out the sheets. It can be shown once."
         )
+
+    def _copied(self) -> None:
+        self.ceremony.mark_secret_copied()
+        self._fill_generated()
+        self.wizard.refresh_buttons()
 
     def open_generated(self) -> QWidget | None:
         """The one-time view of the generated credential (never logged; wiped at Finish)."""
@@ -122,6 +167,7 @@ class ReviewPage(SplitPage):
             secret, clock, clipboard=SecretClipboard(clock, parent=self), parent=self
         )
         dialog.finished.connect(lambda _r: self._fill_generated())
+        dialog.copied.connect(self._copied)
         self.generated_dialog = dialog
         self._fill_generated()
         dialog.open()

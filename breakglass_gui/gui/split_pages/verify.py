@@ -1,4 +1,7 @@
-"""Step 6: every printed sheet scanned back (camera, photo) or its words typed."""
+"""Step 6: every printed sheet read back: its code from the camera or a photo, or its whole
+transcription typed. Verification words only match a sheet to the record (they are printed on
+the record too) and do not unlock Finish; nor does the host's word that the new credential is
+set on the target system, which Finish needs as well (it is logged)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -36,8 +40,9 @@ class VerifyPage(SplitPage):
         layout = QVBoxLayout(self)
         layout.addWidget(
             note(
-                "Scan every printed sheet back (camera or a photo), or type the three "
-                "verification words printed at its top. Finish is possible once all are checked."
+                "Read every printed sheet back: hold its code to the camera, load a photo of it, "
+                "or type its whole transcription. The three verification words only match a "
+                "sheet to the record; they do not prove it can be read."
             )
         )
         body = QHBoxLayout()
@@ -65,7 +70,19 @@ class VerifyPage(SplitPage):
         words.addWidget(self.words, 1)
         words.addWidget(check)
         left.addLayout(words)
+        self.transcription = QPlainTextEdit()
+        named(self.transcription, "transcriptionEdit", "A sheet's whole transcription, typed")
+        self.transcription.setPlaceholderText(
+            "Or type a sheet's HAND TRANSCRIPTION: WORDS, then every DATA line"
+        )
+        self.transcription.setTabChangesFocus(True)
+        self.transcription.setMaximumHeight(90)
+        left.addWidget(self.transcription)
+        check_typed = QPushButton("Check &transcription")
+        named(check_typed, "checkTranscriptionButton", "Check the typed transcription")
+        check_typed.clicked.connect(self.check_transcription)
         scan = QHBoxLayout()
+        scan.addWidget(check_typed)
         self.image_button = QPushButton("Load &photo…")
         named(self.image_button, "loadImageButton", "Load a photo of a sheet")
         self.image_button.clicked.connect(self._choose_image)
@@ -76,6 +93,12 @@ class VerifyPage(SplitPage):
         named(self.test_combine, "testCombineCheck", "Test-combine a quorum")
         self.test_combine.toggled.connect(self._test_combine)
         left.addWidget(self.test_combine)
+        self.credential_set = QCheckBox(
+            "I have set this as the new &credential on the target system"
+        )
+        named(self.credential_set, "credentialSetCheck", "I have set this as the new credential")
+        self.credential_set.toggled.connect(self._credential_set)
+        left.addWidget(self.credential_set)
         body.addLayout(left, 3)
         self.camera = CameraPanel(
             cameras=self._camera_options, on_scan=self._on_scan, prefix="verify", parent=self
@@ -103,12 +126,18 @@ class VerifyPage(SplitPage):
         if share_set is None:
             return
         verified = self.ceremony.verified()
+        matched = self.ceremony.state.get("matched") or {}
         self.table.setRowCount(len(share_set.shares))
         for r, s in enumerate(share_set.shares):
             how = verified.get(s.number)
-            for c, text in enumerate(
-                (f"{s.number} of {s.total}", s.holder, f"✔ {how}" if how else "—")
-            ):
+            state = (
+                f"✔ read back ({how})"
+                if how
+                else "matched to the record (words) — not read back yet"
+                if s.number in matched
+                else "—"
+            )
+            for c, text in enumerate((f"{s.number} of {s.total}", s.holder, state)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         missing = self.ceremony.unverified()
         if missing and self.words_share.count():
@@ -119,6 +148,7 @@ class VerifyPage(SplitPage):
     def leave(self) -> None:
         self.camera.wipe()
         self.words.clear()
+        self.transcription.clear()
 
     def check_words(self) -> None:
         number = self.words_share.currentData()
@@ -130,9 +160,23 @@ class VerifyPage(SplitPage):
             self.words.clear()
         self.wizard.refresh_buttons()
 
-    def accept_texts(self, texts: list[str]) -> None:
+    def check_transcription(self) -> None:
+        text = self.transcription.toPlainText()
+        if not text.strip():
+            return
+        out = self.ceremony.verify_scanned_text(text, how="typed")
+        self.message.setText(("✔ " if out.ok else "✘ ") + out.message)
+        if out.ok:
+            self.transcription.clear()
+        self.wizard.refresh_buttons()
+
+    def _credential_set(self, on: bool) -> None:
+        self.ceremony.confirm_credential_set(on)
+        self.wizard.refresh_buttons()
+
+    def accept_texts(self, texts: list[str], how: str = "camera") -> None:
         for text in texts:
-            out = self.ceremony.verify_scanned_text(text)
+            out = self.ceremony.verify_scanned_text(text, how)
             self.message.setText(("✔ " if out.ok else "✘ ") + out.message)
         self.wizard.refresh_buttons()
 
@@ -167,7 +211,7 @@ class VerifyPage(SplitPage):
                     "or type the words."
                 )
                 return
-            self.accept_texts(result.texts)
+            self.accept_texts(result.texts, "photo")
 
         self.run(work, done, lambda m: self.message.setText(f"✘ {m}"))
 
