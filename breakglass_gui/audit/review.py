@@ -225,7 +225,10 @@ def complete_review(
     missing = missing_fields(record)
     completed = None
     if not missing:
-        record["audit_verified"] = audit_verified_text(trail)
+        before = str(record.get("audit_verified") or "")
+        marker = "; announced anchor "
+        kept = before[before.index(marker) :] if marker in before else ""
+        record["audit_verified"] = audit_verified_text(trail) + kept
         if not record.get("reviewed_on"):
             record["reviewed_on"] = trail.now().date().isoformat()
         completed = trail.now()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.announce import Announcement
+from breakglass_gui.audit.review import complete_review
 from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
 
@@ -307,6 +308,17 @@ class TrailReconstructionRecorder:
 
     def announcement_posted(self, posted: bool, how: str) -> None:
         self.trail.announcement_confirmed(self._ceremony(), posted=posted, how=how)
+
+    def review_answers(
+        self, answers: Mapping[str, str | Sequence[str]]
+    ) -> tuple[int, str, list[str]] | None:
+        """People's answers into the registry's review record opened at the end of a real use:
+        (review id, "completed" or "draft", fields still missing); None without a record."""
+        if self.review is None:
+            return None
+        given = {k: v for k, v in answers.items() if (v.strip() if isinstance(v, str) else v)}
+        status, missing = complete_review(self.trail, self.review, given)
+        return self.review, status, missing
 
     def override_gate(self, reason: str) -> None:
         """Open a shut gate with a typed reason (logged; ``CeremonyError`` if too short)."""

@@ -174,6 +174,10 @@ class ReconstructionRecorder(Protocol):
 
     def announcement_posted(self, posted: bool, how: str) -> None: ...
 
+    def review_answers(
+        self, answers: Mapping[str, str | Sequence[str]]
+    ) -> tuple[int, str, list[str]] | None: ...
+
     def revealed(self, set_fp: str, *, via: str) -> None: ...
 
     def copied(self, set_fp: str, *, clear_after_s: int | None) -> None: ...
@@ -202,6 +206,7 @@ class MemoryReconstructionRecorder:
         self.gate_status: RevealGate | None = None
         self.overrides: list[str] = []
         self.announcement_value: Announcement | None = None
+        self.answers: dict[str, str | Sequence[str]] = {}
 
     def _add(self, kind: str, **fields: Any) -> None:
         clean = {k: v for k, v in fields.items() if v is not None}
@@ -244,6 +249,12 @@ class MemoryReconstructionRecorder:
 
     def announcement_posted(self, posted: bool, how: str) -> None:
         self._add("announcement_posted", posted=posted, how=how)
+
+    def review_answers(
+        self, answers: Mapping[str, str | Sequence[str]]
+    ) -> tuple[int, str, list[str]] | None:
+        self.answers = dict(answers)
+        return None
 
     def revealed(self, set_fp: str, *, via: str) -> None:
         self._add("secret_revealed", set=set_fp, via=via)

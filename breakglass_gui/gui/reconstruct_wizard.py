@@ -12,6 +12,7 @@ The secret never travels in a signal: the reconstruction worker leaves its resul
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -576,6 +577,39 @@ class AfterPage(WizardPage):
         layout.addWidget(self.record_label)
         layout.addWidget(self.record, 1)
         layout.addWidget(self.save_record)
+        # The registry's review record (the one 'breakglass review show' prints): stored at
+        # Finish; left incomplete it shows as "review due" on the main window and the report.
+        self.review_box = QGroupBox("Review (stored in the registry at Finish)", self)
+        self.review_box.setObjectName("reviewBox")
+        form = QFormLayout(self.review_box)
+        self.severity = QLineEdit(self.review_box)
+        self.severity.setObjectName("reviewSeverity")
+        self.severity.setPlaceholderText("e.g. SEV1")
+        self.appropriate = QLineEdit(self.review_box)
+        self.appropriate.setObjectName("reviewAppropriate")
+        self.appropriate.setPlaceholderText("e.g. YES — minimal and scoped")
+        self.reviewers = QLineEdit(self.review_box)
+        self.reviewers.setObjectName("reviewReviewers")
+        self.reviewers.setPlaceholderText("names, separated by commas")
+        self.follow_ups = QLineEdit(self.review_box)
+        self.follow_ups.setObjectName("reviewFollowUps")
+        self.follow_ups.setPlaceholderText("tickets or actions, separated by commas")
+        form.addRow("S&everity:", self.severity)
+        form.addRow("A&ppropriate?:", self.appropriate)
+        form.addRow("Revie&wers:", self.reviewers)
+        form.addRow("F&ollow-ups:", self.follow_ups)
+        layout.addWidget(self.review_box)
+
+    def review_answers(self) -> dict[str, str | list[str]]:
+        def items(text: str) -> list[str]:
+            return [t.strip() for t in text.split(",") if t.strip()]
+
+        return {
+            "severity": self.severity.text().strip(),
+            "appropriate": self.appropriate.text().strip(),
+            "reviewers": items(self.reviewers.text()),
+            "follow_ups": items(self.follow_ups.text()),
+        }
 
     def resplit_ran(self) -> bool:
         return bool(self._resplit_done is not None and self._resplit_done())
@@ -619,6 +653,7 @@ class AfterPage(WizardPage):
         )
         self.real_box.setVisible(not drill)
         self.drill_box.setVisible(drill)
+        self.review_box.setVisible(not drill)
         self.report.setVisible(report is not None)
         if report is not None:
             self.report.show_report(report)
@@ -756,6 +791,22 @@ class ReconstructWizard(WizardFrame):
             "reconstructed, and the credential is wiped from this computer.",
             "Everything is recorded in the audit log. Close this window.",
         ]
+        if not self.flow.drill:
+            try:
+                stored = self.flow.recorder.review_answers(self.after_page.review_answers())
+            except (BreakglassError, ValueError) as exc:  # ReviewError is a ValueError
+                stored = None
+                lines.append(f"The review answers were not stored: {exc}")
+            if stored is not None:
+                rid, status, missing = stored
+                if status == "completed":
+                    lines.append(f"Review record {rid} is complete and stored in the registry.")
+                else:
+                    lines.append(
+                        f"Review record {rid} is stored as a draft (still missing: "
+                        f"{', '.join(missing)}): it shows as “review due” on the main window "
+                        f"until completed (breakglass review complete {rid} …)."
+                    )
         if self.final_report is not None:
             self.end_report.show_report(self.final_report)
             self.end_report.setVisible(True)
@@ -781,10 +832,17 @@ class ReconstructWizard(WizardFrame):
 
     def cancel_ceremony(self, how: str) -> None:
         self.reconstruct_page.discard()
+        at_after = self.flow.wizard.current == "after"
         if how == "close":
             self.flow.close()  # records "window closed at the … step"
         else:
             self.flow.wizard.cancel()
+        if at_after and not self.flow.drill:
+            # whatever was typed into the review is kept in the registry's record (a draft
+            # until complete: "review due" on the main window)
+            # (refused answers leave the record as pre-filled; the main window says it is due)
+            with contextlib.suppress(BreakglassError, ValueError):
+                self.flow.recorder.review_answers(self.after_page.review_answers())
 
     def release(self) -> None:
         self.flow.close()

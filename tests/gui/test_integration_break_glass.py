@@ -180,8 +180,19 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert announced is not None and f"audit_anchor:    {announced.anchor}\n" in record
     assert "bypass_rate:     1 real use / 90 days" in record  # this use, from the registry
     assert record.count("  - [x] ") == len(CHECKLIST)  # the ticks follow into the record
+    after = wizard.after_page
+    after.severity.setText("SEV1")
+    after.appropriate.setText("YES — minimal and scoped")
+    after.reviewers.setText("security, Dee Host")
+    after.follow_ups.setText("OPS-2210, fix SSO failover")
     with qtbot.waitSignal(wizard.closed_with):
         wizard.next_button.click()
+    # the After page's review is the registry's review record (what 'review show' prints)
+    [(_rid, _cid, status, stored)] = trail.registry.reviews()
+    assert status == "completed" and stored["severity"] == "SEV1"
+    assert stored["reviewers"] == ["security", "Dee Host"]
+    assert stored["follow_ups"] == ["OPS-2210", "fix SSO failover"]
+    assert stored["credential"] == "prod-db root" and "announced anchor" in stored["audit_verified"]
 
     report = trail.verify()
     assert report.ok, report.summary()
@@ -199,7 +210,12 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
         "announcement_posted",
         "secret_revealed",
     ]
-    assert kinds[-3:] == ["reconstruction_finished", "set_rotation_due", "review_created"]
+    assert kinds[-4:] == [
+        "reconstruction_finished",
+        "set_rotation_due",
+        "review_created",
+        "review_completed",
+    ]
     assert kinds.count("post_use_step_done") == len(CHECKLIST)
     assert "secret_wiped" in kinds
     assert row_of(window, fp).status == "rotation-due"  # the window refreshed on close

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from test_integration_break_glass import register
+from test_integration_break_glass import authorise, open_wizard, register
 
 from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.service import AuditTrail
@@ -107,3 +107,38 @@ def test_the_main_window_shows_reviews_due_and_a_rising_rate(qtbot: Any, tmp_pat
         window.grab().save(str(OUT / "main_window_review_due.png"))
     finally:
         trail2.close()
+
+
+def test_closing_after_a_real_use_leaves_the_review_due(qtbot: Any, tmp_path: Path) -> None:
+    home, main = _home_with_a_set(tmp_path)
+    clock = ManualClock(dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))
+    services = build_services(home, clock=clock)
+    trail = services.trail
+    assert isinstance(trail, AuditTrail)
+    try:
+        services.cameras = lambda: []
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        wizard = open_wizard(qtbot, window, "reconstruct")
+        authorise(wizard, "INC-5153")
+        page = wizard.collect_page
+        page.type_button.click()
+        for k in (0, 1):
+            page.typed.setPlainText(main.shares[k].transcription())
+            page.add_typed.click()
+        wizard.next_button.click()
+        qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
+        wizard.reveal_page.announce.posted.click()
+        wizard.reveal_page.panel.toggle.click()
+        assert wizard.reveal_page.panel.view.shown
+        wizard.next_button.click()  # Done: wiped; the After page
+        assert wizard.wizard.current == "after"
+        wizard.after_page.severity.setText("SEV2")  # typed, but the window is closed
+        wizard.cancel()
+        [(_rid, _cid, status, stored)] = trail.registry.reviews()
+        assert status == "draft" and stored["incident"] == "INC-5153"
+        assert stored["severity"] == "SEV2", "what was typed is kept in the registry's record"
+        window.refresh()
+        assert "Review due: review 1 (INC-5153, prod-db root)" in window.attention_label.text()
+    finally:
+        trail.close()
