@@ -50,10 +50,23 @@ class PaperRenderer:
     not with this module: the GUI's first window and the light CLI commands never load them.
     """
 
-    def __init__(self, paper: str = "a4", *, appendix: bool = True) -> None:
+    def __init__(
+        self,
+        paper: str = "a4",
+        *,
+        appendix: bool = True,
+        audit_public_key: str | None = None,
+        triggers: Sequence[str] = (),
+        incident_example: str = "",
+    ) -> None:
         self.paper = paper
         self.appendix = appendix
+        self.audit_public_key = audit_public_key
+        self.triggers = tuple(triggers)
+        self.incident_example = incident_example
 
+    # breakglass_gui.paper (reportlab, qrcode, PIL) is imported when a document is made, not
+    # when the adapters are: the GUI's first window and the CLI's combine never load it.
     def share_sheet(self, share: Share, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
         from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf  # noqa: PLC0415
 
@@ -101,6 +114,8 @@ class PaperRenderer:
             alternate_after_minutes=minutes
             if isinstance(minutes, int) and 1 <= minutes <= 1440
             else DEFAULT_ALTERNATE_MINUTES,
+            triggers=self.triggers,
+            audit_public_key=self.audit_public_key,
         )
         inputs = RunbookInputs(SetInfo.from_share_set(share_set), settings)
         return runbook_pdf(inputs, self.paper)
@@ -161,10 +176,14 @@ class TrailSplitRecorder:
 
 
 class TrailRetiredSets:
-    """``RetiredSets`` over the registry: why (when, by whom) a set was retired, else None."""
+    """``RetiredSets`` and ``KnownSets`` over the registry: why (when, by whom) a set was
+    retired, else None; and whether this installation knows a share's set at all."""
 
     def __init__(self, trail: AuditTrail) -> None:
         self.trail = trail
+
+    def is_known(self, share: Share) -> bool:
+        return self.trail.registry.get_set(share.fingerprint_text) is not None
 
     def retired_reason(self, fingerprint_text: str) -> str | None:
         rec = self.trail.registry.get_set(fingerprint_text)
@@ -200,6 +219,7 @@ class TrailReconstructionRecorder:
         self.exposed = False
         self.closed = False
         self.review: int | None = None
+        self.reveal_error: str | None = None
         self._started: StartFacts | None = None
 
     # -- the port ---------------------------------------------------------------------------
@@ -257,6 +277,12 @@ class TrailReconstructionRecorder:
         if cid is not None:
             self.trail.secret_copied(cid, set_fp or str(self.set_fp), clear_after_s)
             self.exposed = True
+
+    def reveal_failed(self, set_fp: str, reason: str) -> None:
+        # the credential could not be delivered (e.g. the output file failed): the ceremony
+        # closes as failed, never as revealed
+        self.exposed = False
+        self.reveal_error = reason or "the credential could not be written"
 
     def wiped(self, set_fp: str | None) -> None:
         cid = self._open()
@@ -336,6 +362,8 @@ class TrailReconstructionRecorder:
         return self.ceremony
 
     def _outcome(self) -> str:
+        if self.reveal_error is not None:
+            return f"failed: {self.reveal_error}"[:200]
         if self.exposed:
             return "revealed"  # the trail marks a real use's set rotation-due for this one
         if self.reconstructed:

@@ -177,6 +177,8 @@ def drill_report(flow: ReconstructFlow, timer: StepTimer, notes: Sequence[str] =
         )
     if flow.outcome.error:
         observed.append(f"reconstruction failed: {flow.outcome.error}")
+    if flow.outcome.not_shown:
+        observed.append(flow.outcome.not_shown)
     if flow.outcome.fingerprint:
         outcome = "reconstructed"
     elif flow.wizard.status.value == "cancelled":

@@ -180,6 +180,11 @@ class ReconstructionRecorder(Protocol):
 
     def revealed(self, set_fp: str, *, via: str) -> None: ...
 
+    def reveal_failed(self, set_fp: str, reason: str) -> None:
+        """The credential could not be delivered where the reveal sent it (a file, a pipe):
+        the ceremony ends as failed, not as revealed."""
+        ...
+
     def copied(self, set_fp: str, *, clear_after_s: int | None) -> None: ...
 
     def wiped(self, set_fp: str | None) -> None: ...
@@ -258,6 +263,9 @@ class MemoryReconstructionRecorder:
 
     def revealed(self, set_fp: str, *, via: str) -> None:
         self._add("secret_revealed", set=set_fp, via=via)
+
+    def reveal_failed(self, set_fp: str, reason: str) -> None:
+        self._add("reveal_failed", set=set_fp, reason=reason)
 
     def copied(self, set_fp: str, *, clear_after_s: int | None) -> None:
         self._add("secret_copied", set=set_fp, clear_after_s=clear_after_s)

@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.core.errors import (
@@ -66,12 +66,14 @@ from .wizard import Direction, Step, Wizard, WizardState
 
 __all__ = [
     "CHECKLIST",
+    "DEFAULT_INCIDENT_EXAMPLE",
     "DEFAULT_INCIDENT_PATTERN",
     "DEFAULT_TRIGGERS",
     "DRILL_CHECKLIST",
     "SECRET_SLOT",
     "AcceptedShare",
     "Authorisation",
+    "KnownSets",
     "Offer",
     "OfferKind",
     "ReconstructConfig",
@@ -81,11 +83,16 @@ __all__ = [
     "RetiredSetError",
     "RetiredSets",
     "ShareCollector",
+    "UnknownSetError",
+    "is_drill_set",
     "registry_retired_sets",
 ]
 
 SECRET_SLOT = "credential"  # noqa: S105 - the name of a slot, not a value
 DEFAULT_INCIDENT_PATTERN = r"INC-\d+"
+#: What the person at the keyboard is shown instead of the pattern (a regex means nothing at
+#: 3 a.m.): an incident reference of the expected form.
+DEFAULT_INCIDENT_EXAMPLE = "INC-4821"
 
 #: Trigger conditions in the runbook's words (practical guide: "explicit, not 'in case of
 #: emergency'"). A set's runbook may supply its own list through ``ReconstructConfig``.
@@ -119,6 +126,7 @@ DRILL_CHECKLIST: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class ReconstructConfig:
     incident_pattern: str = DEFAULT_INCIDENT_PATTERN
+    incident_example: str = DEFAULT_INCIDENT_EXAMPLE
     triggers: tuple[str, ...] = DEFAULT_TRIGGERS
     reveal_seconds: float = 60.0
     clipboard_seconds: float = 30.0
@@ -142,6 +150,22 @@ class _RegistryRetired:
                 reason = getattr(self._registry, "retired", {}).get(fingerprint_text)
                 return str(reason) if reason else "it was retired"
         return None
+
+
+@runtime_checkable
+class KnownSets(Protocol):
+    """Which sets this installation knows (its registry): only those are ever revealed, unless
+    the set is named explicitly (``expected_fingerprint``)."""
+
+    def is_known(self, share: Share) -> bool:
+        """True when ``share``'s set is in this installation's registry."""
+        ...
+
+
+def is_drill_set(share: Share) -> bool:
+    """True for a set made for rehearsal with a throwaway secret (marked in its header, which
+    the set digest covers, so no registry edit can turn a live set into a drill set)."""
+    return bool(getattr(share, "drill", False))
 
 
 def registry_retired_sets(registry: Registry) -> RetiredSets:
@@ -179,11 +203,17 @@ class Authorisation:
             out.append("an incident reference is required")
         elif not re.fullmatch(config.incident_pattern, incident):
             out.append(
-                f"the incident reference {incident!r} does not match the expected form "
-                f"{config.incident_pattern}"
+                f"the incident reference {incident!r} is not of the form this installation "
+                f"expects, e.g. {config.incident_example}"
             )
-        if not self.drill and not self.trigger.strip():
+        trigger = " ".join(self.trigger.split())
+        if not self.drill and not trigger:
             out.append("choose which trigger condition from the runbook holds")
+        elif trigger and trigger not in [" ".join(t.split()) for t in config.triggers]:
+            out.append(
+                f"{trigger!r} is not one of the runbook's trigger conditions: choose the one "
+                "that holds"
+            )
         if not self.operator.strip():
             out.append("the operator's name is required")
         names = [w.strip() for w in self.witnesses if w.strip()]
@@ -198,7 +228,8 @@ class Authorisation:
                 "no witness: name one, or type why nobody can witness this real use "
                 f"(at least {NO_WITNESS_REASON_MIN} characters)"
             )
-        if self.operator.strip() and self.operator.strip() in names:
+        operator = " ".join(self.operator.casefold().split())
+        if operator and operator in [" ".join(w.casefold().split()) for w in names]:
             out.append("the operator cannot also be their own witness")
         return out
 
@@ -291,6 +322,10 @@ class RetiredSetError(WrongSetError):
     """The share belongs to a set that was retired (rotated or revoked)."""
 
 
+class UnknownSetError(WrongSetError):
+    """The share belongs to a set this installation does not know (made elsewhere)."""
+
+
 def _digest(text: str) -> bytes:
     # A digest lets us recognise a repeated text without keeping the text (share material).
     return hashlib.blake2b("".join(text.split()).encode(), digest_size=16).digest()
@@ -312,8 +347,10 @@ class ShareCollector:
         expected_fingerprint: bytes | None = None,
         on_accepted: Callable[[Share, str], None] | None = None,
         on_refused: Callable[[str, str, str], None] | None = None,
+        known: KnownSets | None = None,
     ) -> None:
         self._retired = retired
+        self._known = known
         self._expected = expected_fingerprint
         self._on_accepted = on_accepted
         self._on_refused = on_refused
@@ -333,9 +370,13 @@ class ShareCollector:
 
     @property
     def fingerprint(self) -> bytes | None:
-        if self._expected is not None:
-            return self._expected
-        return self._accepted[0].share.fingerprint if self._accepted else None
+        """The set being collected: the full 256-bit set digest of the first accepted share
+        (which matched the set named, if one was), else what was named (a printed 8-byte
+        fingerprint or a full digest). Two sets sharing a printed fingerprint are told apart
+        by their digests."""
+        if self._accepted:
+            return self._accepted[0].share.set_digest
+        return self._expected
 
     @property
     def label(self) -> str:
@@ -397,12 +438,30 @@ class ShareCollector:
                 "retired portions open nothing — ask for the current set's share",
                 name,
             )
+        if self._expected is None and self._known is not None and not self._known.is_known(share):
+            raise UnknownSetError(
+                f"it belongs to set {share.fingerprint_text} ({share.label or 'no label'}), "
+                "which this installation does not know: it was made elsewhere, or this is the "
+                "wrong data directory. Only a set named explicitly is recovered from outside the "
+                f"registry (breakglass combine --fingerprint {share.fingerprint_text})",
+                name,
+            )
         expected = self.fingerprint
-        if expected is not None and share.fingerprint != expected:
+        if expected is not None and not share.matches(expected):
             label = f" ({self.label})" if self.label else ""
+            same = share.fingerprint == expected[: len(share.fingerprint)]
             raise WrongSetError(
-                f"it belongs to another set, {share.fingerprint_text} "
-                f"({share.label or 'no label'}), not {format_fingerprint(expected)}{label}",
+                (
+                    f"it carries the printed fingerprint {share.fingerprint_text} but belongs to "
+                    f"another set (set digest {share.set_digest_text}){label}: two sets made to "
+                    "look alike; only one of them can be recovered here"
+                )
+                if same
+                else (
+                    f"it belongs to another set, {share.fingerprint_text} "
+                    f"({share.label or 'no label'}), not "
+                    f"{format_fingerprint(expected[: len(share.fingerprint)])}{label}"
+                ),
                 name,
             )
         for a in self._accepted:
@@ -425,6 +484,7 @@ class ShareCollector:
             DuplicateShareError: "duplicate",
             WrongSetError: "foreign set",
             RetiredSetError: "retired set",
+            UnknownSetError: "unknown set",
             CorruptShareError: "corrupt",
             ForgedShareError: "forged",
             MalformedShareError: "not a readable share",
@@ -479,6 +539,20 @@ class _Outcome:
     wipe_reason: str = ""
     secret_length: int = 0
     policy: str = ""
+    #: A drill on a live set: the quorum was proven (recovered, commitment and tag checked) and
+    #: the credential wiped at once, never held for showing.
+    proven_only: bool = False
+
+    @property
+    def not_shown(self) -> str:
+        """The sentence a drill on a live set ends with ("" otherwise)."""
+        if not self.proven_only:
+            return ""
+        return (
+            f"These shares recover the credential of set {self.fingerprint}; not shown. "
+            "A drill on a live set proves the quorum only: revealing in a drill is for drill "
+            "sets (split --drill-set)."
+        )
 
 
 class ReconstructionResult:
@@ -518,6 +592,7 @@ class ReconstructFlow:
         retired: RetiredSets | None = None,
         expected_fingerprint: bytes | None = None,
         drill: bool = False,
+        known: KnownSets | None = None,
     ) -> None:
         self.recorder = recorder
         self.clock: Clock = clock or SystemClock()
@@ -525,11 +600,14 @@ class ReconstructFlow:
         self.drill_default = drill
         self.authorisation: Authorisation | None = None
         self.events: list[RecordedEvent] = []
+        if known is None and isinstance(retired, KnownSets):
+            known = retired  # the registry adapter answers both questions
         self.collector = ShareCollector(
             retired=retired,
             expected_fingerprint=expected_fingerprint,
             on_accepted=self._accepted,
             on_refused=self._refused,
+            known=known,
         )
         self.outcome = _Outcome()
         self.checklist: dict[str, bool] = {key: False for key, _ in CHECKLIST}
@@ -538,6 +616,7 @@ class ReconstructFlow:
         self.revealed_until: dt.datetime | None = None
         self.wipe_listeners: list[Callable[[str], None]] = []
         self._abort_reason = "cancelled"
+        self.checklist_deferred = False
         self.wizard = Wizard(
             [
                 Step(
@@ -551,7 +630,7 @@ class ReconstructFlow:
                 Step(
                     "reconstruct",
                     "Reconstruct",
-                    next="reveal",
+                    next=self._after_reconstruct,
                     check=self._check_reconstruct,
                     on_enter=self._enter_reconstruct,
                 ),
@@ -649,9 +728,15 @@ class ReconstructFlow:
     def _enter_reconstruct(self, state: WizardState) -> None:
         self.outcome.error = ""
 
+    def _after_reconstruct(self, state: WizardState) -> str:
+        # a drill on a live set has nothing to show: straight to the drill's end
+        return "after" if self.outcome.proven_only else "reveal"
+
     def _check_reconstruct(self, state: WizardState) -> list[str]:
         if self.outcome.error:
             return [self.outcome.error]
+        if self.outcome.proven_only:
+            return []
         if not state.has_secret(SECRET_SLOT):
             return ["the credential has not been reconstructed yet"]
         return []
@@ -687,8 +772,13 @@ class ReconstructFlow:
         if not self.wizard.running:  # cancelled while the worker ran
             recovery.wipe()
             return False
-        self.state.set_secret(SECRET_SLOT, recovery.secret)
         shares = result.shares
+        # Drills never reveal a live credential: only a drill set's may be shown in a drill.
+        proven_only = self.drill and not is_drill_set(recovery.used[0])
+        if proven_only:
+            recovery.wipe()
+        else:
+            self.state.set_secret(SECRET_SLOT, recovery.secret)
         self.outcome = _Outcome(
             fingerprint=shares[0].fingerprint_text,
             label=recovery.label,
@@ -697,6 +787,7 @@ class ReconstructFlow:
             reconstructed_at=self.clock.now(),
             secret_length=len(recovery.secret),
             policy=shares[0].policy.short(),
+            proven_only=proven_only,
         )
         self.note(
             "quorum_reached",
@@ -714,6 +805,13 @@ class ReconstructFlow:
                 "forged",
                 self.outcome.fingerprint,
             )
+        if proven_only:
+            self.outcome.wiped_at = self.clock.now()
+            self.outcome.wipe_reason = "drill on a live set: proven, not shown"
+            self.note(
+                "secret_wiped", {"set": self.outcome.fingerprint}, note=self.outcome.wipe_reason
+            )
+            self.recorder.wiped(self.outcome.fingerprint)
         return True
 
     def run_reconstruction(self) -> bool:
@@ -732,19 +830,25 @@ class ReconstructFlow:
         return self.secret is not None
 
     # -- step 4 --------------------------------------------------------------------------------
-    def reveal(self) -> dt.datetime:
-        """Start a reveal window; return when it ends. Recorded (without the value)."""
+    def reveal(self, via: str = "screen") -> dt.datetime:
+        """Start a reveal window; return when it ends. Recorded (without the value).
+
+        ``via``: "screen" (the GUI), "stdout" or "file" (the CLI, which writes the credential
+        once and wipes it; record it with :meth:`reveal_failed` if that write fails).
+        """
+        if self.outcome.proven_only:
+            raise BreakglassError(self.outcome.not_shown)
         if self.secret is None:
             raise BreakglassError("there is no credential to reveal (it was wiped)")
         # Recorded first: the recorder checks the reveal gate again at this moment and raises
         # (the credential stays hidden) when a mirror went down or nothing was announced.
-        self.recorder.revealed(self.outcome.fingerprint, via="screen")
+        self.recorder.revealed(self.outcome.fingerprint, via=via)
         until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
         self.revealed_until = until
         self.note(
             "secret_revealed",
-            {"set": self.outcome.fingerprint, "via": "screen"},
-            note=f"for {self.config.reveal_seconds:g} s",
+            {"set": self.outcome.fingerprint, "via": via},
+            note=f"for {self.config.reveal_seconds:g} s" if via == "screen" else f"to {via}",
         )
         return until
 
@@ -756,6 +860,14 @@ class ReconstructFlow:
         """Whether the operator posted the announcement (logged either way)."""
         self.note("announcement_posted", {"posted": posted, "how": how})
         self.recorder.announcement_posted(posted, how)
+
+    def reveal_failed(self, reason: str) -> None:
+        """The credential could not be delivered where the reveal sent it: recorded as a
+        failure, not as revealed (the audit adapter closes the ceremony as failed)."""
+        self.revealed_until = None
+        self.outcome.error = reason
+        self.note("reveal_failed", {"set": self.outcome.fingerprint, "reason": _clip(reason)})
+        self.recorder.reveal_failed(self.outcome.fingerprint, _clip(reason))
 
     def hide(self, reason: str = "hidden") -> None:
         if self.revealed_until is not None:
@@ -819,8 +931,14 @@ class ReconstructFlow:
             self.recorder.post_use_step_done(key, note or None)
         items[key] = done
 
+    def defer_checklist(self) -> None:
+        """A front end that cannot tick the checklist in this session (the CLI prints it and
+        exits): the ceremony finishes with the post-use steps open; the review record the
+        audit trail opens for a real use tracks them."""
+        self.checklist_deferred = True
+
     def _check_after(self, state: WizardState) -> list[str]:
-        if self.drill:
+        if self.drill or self.checklist_deferred:
             return []
         labels = dict(CHECKLIST)
         return [f"not yet ticked: {labels[k]}" for k, done in self.checklist.items() if not done]
@@ -839,11 +957,11 @@ class ReconstructFlow:
         self.note("ceremony_aborted", {"reason": reason})
         self.recorder.aborted(reason)
 
-    def close(self) -> None:
-        """The window is closing: cancel (which wipes) if still running."""
+    def close(self, reason: str = "window closed") -> None:
+        """The window is closing (the command ending): cancel (which wipes) if still running."""
         if self.wizard.running:
             self.wipe("closed")
-            self._abort_reason = "window closed"
+            self._abort_reason = reason
             self.wizard.cancel()
         else:
             self.wipe("closed")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import shutil
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,11 +35,8 @@ from breakglass_gui.audit.review import (
     ordered,
     to_yaml,
 )
-from breakglass_gui.audit.service import AuditTrail, RetiredShareError
-from breakglass_gui.core.errors import BreakglassError
-from breakglass_gui.core.policy import Policy
-from breakglass_gui.core.sealing import Recovery, ShareSet
-from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
+from breakglass_gui.audit.service import AuditTrail
+from breakglass_gui.core.share import parse_fingerprint
 from breakglass_gui.platform.dirs import resolve_home
 
 from .common import (
@@ -50,8 +44,8 @@ from .common import (
     EXIT_OK,
     CliError,
     add_json_flag,
+    default_operator,
     err,
-    load_share_files,
     out,
 )
 
@@ -74,6 +68,29 @@ def fingerprint_arg(text: str) -> str:
         raise CliError(str(exc)) from exc
     h = fp.hex().upper()
     return "-".join(h[i : i + 4] for i in range(0, len(h), 4))
+
+
+def replaced_set(trail: AuditTrail, text: str | None) -> Any:
+    """The registry's record of the set a split replaces (``--replaces``), as the split flow
+    wants it; an error when it is unknown here or already retired."""
+    if not text:
+        return None
+    import datetime as dt  # noqa: PLC0415
+
+    from breakglass_gui.ceremony.ports import SetRecord as FlowSetRecord  # noqa: PLC0415
+
+    fp = fingerprint_arg(text)
+    rec = trail.registry.get_set(fp)
+    if rec is None:
+        raise CliError(f"--replaces {fp}: not a set of this registry")
+    if rec.status == "retired":
+        raise CliError(f"--replaces {fp}: that set was already retired on {rec.retired_at}")
+    return FlowSetRecord(
+        fingerprint=rec.fingerprint,
+        label=rec.label,
+        policy=rec.policy_short,
+        created=dt.date.fromisoformat(rec.created[:10]),
+    )
 
 
 def register(sub: Any) -> None:
@@ -618,25 +635,42 @@ def cmd_sets_custodian(args: argparse.Namespace) -> int:
 
 
 def cmd_checkin(args: argparse.Namespace) -> int:
-    shares, errors = load_share_files(args.files)
-    ok = not errors
-    for e in errors:
-        out(f"BAD   {e}")
+    """Check in through the same adapter as the GUI's "Check in a share" (``TrailCheckin``):
+    each share checked alone, unknown and retired sets named, nothing reconstructed."""
+    from breakglass_gui.ceremony.adapters import TrailCheckin  # noqa: PLC0415
+    from breakglass_gui.core.share import read_share_texts  # noqa: PLC0415
+
+    ok = True
     trail = open_trail(args)
     try:
-        for share in shares:
+        checkin = TrailCheckin(trail, by=args.by)
+        for path in args.files:
             try:
-                trail.checkin(share, by=args.by)
-            except RetiredShareError as exc:
-                out(f"REFUSED {exc}")
+                text = Path(path).read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                out(f"BAD     {path}: not a text file")
                 ok = False
                 continue
-            known = trail.registry.get_set(share.fingerprint_text) is not None
-            note = "" if known else " (set not in this registry)"
-            out(
-                f"OK    share {share.number} of set {share.fingerprint_text} present and intact "
-                f"({share.holder}){note}"
-            )
+            seen = False
+            for chunk in read_share_texts(text):
+                if not chunk:
+                    continue
+                seen = True
+                outcome = checkin.offer_text(chunk, source=path)
+                if outcome.kind == "part":
+                    continue
+                tag = {
+                    "checked-in": "OK     ",
+                    "again": "OK     ",
+                    "unknown-set": "UNKNOWN",
+                    "retired-set": "REFUSED",
+                }.get(outcome.kind, "BAD    ")
+                out(f"{tag} {path}: {outcome.message}")
+                ok = ok and outcome.ok
+            if not seen:
+                out(f"BAD     {path}: no share found in the file")
+                ok = False
+        checkin.clear()
     finally:
         trail.close()
     return EXIT_OK if ok else EXIT_FAIL
@@ -794,210 +828,3 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     if status != "completed":
         err(f"breakglass: note: review {args.id} is still a draft")
     return EXIT_OK
-
-
-# -- recording the share commands (used by ``split`` and ``combine`` in shares.py) -----------
-
-
-class SplitCeremony:
-    """Records a ``split``: started, finished (set registered, old set retired), printed."""
-
-    def __init__(self, args: argparse.Namespace, policy: Policy) -> None:
-        self.args = args
-        self.replaces = fingerprint_arg(args.replaces) if args.replaces else None
-        self.trail = open_trail(args)
-        self.done = False
-        try:
-            self.ceremony = self.trail.split_started(
-                label=args.label,
-                policy=policy,
-                custodians=[c.partition(":")[0].strip() for c in args.custodian],
-                operator=args.operator or default_operator(),
-                replaces=self.replaces,
-            )
-        except BaseException:
-            self.trail.close()
-            raise
-
-    def custodian_risk_accepted(self, reason: str, risks: list[str]) -> None:
-        self.trail.record(
-            "custodian_risk_accepted", {"ceremony": self.ceremony, "reason": reason, "risks": risks}
-        )
-
-    def finished(self, share_set: ShareSet, *, printed: bool = False) -> None:
-        self.trail.split_finished(
-            self.ceremony,
-            share_set,
-            replaces=self.replaces,
-            operator=self.args.operator or default_operator(),
-        )
-        ann = self.trail.last_announcement
-        if printed:
-            for share in share_set.shares:
-                self.trail.share_printed(share, ceremony=self.ceremony, medium="pdf")
-        self.done = True
-        if ann is not None:
-            print_announcement(ann)
-
-    def __enter__(self) -> SplitCeremony:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
-        try:
-            if not self.done:
-                reason = "interrupted" if exc_type is KeyboardInterrupt else "failed"
-                self.trail.ceremony_aborted(self.ceremony, f"split {reason}")
-        finally:
-            self.trail.close()
-
-
-class Reconstruction:
-    """Records a ``combine``: who, why, each share accepted or refused, the gate, the reveal."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        real_needs = not (args.incident or "").strip() or not (args.operator or "").strip()
-        if not args.drill and real_needs:
-            raise CliError(
-                "combine reveals a break-glass credential: give --incident REF and "
-                "--operator NAME (witnesses: --witness NAME), or --drill for a rehearsal"
-            )
-        self.trail = open_trail(args)
-        self.finished = False
-        self.set_fp: str | None = None
-        self._t0 = time.monotonic()
-        try:
-            override = getattr(args, "broken_trail_override", None)
-            if override and not args.drill and self.trail.broken_message() is not None:
-                self.trail.override_broken_trail(override, by=args.operator)
-                err("breakglass: the audit trail is not sound; override recorded")
-            self.ceremony = self.trail.reconstruction_started(
-                incident=args.incident,
-                operator=args.operator or (default_operator() if args.drill else None),
-                witnesses=args.witness,
-                drill=args.drill,
-                trigger=args.trigger,
-            )
-        except BaseException:
-            self.trail.close()
-            raise
-
-    def _step(self, name: str) -> None:
-        now = time.monotonic()
-        self.trail.step_timed(self.ceremony, name, now - self._t0)
-        self._t0 = now
-
-    def collect(self, files: list[str]) -> list[Share]:
-        """Read the share files; log every refusal (unreadable, retired set)."""
-        shares, errors = load_share_files(files)
-        for e in errors:
-            err(f"breakglass: refused {e}")
-            self.trail.share_refused(self.ceremony, e.share or "a share", e.reason)
-        kept = []
-        for s in shares:
-            why = self.trail.retired_message(s.fingerprint_text)
-            if why:
-                err(f"breakglass: refused {s.describe()}: {why}")
-                self.trail.share_refused(self.ceremony, s.describe(), why, s.fingerprint_text)
-            else:
-                kept.append(s)
-        self._step("collect shares")
-        return kept
-
-    def recovered(self, recovery: Recovery) -> None:
-        """Log the outcome of combining; then pass the reveal gate or raise ``CliError``."""
-        self.set_fp = format_fingerprint(recovery.fingerprint)
-        for e in recovery.rejected:
-            self.trail.share_refused(self.ceremony, e.share or "a share", e.reason, self.set_fp)
-        for s in recovery.used:
-            self.trail.share_accepted(self.ceremony, s)
-        self.trail.quorum_reached(self.ceremony, self.set_fp, recovery.used)
-        self._step("recover")
-        ann = self.trail.announcement(self.ceremony)
-        if ann is not None:
-            print_announcement(ann)
-        gate = self.trail.reveal_gate(self.ceremony)
-        if not gate.open and gate.needs_announcement:
-            self._confirm_announcement()
-            gate = self.trail.reveal_gate(self.ceremony)
-        if not gate.open:
-            if not self.args.mirror_override:
-                raise CliError(
-                    gate.explain() + " (--mirror-override REASON); the credential was wiped",
-                    EXIT_FAIL,
-                )
-            self.trail.override_gate(
-                self.ceremony, self.args.mirror_override, [n for n, _ in gate.unreachable]
-            )
-            err(f"breakglass: {gate.explain()}; override recorded")
-
-    def _confirm_announcement(self) -> None:
-        """No mirror: the announcement is the only trace outside this machine."""
-        args = self.args
-        if args.mirror_override:
-            return  # the override below records it
-        if getattr(args, "announced", False):
-            self.trail.announcement_confirmed(
-                self.ceremony,
-                posted=True,
-                how="--announced: shown on stderr; the operator takes responsibility to post it",
-            )
-            return
-        if not sys.stdin.isatty():
-            self.trail.announcement_confirmed(
-                self.ceremony, posted=False, how="no terminal to confirm; no --announced"
-            )
-            raise CliError(
-                "no audit mirror is configured, so the announcement above is the only trace "
-                "of this break-glass outside this machine, and there is no terminal to "
-                "confirm it was posted. Post it to the incident channel, then run again with "
-                "--announced (or --mirror-override REASON). The credential was not revealed",
-                EXIT_FAIL,
-            )
-        sys.stderr.write("Type 'posted' once it is in the incident channel: ")
-        sys.stderr.flush()
-        answer = sys.stdin.readline().strip().lower()
-        posted = answer == "posted"
-        self.trail.announcement_confirmed(
-            self.ceremony,
-            posted=posted,
-            how="typed 'posted' at the terminal" if posted else f"typed {answer[:40]!r}",
-        )
-        if not posted:
-            raise CliError(
-                "the announcement was not confirmed as posted; the credential was not revealed",
-                EXIT_FAIL,
-            )
-
-    def revealed(self, via: str) -> None:
-        assert self.set_fp is not None
-        self.trail.secret_revealed(self.ceremony, self.set_fp, via)
-
-    def wiped(self) -> int | None:
-        self.trail.secret_wiped(self.ceremony, self.set_fp)
-        self._step("reveal")
-        self.finished = True
-        return self.trail.reconstruction_finished(self.ceremony, "revealed", self.set_fp)
-
-    def __enter__(self) -> Reconstruction:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
-        try:
-            if not self.finished:
-                if exc_type is KeyboardInterrupt:
-                    self.trail.ceremony_aborted(self.ceremony, "interrupted")
-                else:
-                    outcome = "failed"
-                    if isinstance(exc, CliError | BreakglassError):
-                        outcome = f"failed: {type(exc).__name__}"
-                    self.trail.reconstruction_finished(self.ceremony, outcome, self.set_fp)
-        finally:
-            self.trail.close()
-
-
-def default_operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown operator"

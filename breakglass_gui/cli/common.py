@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: ``--version`` and ``--help`` load no crypto at all
+    from breakglass_gui.ceremony.rules import CeremonyRules
     from breakglass_gui.core.errors import ShareError
     from breakglass_gui.core.secret import SecretBytes
     from breakglass_gui.core.share import Share
@@ -140,6 +141,23 @@ def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
         if not found:
             errors.append(MalformedShareError("no share found in the file", path))
     return shares, errors
+
+
+def default_operator() -> str:
+    import getpass  # noqa: PLC0415
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown operator"
+
+
+def home_rules(args: argparse.Namespace) -> CeremonyRules:
+    """This installation's ceremony rules (``ceremony.json`` in the data directory)."""
+    from breakglass_gui.ceremony.rules import load_rules  # noqa: PLC0415
+    from breakglass_gui.platform.dirs import resolve_home  # noqa: PLC0415
+
+    return load_rules(resolve_home(getattr(args, "home", None)))
 
 
 def out(line: str = "") -> None:

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("audit_cmds", "blameless review records: list, show, complete, export"),
     "remote-key": ("remote_cmds", "make this ceremony's one-time key for remote custodians"),
     "send-share": ("remote_cmds", "encrypt your share to the operator's one-time key"),
+    "settings": ("settings_cmds", "the ceremony rules of this installation: show, set"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import secrets
 import string
@@ -11,14 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.errors import InsufficientSharesError, PolicyError
+from breakglass_gui.core.errors import PolicyError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import (
     MAX_SECRET_BYTES,
     Custodian,
     ShareSet,
-    recover,
-    split_credential,
 )
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
@@ -34,7 +33,6 @@ from .common import (
     out,
     read_secret_file,
     read_secret_stream,
-    write_private,
 )
 
 ALPHABETS = {
@@ -157,6 +155,12 @@ def add_combine_audit_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--witness", action="append", default=[], metavar="NAME", help="a witness (repeat)"
     )
+    g.add_argument(
+        "--no-witness",
+        metavar="REASON",
+        default="",
+        help="a real use with no witness: why nobody can witness it (logged)",
+    )
     g.add_argument("--trigger", metavar="TEXT", help="why glass is broken (the trigger met)")
     g.add_argument(
         "--drill",
@@ -252,36 +256,39 @@ def read_secret(args: argparse.Namespace) -> SecretBytes:
     return secret
 
 
-def write_set(share_set: ShareSet, out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+#: What a split writes into its folder; a folder already holding any of these is refused.
+SET_FILES = ("share-*.txt", "share-*.pdf", "set.json", "ceremony-record.pdf", "runbook.pdf")
+
+
+def _check_out_dir(path: str) -> Path:
+    out_dir = Path(path)
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise CliError(f"--out {path}: not a folder")
+    if out_dir.is_dir():
+        found = sorted({p.name for pattern in SET_FILES for p in out_dir.glob(pattern)})
+        if found:
+            shown = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+            raise CliError(
+                f"--out {path} already holds the files of a set ({shown}): give a new or empty "
+                "folder; nothing was written"
+            )
+    return out_dir
+
+
+def write_set(share_set: ShareSet, out_dir: Path) -> dict[int, Path]:
+    """share-<k>.txt (QR text lines) and set.json (public metadata) into ``out_dir``, each
+    created new, mode 0600; returns the share files by number."""
+    from breakglass_gui.platform.files import create_new  # noqa: PLC0415
+
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written: dict[int, Path] = {}
     for share in share_set.shares:
         path = out_dir / f"share-{share.number}.txt"
-        write_private(path, ("\n".join(share.qr_texts()) + "\n").encode())
-        written.append(path)
+        create_new(path, ("\n".join(share.qr_texts()) + "\n").encode())
+        written[share.number] = path
     meta = json.dumps(share_set.public_metadata(), indent=2, ensure_ascii=False) + "\n"
-    (out_dir / "set.json").write_text(meta, encoding="utf-8")
+    create_new(out_dir / "set.json", meta.encode())
     return written
-
-
-def do_split(args: argparse.Namespace) -> ShareSet:
-    """Parse, read the secret, split; the secret buffer is wiped before returning."""
-    policy = policy_from_args(args)
-    people = custodians_from_args(args.custodian, policy.total_shares)
-    if args.generated_out and args.generate is None:
-        raise CliError("--generated-out goes with --generate")
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CliError(f"--out {args.out}: not a directory")
-    with read_secret(args) as secret:
-        try:
-            share_set = split_credential(secret, policy=policy, label=args.label, custodians=people)
-        except PolicyError as exc:
-            raise CliError(str(exc)) from exc
-        if args.generated_out:
-            write_private(Path(args.generated_out), secret)
-    write_set(share_set, out_dir)
-    return share_set
 
 
 def check_custodians(args: argparse.Namespace, policy: Policy) -> tuple[str, list[str]]:
@@ -323,23 +330,110 @@ def check_custodians(args: argparse.Namespace, policy: Policy) -> tuple[str, lis
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from . import audit_cmds, paper_cmds  # noqa: PLC0415 - only the commands that need them
+    """Split through the same flow as the GUI's split wizard (``ceremony.SplitCeremony``):
+    its rules, its record (``TrailSplitRecorder``), every share read back before the end.
+    The files are the CLI's own: share-<k>.txt, set.json, and with --pdf the sheets, the
+    ceremony record and the runbook; each created new (an existing file is never replaced)."""
+    from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder  # noqa: PLC0415
+    from breakglass_gui.ceremony.split_flow import (  # noqa: PLC0415
+        CustodianEntry,
+        SplitCeremony,
+        SplitPorts,
+    )
+    from breakglass_gui.ceremony.wizard import WizardError  # noqa: PLC0415
+    from breakglass_gui.platform.files import FileExistsRefusal, create_new  # noqa: PLC0415
+
+    from .audit_cmds import open_trail, replaced_set  # noqa: PLC0415
+    from .common import default_operator, home_rules  # noqa: PLC0415
 
     policy = policy_from_args(args)
-    risk_reason, risks = check_custodians(args, policy)
-    with audit_cmds.SplitCeremony(args, policy) as ceremony:
-        if risk_reason:
-            ceremony.custodian_risk_accepted(risk_reason, risks)
-        share_set = do_split(args)
-        if args.pdf:
-            paper_cmds.write_set_pdfs(
-                share_set,
-                Path(args.out),
-                paper=args.paper,
-                audit_public_key=ceremony.trail.public_key.text(),
-                custodian_risk=risk_reason,
-            )
-        ceremony.finished(share_set, printed=args.pdf)
+    custodians_from_args(args.custodian, policy.total_shares)
+    risk_reason, _risks = check_custodians(args, policy)  # before anything is written or logged
+    if args.generated_out and args.generate is None:
+        raise CliError("--generated-out goes with --generate")
+    if args.generated_out and os.path.lexists(args.generated_out):
+        raise CliError(
+            f"--generated-out {args.generated_out} already exists; it is never replaced: give "
+            "a new file name"
+        )
+    if not args.label.strip():
+        raise CliError("give the credential a name with --label (it is printed on every share)")
+    out_dir = _check_out_dir(args.out)
+    rules = home_rules(args)
+    trail = open_trail(args)
+    try:
+        renderer = PaperRenderer(
+            args.paper,
+            audit_public_key=trail.public_key.text(),
+            triggers=rules.triggers,
+            incident_example=rules.incident_example,
+        )
+        ports = SplitPorts(
+            TrailSplitRecorder(trail), renderer, host=args.operator or default_operator()
+        )
+        ceremony = SplitCeremony(ports, replaces=replaced_set(trail, args.replaces))
+        try:
+            ceremony.set_details(args.label)
+            ceremony.set_secret(read_secret(args))
+            ceremony.wizard.next()  # policy
+            ceremony.set_policy(policy)
+            ceremony.wizard.next()  # custodians
+            entries = []
+            for spec in args.custodian:
+                name, _, rest = spec.partition(":")
+                role, _, location = rest.partition(":")
+                entries.append(
+                    CustodianEntry(name.strip(), role.strip(), location=location.strip())
+                )
+            entries += [CustodianEntry()] * (policy.total_shares - len(entries))
+            ceremony.set_custodians(entries)
+            ceremony.set_custodian_risk_reason(risk_reason)
+            for warning in ceremony.custodian_warnings():
+                err(f"breakglass: note: {warning}")
+            ceremony.wizard.next()  # review
+            share_set = ceremony.make_shares()
+            ceremony.wizard.next()  # print: recorded as started from here on
+            if args.generated_out:
+                secret = ceremony.state.secret("credential")
+                assert secret is not None
+                create_new(args.generated_out, secret)
+            written = write_set(share_set, out_dir)
+            if not args.pdf:
+                for number, path in written.items():
+                    ceremony.mark_emitted(f"share-{number}", f"saved to {path}")
+            if args.pdf:
+                for doc in ceremony.documents:
+                    name = {"record": "ceremony-record.pdf", "runbook": "runbook.pdf"}.get(
+                        doc.id, f"{doc.id}.pdf"
+                    )
+                    create_new(out_dir / name, ceremony.render_document(doc.id))
+                    ceremony.mark_emitted(doc.id, f"saved to {out_dir / name}")
+            else:
+                ceremony.mark_emitted("record", f"saved to {out_dir / 'set.json'}")
+            ceremony.wizard.next()  # verify: every share read back from what was written
+            for path in written.values():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    outcome = ceremony.verify_scanned_text(line)
+                    if not outcome.ok:
+                        raise CliError(f"{path}: {outcome.message} Do not hand it out.")
+            ceremony.accept_test_combine(ceremony.compute_test_combine())
+            ceremony.finish()
+            announcement = trail.last_announcement
+        except FileExistsRefusal as exc:
+            ceremony.cancel()
+            raise CliError(str(exc)) from None
+        except WizardError as exc:
+            ceremony.cancel()
+            raise CliError(str(exc)) from None
+        except BaseException:
+            ceremony.cancel()
+            raise
+    finally:
+        trail.close()
+    if announcement is not None:
+        from .audit_cmds import print_announcement  # noqa: PLC0415
+
+        print_announcement(announcement)
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
         f"{len(share_set.shares)} shares written to {args.out}"
@@ -351,37 +445,229 @@ def cmd_split(args: argparse.Namespace) -> int:
 # -- combine ------------------------------------------------------------------------------
 
 
-def collect_shares(files: list[str]) -> list[Share]:
-    shares, errors = load_share_files(files)
-    for e in errors:
-        err(f"breakglass: refused {e}")
-    return shares
-
-
 def cmd_combine(args: argparse.Namespace) -> int:
-    from . import audit_cmds  # noqa: PLC0415 - only the commands that need it
+    """Break glass (or drill) through the same flow as the GUI: ``ceremony.ReconstructFlow``
+    with this installation's rules, the registry's known and retired sets, the audit trail
+    and its mirror gate. Only the writing of the credential is the CLI's own."""
+    from breakglass_gui.ceremony.adapters import (  # noqa: PLC0415
+        TrailReconstructionRecorder,
+        TrailRetiredSets,
+    )
+    from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow  # noqa: PLC0415
+
+    from .audit_cmds import open_trail  # noqa: PLC0415
+    from .common import default_operator, home_rules  # noqa: PLC0415
 
     expected = _expected(args.fingerprint)
-    with audit_cmds.Reconstruction(args) as record:
-        shares = record.collect(args.files)
-        if not shares:
-            raise CliError("no readable share among the files given")
+    if args.out and os.path.lexists(args.out):  # checked again, race-free, when it is created
+        raise CliError(
+            f"--out {args.out} already exists; combine writes a new file only and never "
+            "replaces one (to pipe the credential, leave out --out)"
+        )
+    rules = home_rules(args)
+    trigger = rules.trigger_matching(args.trigger or "") or (args.trigger or "")
+    operator = args.operator or (default_operator() if args.drill else "")
+    trail = open_trail(args)
+    try:
+        override = getattr(args, "broken_trail_override", None)
+        if override and not args.drill and trail.broken_message() is not None:
+            trail.override_broken_trail(override, by=operator or None)
+            err("breakglass: the audit trail is not sound; override recorded")
+        audit = TrailReconstructionRecorder(trail, drill=args.drill)
+        directory = TrailRetiredSets(trail)
+        flow = ReconstructFlow(
+            audit,
+            config=rules.config(),
+            retired=directory,
+            known=directory,
+            expected_fingerprint=expected,
+            drill=args.drill,
+        )
+        flow.authorise(
+            args.incident or "",
+            trigger,
+            operator,
+            args.witness,
+            drill=args.drill,
+            no_witness_reason=args.no_witness,
+        )
+        problems = flow.wizard.problems()
+        if problems:
+            raise CliError(_authorisation_error(problems, rules.triggers))
+        flow.wizard.next()  # recorded: reconstruction_started (a drill or a real use)
         try:
-            recovery = recover(shares, expected_fingerprint=expected)
-        except InsufficientSharesError as exc:
-            raise CliError(str(exc), EXIT_FAIL) from exc
-        with recovery.secret as secret:
-            for e in recovery.rejected:
-                err(f"breakglass: refused {e}")
-            record.recovered(recovery)
-            record.revealed("file" if args.out else "stdout")
-            if args.out:
-                write_private(Path(args.out), secret)
-            else:
-                sys.stdout.buffer.write(secret)
-                sys.stdout.buffer.flush()
-        record.wiped()
+            return _run_combine(args, flow, audit)
+        finally:
+            flow.close("the command stopped")  # wipes; records an abort if not finished
+    finally:
+        trail.close()
+
+
+def _authorisation_error(problems: list[str], triggers: tuple[str, ...]) -> str:
+    text = "; ".join(problems)
+    if any("trigger" in p for p in problems):
+        listed = "; ".join(f"{k}: {t}" for k, t in enumerate(triggers, start=1))
+        text += f" (--trigger takes the number or the words of one of: {listed})"
+    if any("incident reference is required" in p for p in problems):
+        text += " (--incident REF)"
+    if any("operator's name" in p for p in problems):
+        text += " (--operator NAME)"
+    if any(p.startswith("no witness") for p in problems):
+        text += " (--witness NAME, or --no-witness REASON)"
+    if any("what this drill rehearses" in p for p in problems):
+        text += " (--incident TEXT)"
+    return text
+
+
+def _run_combine(args: argparse.Namespace, flow: Any, audit: Any) -> int:
+    from breakglass_gui.platform.files import FileExistsRefusal, open_new  # noqa: PLC0415
+
+    from .audit_cmds import print_announcement  # noqa: PLC0415
+
+    for path in args.files:
+        _offer_file(flow, path)
+    for partial in flow.collector.parts_in_progress():
+        err(f"breakglass: refused {partial}: the other parts are not in the files given")
+    if not flow.collector.shares:
+        raise CliError("no share of a set that may be recovered here among the files given")
+    reached, status = flow.collector.status()
+    if not reached:
+        raise CliError(f"not enough shares: {status}", EXIT_FAIL)
+    flow.wizard.next()  # to the reconstruct step
+    if not flow.run_reconstruction():
+        raise CliError(flow.outcome.error, EXIT_FAIL)
+    for refused in flow.outcome.refused:
+        err(f"breakglass: refused {refused}")
+    if flow.outcome.proven_only:  # a drill on a live set: proven, wiped, never shown
+        flow.wizard.next()
+        flow.wizard.finish()
+        out(flow.outcome.not_shown)
+        return EXIT_OK
+    ann = flow.announcement()
+    if ann is not None:  # a real use: the trace outside this machine, on stderr
+        print_announcement(ann)
+    gate = audit.gate()
+    if gate is not None and not gate.open and gate.needs_announcement:
+        _confirm_announcement(args, flow)
+        gate = audit.gate()
+    if gate is not None and not gate.open:
+        if not args.mirror_override:
+            raise CliError(
+                gate.explain() + " (--mirror-override REASON); the credential was wiped",
+                EXIT_FAIL,
+            )
+        audit.override_gate(args.mirror_override)
+        err(f"breakglass: {gate.explain()}; override recorded")
+    flow.wizard.next()  # to the reveal step
+    fd: int | None = None
+    if args.out:
+        try:
+            fd = open_new(args.out)  # a new file only: nothing existing is touched
+        except FileExistsRefusal as exc:
+            raise CliError(f"--out: {exc} (to pipe the credential, leave out --out)") from None
+        except OSError as exc:
+            raise CliError(f"--out {args.out}: {exc.strerror or exc}") from None
+    secret = flow.secret
+    assert secret is not None
+    try:
+        flow.reveal(via="file" if fd is not None else "stdout")
+        _deliver(secret, fd)
+    except OSError as exc:
+        where = args.out or "standard output"
+        flow.reveal_failed(f"the credential could not be written to {where}")
+        raise CliError(
+            f"the credential could not be written to {where} ({exc.strerror or exc}); "
+            "recorded as failed; it was wiped",
+            EXIT_FAIL,
+        ) from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+    flow.wizard.next()  # wiped: the after step
+    flow.defer_checklist()
+    flow.wizard.finish()
+    if not flow.drill:
+        err(
+            "breakglass: now rotate the credential, re-split it (split --replaces "
+            f"{flow.outcome.fingerprint}), redistribute the new shares, and complete the review "
+            "record (breakglass review list)"
+        )
     return EXIT_OK
+
+
+def _confirm_announcement(args: argparse.Namespace, flow: Any) -> None:
+    """No mirror: the announcement is the only trace outside this machine. The operator
+    confirms it was posted (typed at a terminal, or --announced), or the credential stays
+    hidden; either way it is logged."""
+    if args.mirror_override:
+        return  # the override records it
+    if getattr(args, "announced", False):
+        flow.announcement_posted(
+            True, "--announced: shown on stderr; the operator takes responsibility to post it"
+        )
+        return
+    if not sys.stdin.isatty():
+        flow.announcement_posted(False, "no terminal to confirm; no --announced")
+        raise CliError(
+            "no audit mirror is configured, so the announcement above is the only trace "
+            "outside this machine, and there is no terminal to confirm it was posted. Post it "
+            "to the incident channel, then run again with --announced (or --mirror-override "
+            "REASON). The credential was not revealed",
+            EXIT_FAIL,
+        )
+    sys.stderr.write("Type 'posted' once it is in the incident channel: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip()
+    posted = answer == "posted"
+    flow.announcement_posted(
+        posted, "typed 'posted' at the terminal" if posted else f"typed {answer[:40]!r}"
+    )
+    if not posted:
+        raise CliError(
+            "the announcement was not confirmed as posted; the credential was not revealed",
+            EXIT_FAIL,
+        )
+
+
+def _deliver(secret: bytes | bytearray, fd: int | None) -> None:
+    if fd is None:
+        sys.stdout.buffer.write(secret)
+        sys.stdout.buffer.flush()
+        return
+    view = memoryview(secret)
+    try:
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+        os.fsync(fd)
+    finally:
+        view.release()
+
+
+def _offer_file(flow: Any, path: str) -> None:
+    """Offer every share text of one file to the flow's collector; say what was refused."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        reason = "not a text file"
+    except OSError as exc:
+        reason = f"cannot be read ({exc.strerror or exc})"
+    else:
+        from breakglass_gui.core.share import read_share_texts  # noqa: PLC0415
+
+        found = False
+        for chunk in read_share_texts(text):
+            if not chunk:
+                continue
+            found = True
+            offer = flow.offer_text(chunk, path)
+            if not offer.accepted and offer.kind.value == "refused":
+                err(f"breakglass: refused {path}: {offer.message.removeprefix('Refused ')}")
+        if found:
+            return
+        reason = "no share found in the file"
+    err(f"breakglass: refused {path}: {reason}")
+    flow.record("share_refused", {"share_desc": path, "reason": reason})
 
 
 def _expected(text: str | None) -> bytes | None:
@@ -455,25 +741,70 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _set_status(args: argparse.Namespace) -> Any:
+    """``fingerprint text -> registry record or None`` for this home (never creating it)."""
+    from breakglass_gui.platform.dirs import resolve_home  # noqa: PLC0415
+
+    path = resolve_home(args.home) / "registry.sqlite3"
+    if not path.exists():
+        return lambda _fp: None
+    from breakglass_gui.audit.registry import Registry  # noqa: PLC0415
+
+    registry = Registry(path)
+    found: dict[str, Any] = {}
+
+    def lookup(fp: str) -> Any:
+        if fp not in found:
+            found[fp] = registry.get_set(fp)
+        return found[fp]
+
+    lookup.close = registry.close  # type: ignore[attr-defined]
+    return lookup
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     expected = _expected(args.fingerprint)
     shares, errors = load_share_files(args.files)
     ok = not errors
     for e in errors:
-        out(f"BAD   {e}")
+        out(f"BAD     {e}")
     fps = {s.fingerprint for s in shares}
-    for s in shares:
-        if expected is not None and s.fingerprint != expected:
-            out(
-                f"BAD   {s.describe()}: belongs to set {s.fingerprint_text}, not {args.fingerprint}"
-            )
-            ok = False
-        else:
-            out(f"OK    {s.describe()}: intact, member of set {s.fingerprint_text}")
+    lookup = _set_status(args)
+    try:
+        for s in shares:
+            rec = lookup(s.fingerprint_text)
+            if expected is not None and s.fingerprint != expected:
+                out(
+                    f"BAD     {s.describe()}: belongs to set {s.fingerprint_text}, "
+                    f"not {args.fingerprint}"
+                )
+                ok = False
+            elif rec is not None and rec.status == "retired":
+                out(
+                    f"RETIRED {s.describe()}: intact, but set {s.fingerprint_text} was retired "
+                    f"on {(rec.retired_at or '')[:10]} by {rec.retired_by}: it opens nothing, "
+                    "destroy this sheet"
+                )
+                ok = False
+            elif rec is None and expected is None:
+                out(
+                    f"UNKNOWN {s.describe()}: intact, member of set {s.fingerprint_text} "
+                    f"({s.label or 'no label'}), which this installation does not know (made "
+                    "elsewhere, or the wrong data directory); to check it against the set "
+                    f"printed on the sheet: --fingerprint {s.fingerprint_text}"
+                )
+                ok = False
+            else:
+                where = f"known here, {rec.status}" if rec is not None else "named explicitly"
+                out(f"OK      {s.describe()}: intact, member of set {s.fingerprint_text} ({where})")
+    finally:
+        close = getattr(lookup, "close", None)
+        if close is not None:
+            close()
     if expected is None and len(fps) > 1:
         ok = False
         sets = ", ".join(sorted(format_fingerprint(f) for f in fps))
-        out(f"BAD   the shares belong to {len(fps)} different sets: {sets}")
+        out(f"BAD     the shares belong to {len(fps)} different sets: {sets}")
     if len(fps) == 1:
         out(f"set fingerprint: {format_fingerprint(next(iter(fps)))}")
     return EXIT_OK if ok else EXIT_FAIL

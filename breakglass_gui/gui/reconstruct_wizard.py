@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -44,9 +46,11 @@ from breakglass_gui.ceremony.ports import MemoryReconstructionRecorder, Reconstr
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
     DRILL_CHECKLIST,
+    ReconstructConfig,
     ReconstructFlow,
     ReconstructionResult,
 )
+from breakglass_gui.ceremony.rules import RulesError, load_rules
 from breakglass_gui.core.errors import BreakglassError
 
 from .announcement import AnnouncementBox
@@ -59,6 +63,7 @@ from .workers import run_task
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+    from .services import Services
 
 __all__ = ["ReconstructWizard", "open_from_main_window"]
 
@@ -197,7 +202,9 @@ class TriggerPage(WizardPage):
             "What this drill rehearses" if drill else "Incident reference"
         )
         self.incident.setPlaceholderText(
-            "e.g. SSO down: prod-db root, quarterly drill" if drill else "e.g. INC-4821"
+            "e.g. SSO down: prod-db root, quarterly drill"
+            if drill
+            else f"e.g. {self.flow.config.incident_example}"
         )
         self.form.setRowVisible(self.trigger, not drill)
         self.form.setRowVisible(self.no_witness, not drill and not self._witness_names())
@@ -654,6 +661,8 @@ class AfterPage(WizardPage):
         self.real_box.setVisible(not drill)
         self.drill_box.setVisible(drill)
         self.review_box.setVisible(not drill)
+        if self.flow.outcome.not_shown:  # a drill on a live set: proven, never shown
+            self.heading.setText(self.flow.outcome.not_shown + " " + self.heading.text())
         self.report.setVisible(report is not None)
         if report is not None:
             self.report.show_report(report)
@@ -912,7 +921,9 @@ def open_from_main_window(
         make(drill) if make is not None else MemoryReconstructionRecorder(clock)
     )
     retired = services.retired_sets or _RetiredFromRows(services.rows)
-    flow = ReconstructFlow(recorder, clock=clock, drill=drill, retired=retired)
+    flow = ReconstructFlow(
+        recorder, clock=clock, drill=drill, retired=retired, config=_home_config(services)
+    )
     # probed by the camera panel when the collect page opens, off the GUI thread
     cameras: Callable[[], Sequence[CameraLike]] | Sequence[CameraLike] = services.cameras or ()
     clipboard = SecretClipboard(clock, parent=window)
@@ -978,3 +989,16 @@ def open_from_main_window(
     wizard.closed_with.connect(lambda _status: window.refresh())
     wizard.show()
     return wizard
+
+
+def _home_config(services: Services) -> ReconstructConfig | None:
+    """The installation's ceremony rules (``ceremony.json`` in its home), as the CLI reads
+    them; the defaults when the services have no home (tests, screenshots)."""
+    home = services.home
+    if home is None:
+        return None
+    try:
+        return load_rules(Path(home)).config()
+    except RulesError as exc:  # said out loud, then the defaults (never a crash mid-incident)
+        QMessageBox.warning(None, "Ceremony settings unreadable", f"{exc}\n\nUsing the defaults.")
+        return None

@@ -28,7 +28,9 @@ def combine_args(tmp: Path) -> list[str]:
     """combine records a reconstruction: name the incident and the operator."""
     help_text = run("combine", "--help").stdout.decode()
     return (
-        ["--incident", "INC-1", "--operator", "Test Operator"] if "--incident" in help_text else []
+        ["--incident", "INC-1", "--operator", "Test Operator", "--trigger", "1", "--witness", "Wes"]
+        if "--incident" in help_text
+        else []
     ) + (["--announced"] if "--announced" in help_text else [])
 
 
@@ -112,19 +114,24 @@ def test_tampered_share_is_refused_by_name(share_dir: Path, tmp_path: Path) -> N
     (share_dir / "share-2.txt").write_text(
         text[:i] + ("7" if text[i] != "7" else "8") + text[i + 1 :]
     )
-    r = run("verify", *(str(p) for p in sorted(share_dir.glob("share-*.txt"))))
+    r = run(
+        "verify", *(str(p) for p in sorted(share_dir.glob("share-*.txt"))), home=tmp_path / "home"
+    )
     assert r.returncode == 1
     lines = r.stdout.decode().splitlines()
     assert any(ln.startswith("BAD") and "share-2.txt" in ln for ln in lines)
     assert sum(ln.startswith("OK") for ln in lines) == 2
 
 
-def test_verify_good_shares(share_dir: Path) -> None:
-    r = run("verify", *(str(p) for p in sorted(share_dir.glob("share-*.txt"))))
+def test_verify_good_shares(share_dir: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    r = run("verify", *(str(p) for p in sorted(share_dir.glob("share-*.txt"))), home=home)
     assert r.returncode == 0, r.stdout
     fp = json.loads((share_dir / "set.json").read_text())["fingerprint"]
     assert f"set fingerprint: {fp}" in r.stdout.decode()
-    r = run("verify", "--fingerprint", "0000-0000-0000-0000", str(share_dir / "share-1.txt"))
+    r = run(
+        "verify", "--fingerprint", "0000-0000-0000-0000", str(share_dir / "share-1.txt"), home=home
+    )
     assert r.returncode == 1
 
 
@@ -151,6 +158,8 @@ def test_split_from_stdin_and_generate(tmp_path: Path) -> None:
         "--custodian",
         "Bo",
         "--secret-stdin",
+        "--label",
+        "stdin",
         "--out",
         str(tmp_path / "a"),
         stdin=b"from stdin",
@@ -173,6 +182,8 @@ def test_split_from_stdin_and_generate(tmp_path: Path) -> None:
         "Bo",
         "--custodian",
         "Cy",
+        "--label",
+        "generated",
         "--generated-out",
         str(tmp_path / "gen"),
         "--out",
@@ -201,6 +212,8 @@ def test_group_policy_split(tmp_path: Path) -> None:
         "--group",
         "on-call:2/3",
         *[f"--custodian={who}" for who in ("Ana", "Bo", "Cy", "Di", "Ed")],
+        "--label",
+        "grouped",
         "--secret-file",
         str(tmp_path / "s"),
         "--out",

@@ -78,7 +78,7 @@ def test_a_cancelled_drill_still_reports_where_it_stopped() -> None:
     audit = MemoryReconstructionRecorder(clock)
     flow = ReconstructFlow(audit, clock=clock, drill=True)
     timer = StepTimer(flow.wizard, clock)
-    flow.authorise("INC-1", "t", "Ana")
+    flow.authorise("INC-1", flow.config.triggers[0], "Ana")
     flow.wizard.next()
     clock.advance(900)
     flow.wizard.cancel()

@@ -350,10 +350,11 @@ def test_cli_combine_refuses_to_reveal_with_a_mirror_down(
     base = ["--home", str(home)]
     assert main([*base, "audit", "mirrors", "--add", f"webhook:{webhook.url}"]) == 1  # down
     assert main([*base, "split", "-m", "2", "-n", "2", "--secret-file", str(secret),
-                 "--custodian", "Ana", "--custodian", "Bo", "--out", str(shares)]) == 0  # fmt: skip
+                 "--custodian", "Ana", "--custodian", "Bo", "--label", "db",
+                 "--out", str(shares)]) == 0  # fmt: skip
     capsysbinary.readouterr()
     files = [str(shares / "share-1.txt"), str(shares / "share-2.txt")]
-    who = ["--incident", "INC-9", "--operator", "ana"]
+    who = ["--incident", "INC-9", "--operator", "ana", "--trigger", "1", "--witness", "Bo"]
     assert main([*base, "combine", *files, *who]) == 1
     out, err = capsysbinary.readouterr()
     assert SECRET not in out and b"mirror-override" in err

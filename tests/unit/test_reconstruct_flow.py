@@ -24,6 +24,7 @@ from breakglass_gui.ceremony.reconstruct_flow import (
 )
 from breakglass_gui.ceremony.wizard import WizardError, WizardStatus
 from breakglass_gui.core.errors import (
+    BreakglassError,
     CorruptShareError,
     DuplicateShareError,
     ForgedShareError,
@@ -102,24 +103,34 @@ def test_authorisation_needs_a_matching_incident_a_trigger_and_an_operator() -> 
         "no witness: name one, or type why nobody can witness this real use "
         "(at least 10 characters)",
     ]
-    bad = Authorisation("4821", "x", "Ana", ("Ben",)).problems(cfg)
-    assert bad and "does not match" in bad[0] and "INC-" in bad[0]
-    assert Authorisation("INC-4821", "x", "Ana", ("Ben",)).problems(cfg) == []
-    custom = ReconstructConfig(incident_pattern=r"OPS-\d{4}", require_witness=True)
-    assert Authorisation("OPS-12", "x", "Ana").problems(custom)[0].startswith("the incident")
-    assert Authorisation("OPS-1234", "x", "Ana").problems(custom) == [
+    t = cfg.triggers[0]
+    bad = Authorisation("4821", t, "Ana", ("Ben",)).problems(cfg)
+    assert bad == [
+        "the incident reference '4821' is not of the form this installation expects, e.g. INC-4821"
+    ]  # an example, never the pattern
+    assert Authorisation("INC-4821", t, "Ana", ("Ben",)).problems(cfg) == []
+    assert Authorisation("INC-4821", "x", "Ana", ("Ben",)).problems(cfg) == [
+        "'x' is not one of the runbook's trigger conditions: choose the one that holds"
+    ]
+    custom = ReconstructConfig(
+        incident_pattern=r"OPS-\d{4}", incident_example="OPS-0042", require_witness=True
+    )
+    assert Authorisation("OPS-12", t, "Ana").problems(custom)[0].endswith("e.g. OPS-0042")
+    assert Authorisation("OPS-1234", t, "Ana").problems(custom) == [
         "at least one witness is required"
     ]
-    assert "own witness" in Authorisation("INC-1", "x", "Ana", ("Ana",)).problems(cfg)[0]
+    assert "own witness" in Authorisation("INC-1", t, "Ana", ("Ana",)).problems(cfg)[0]
+    assert "own witness" in Authorisation("INC-1", t, "Ana Ruiz", (" ana  ruiz",)).problems(cfg)[0]
 
 
 def test_a_real_use_without_a_witness_needs_a_typed_reason_and_records_it() -> None:
     cfg = ReconstructConfig()
-    alone = Authorisation("INC-4821", "x", "Ana")
+    t = cfg.triggers[0]
+    alone = Authorisation("INC-4821", t, "Ana")
     assert [p for p in alone.problems(cfg) if p.startswith("no witness")]
-    assert Authorisation("INC-4821", "x", "Ana", (), no_witness_reason="n/a").problems(cfg)
+    assert Authorisation("INC-4821", t, "Ana", (), no_witness_reason="n/a").problems(cfg)
     reason = "the only other on-call engineer is unreachable"
-    ok = Authorisation("INC-4821", "x", "Ana", (), no_witness_reason=reason)
+    ok = Authorisation("INC-4821", t, "Ana", (), no_witness_reason=reason)
     assert ok.problems(cfg) == []
     assert f"with no witness ({reason})" in ok.sentence()
     assert ok.facts().no_witness_reason == reason
@@ -462,10 +473,18 @@ def test_a_drill_runs_the_same_graph_but_is_never_recorded_as_real_use() -> None
     for k in (0, 1, 2):
         flow.offer_text(s.shares[k].qr_texts()[0], "camera")
     flow.wizard.next()
-    flow.run_reconstruction()
+    assert flow.run_reconstruction()
+    # a drill on a live set: the quorum is proven, the credential wiped at once, never held
+    assert flow.secret is None and flow.outcome.proven_only
+    assert f"recover the credential of set {s.fingerprint_text}; not shown" in (
+        flow.outcome.not_shown
+    )
+    with pytest.raises(BreakglassError, match="not shown"):
+        flow.reveal()
     flow.wizard.next()
-    flow.wizard.next()
+    assert flow.wizard.current == "after"  # the reveal step is skipped
     flow.wizard.finish()  # no checklist needed for a drill
+    assert "secret_revealed" not in audit.kinds()
     assert audit.events[0].kind == "reconstruction_started"
     assert audit.events[0].fields["drill"] is True
     assert audit.events[-1].fields["outcome"] == "drill completed"

@@ -155,21 +155,34 @@ def test_cli_remote_key_send_share_and_age_decrypt(tmp_path: Path) -> None:
     assert f"safety code:        {safety_code(recipient)}" in r.stdout
     assert "AGE-SECRET-KEY" not in r.stdout + r.stderr
     r = run(
-        "send-share", str(tmp_path / "my-share.txt"), "--to", recipient,
-        "--out", str(tmp_path / "env.age"), home=tmp_path / "custodian-home",
+        "send-share",
+        str(tmp_path / "my-share.txt"),
+        "--to",
+        recipient,
+        "--out",
+        str(tmp_path / "env.age"),
+        home=tmp_path / "custodian-home",
     )
     assert r.returncode == 0, r.stderr
     assert safety_code(recipient) in r.stderr
     plain = subprocess.run(
         [AGE, "-d", "-i", str(idfile), str(tmp_path / "env.age")],
-        capture_output=True, text=True, check=True, timeout=30,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     assert plain.stdout == _text(share)
     # a second send never overwrites the first envelope
     before = (tmp_path / "env.age").read_bytes()
     r = run(
-        "send-share", str(tmp_path / "my-share.txt"), "--to", recipient,
-        "--out", str(tmp_path / "env.age"), home=tmp_path / "custodian-home",
+        "send-share",
+        str(tmp_path / "my-share.txt"),
+        "--to",
+        recipient,
+        "--out",
+        str(tmp_path / "env.age"),
+        home=tmp_path / "custodian-home",
     )
     assert r.returncode != 0 and "already exists" in r.stderr
     assert (tmp_path / "env.age").read_bytes() == before
@@ -181,8 +194,13 @@ def test_send_share_refuses_a_damaged_share_before_encrypting(tmp_path: Path) ->
     bad = text[:20] + ("0" if text[20] != "0" else "1") + text[21:]
     (tmp_path / "bad.txt").write_text(bad)
     r = run(
-        "send-share", str(tmp_path / "bad.txt"), "--to", OneTimeKey.generate().recipient,
-        "--out", str(tmp_path / "env.age"), home=tmp_path / "home",
+        "send-share",
+        str(tmp_path / "bad.txt"),
+        "--to",
+        OneTimeKey.generate().recipient,
+        "--out",
+        str(tmp_path / "env.age"),
+        home=tmp_path / "home",
     )
     assert r.returncode != 0 and "nothing was encrypted" in r.stderr
     assert not (tmp_path / "env.age").exists()
