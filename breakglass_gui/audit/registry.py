@@ -10,20 +10,76 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.core.errors import BreakglassError
+
 __all__ = [
     "MIGRATIONS",
     "CeremonyRecord",
     "CustodianRecord",
     "Registry",
+    "RegistryError",
     "SetRecord",
+    "explain_sqlite_error",
 ]
+
+_PRIVATE = stat.S_IRUSR | stat.S_IWUSR
+
+
+class RegistryError(BreakglassError):
+    """The registry file cannot be used; the message names it and says what to do."""
+
+
+def explain_sqlite_error(path: Path, exc: BaseException) -> str:
+    """One line naming the registry file, what went wrong and what to do about it."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            f"{path}: the registry is locked by another Breakglass (the app or a command): "
+            "finish or close it, then try again"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return (
+            f"{path}: the registry cannot be written (it, its -wal/-shm files or its folder "
+            "are read-only or belong to someone else): make them yours and writable "
+            f"(chmod 600 {path.name}*, chmod 700 {path.parent}), then try again"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            f"{path}: the registry is damaged: restore it from a backup, or move it aside "
+            f"(mv {path} {path}.damaged) and run 'breakglass audit verify' for what to do next"
+        )
+    if "disk" in text or "full" in text:
+        return f"{path}: the registry could not be written ({exc}): free some disk space"
+    return f"{path}: the registry could not be used ({exc})"
+
+
+def _private_files(path: Path) -> None:
+    """The registry and its -wal/-shm files owner-only (0600), created so from the start.
+
+    A file of ours with looser (or read-only) modes, e.g. left by an older version or a
+    failed write, is set back to 0600: the data directory's own files, never user output."""
+    if not path.exists():
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags, _PRIVATE)
+        os.close(fd)
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = p.lstat()
+        except FileNotFoundError:
+            continue
+        mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+        if stat.S_ISREG(st.st_mode) and mine and stat.S_IMODE(st.st_mode) != _PRIVATE:
+            os.chmod(p, _PRIVATE)
+
 
 SET_STATUSES = ("active", "rotation-due", "retired")
 CEREMONY_KINDS = ("split", "reconstruction", "drill", "check-in")
@@ -133,6 +189,12 @@ MIGRATIONS: list[str] = [
         since TEXT NOT NULL
     );
     """,
+    # 4: the set's identity is its full 256-bit digest (the printed 64-bit fingerprint is a
+    # human check only: a malicious set maker can make two sets share one)
+    """
+    ALTER TABLE share_sets ADD COLUMN set_digest TEXT;
+    CREATE INDEX share_sets_by_digest ON share_sets(set_digest);
+    """,
 ]
 
 
@@ -172,6 +234,8 @@ class SetRecord:
     retired_by: str | None
     retired_reason: str | None
     replaced_by: str | None
+    set_digest: str | None = None
+    """The full set digest (64 hex digits); None for a set recorded before it was kept."""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -206,14 +270,26 @@ class CeremonyRecord:
 class Registry:
     """One SQLite database per home. Open it once per process; close it when done."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, timeout: float = 30) -> None:
         self.path = path
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        try:
+            _private_files(path)
+        except OSError as exc:
+            raise RegistryError(explain_sqlite_error(path, exc)) from None
+        try:
+            self.conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise RegistryError(explain_sqlite_error(path, exc)) from None
+        try:
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+            _private_files(path)  # the -wal/-shm files SQLite made just now
+        except (sqlite3.Error, OSError) as exc:
+            self.conn.close()
+            raise RegistryError(explain_sqlite_error(path, exc)) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -349,6 +425,21 @@ class Registry:
                     (fingerprint, p.number, p.name, p.role, p.group, p.contact, p.location),
                 )
         return credential_id
+
+    def record_digest(self, fingerprint: str, digest: str) -> None:
+        """Keep the full set digest of a registered set (written once, never changed)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE share_sets SET set_digest = ? WHERE fingerprint = ? AND set_digest IS NULL",
+                (digest.upper(), fingerprint),
+            )
+
+    def set_by_digest(self, digest: str) -> SetRecord | None:
+        """The set whose full digest is ``digest`` (64 hex digits, any case), or None."""
+        row = self.conn.execute(
+            "SELECT * FROM share_sets WHERE set_digest = ?", (digest.upper(),)
+        ).fetchone()
+        return SetRecord(**dict(row)) if row else None
 
     def get_set(self, fingerprint: str) -> SetRecord | None:
         row = self.conn.execute(

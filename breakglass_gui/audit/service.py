@@ -700,6 +700,8 @@ class AuditTrail:
             credential_id=credential_id,
             when=self.clock(),
         )
+        # the set's identity is its full digest ("only known sets" are revealed by it)
+        self.registry.record_digest(fp, share_set.digest.hex().upper())
         self.registry.ceremony_set(ceremony, fp)
         made = self.record(
             "split_finished",

@@ -167,12 +167,20 @@ class TrailSplitRecorder:
             operator=operator,
             contacts=dict(contacts),
         )
+        # the set's identity: its full digest (what "only known sets" checks against)
+        self.trail.registry.record_digest(
+            share_set.fingerprint_text, share_set.digest.hex().upper()
+        )
 
     def aborted(self, reason: str) -> None:
         if self.ceremony is None:
             # Nothing was recorded yet: open the ceremony so that its abort is on the record.
             self.ceremony = self.trail.registry.start_ceremony("split", self.trail.now())
         self.trail.ceremony_aborted(self.ceremony, reason)
+
+
+def _digest_hex(share: Share) -> str:
+    return share.set_digest.hex().upper()
 
 
 class TrailRetiredSets:
@@ -183,7 +191,9 @@ class TrailRetiredSets:
         self.trail = trail
 
     def is_known(self, share: Share) -> bool:
-        return self.trail.registry.get_set(share.fingerprint_text) is not None
+        """Known by the full set digest: a set made elsewhere to share this one's printed
+        fingerprint is not known."""
+        return self.trail.registry.set_by_digest(_digest_hex(share)) is not None
 
     def retired_reason(self, fingerprint_text: str) -> str | None:
         rec = self.trail.registry.get_set(fingerprint_text)

@@ -816,7 +816,14 @@ class SplitCeremony:
             label=self.state["name"],
             custodians=people,
             created=self.ports.clock.now().date(),
+            drill=bool(self.state.get("drill_set")),
         )
+
+    def set_drill_set(self, drill: bool) -> None:
+        """A drill set: made for rehearsal with a throwaway secret, marked in its header (the
+        set digest covers it) and printed DRILL; only a drill set is ever shown in a drill."""
+        self.state["drill_set"] = bool(drill)
+        self._invalidate_shares()
 
     def accept_shares(self, share_set: ShareSet) -> None:
         self.state.objects["share_set"] = share_set

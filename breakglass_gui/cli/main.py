@@ -131,6 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("breakglass: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # never a traceback, never the exception's text (it may hold data)
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is not None and isinstance(exc, sqlite3.Error):  # the registry, mid-command
+            from breakglass_gui.audit.registry import explain_sqlite_error  # noqa: PLC0415
+            from breakglass_gui.platform.dirs import resolve_home  # noqa: PLC0415
+
+            path = resolve_home(getattr(args, "home", None)) / "registry.sqlite3"
+            print(f"breakglass: error: {explain_sqlite_error(path, exc)}", file=sys.stderr)
+            return EXIT_ERROR
         print(
             f"breakglass: internal error ({type(exc).__name__}); nothing was written after it. "
             "Please report this.",

@@ -97,6 +97,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument(
+        "--drill-set",
+        action="store_true",
+        help="a drill set for rehearsals: marked DRILL in every share (covered by the set "
+        "digest) and on every sheet; only a drill set's credential is shown in a drill, so "
+        "give it a throwaway secret (e.g. --generate 24)",
+    )
+    p.add_argument(
         "--pdf",
         action="store_true",
         help="also write share-<k>.pdf sheets, ceremony-record.pdf and runbook.pdf",
@@ -374,6 +381,7 @@ def cmd_split(args: argparse.Namespace) -> int:
         ceremony = SplitCeremony(ports, replaces=replaced_set(trail, args.replaces))
         try:
             ceremony.set_details(args.label)
+            ceremony.set_drill_set(args.drill_set)
             ceremony.set_secret(read_secret(args))
             ceremony.wizard.next()  # policy
             ceremony.set_policy(policy)
@@ -574,6 +582,10 @@ def _run_combine(args: argparse.Namespace, flow: Any, audit: Any) -> int:
         _deliver(secret, fd)
     except OSError as exc:
         where = args.out or "standard output"
+        if fd is not None:  # the file this command created holds part of it: remove it
+            os.close(fd)
+            fd = None
+            Path(args.out).unlink(missing_ok=True)
         flow.reveal_failed(f"the credential could not be written to {where}")
         raise CliError(
             f"the credential could not be written to {where} ({exc.strerror or exc}); "
