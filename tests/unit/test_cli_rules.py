@@ -15,7 +15,8 @@ from breakglass_gui.cli.main import main
 
 SECRET = b"s3cret-root-password\n"
 FOREIGN = b"a credential made elsewhere\n"
-WHO = ["--incident", "INC-4821", "--operator", "Ana Ruiz", "--trigger", "1"]
+PEOPLE = ["--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy"]
+WHO = ["--incident", "INC-4821", "--operator", "Ana Ruiz", "--trigger", "1", "--witness", "Bo"]
 
 Capture = pytest.CaptureFixture[bytes]
 
@@ -34,7 +35,7 @@ def split(capsysbinary: Capture, home: Path, out: Path, secret: bytes, *extra: s
     src.write_bytes(secret)
     code, _, err = run(
         capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "AWS root",
-        "--secret-file", str(src), "--out", str(out), *extra,
+        *PEOPLE, "--secret-file", str(src), "--out", str(out), *extra,
     )  # fmt: skip
     src.unlink()
     assert code == 0, err
@@ -269,12 +270,12 @@ def test_split_out_refuses_a_folder_holding_a_set_and_generated_out_never_overwr
     ours = tmp_path / "ours"
     snapshot = {p.name: _state(p) for p in ours.iterdir()}
     code, _, err = run(
-        capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "x",
+        capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "x", *PEOPLE,
         "--generate", "16", "--out", str(ours),
     )  # fmt: skip
     assert code != 0 and "already holds the files of a set" in err
     code, _, err = run(
-        capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "x",
+        capsysbinary, "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "x", *PEOPLE,
         "--generate", "16", "--generated-out", str(ours / "share-1.txt"),
         "--out", str(tmp_path / "fresh"),
     )  # fmt: skip

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
-WHO = ["--incident", "INC-7", "--operator", "Ana", "--trigger", "1"]
+PEOPLE = ["--custodian", "Ana", "--custodian", "Bo"]
+WHO = ["--incident", "INC-7", "--operator", "Ana", "--trigger", "1", "--witness", "Bo"]
 
 
 def run(*argv: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -46,8 +47,8 @@ def test_every_file_is_0600_and_every_folder_0700_whatever_the_umask(
         home.mkdir(mode=0o755)
         home.chmod(0o755)
     out = tmp_path / "set"
-    r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", "--generate",
-            "16", "--out", str(out), umask=0)  # fmt: skip
+    r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", *PEOPLE,
+            "--generate", "16", "--out", str(out), umask=0)  # fmt: skip
     assert r.returncode == 0, r.stderr
     r = run("--home", str(home), "settings", "set", "reveal-seconds", "30", umask=0)
     assert r.returncode == 0, r.stderr
@@ -80,8 +81,8 @@ def test_a_looser_registry_from_before_is_made_private_on_open(tmp_path: Path) -
 
 
 def _split(home: Path, out: Path) -> None:
-    r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", "--generate",
-            "16", "--out", str(out))  # fmt: skip
+    r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", *PEOPLE,
+            "--generate", "16", "--out", str(out))  # fmt: skip
     assert r.returncode == 0, r.stderr
 
 
