@@ -578,7 +578,15 @@ def _run_combine(args: argparse.Namespace, flow: Any, audit: Any) -> int:
     secret = flow.secret
     assert secret is not None
     try:
+        # recorded first; the recorder checks the gate again here and refuses if it shut
         flow.reveal(via="file" if fd is not None else "stdout")
+    except BaseException:
+        if fd is not None:  # nothing was written: the new file goes
+            os.close(fd)
+            fd = None
+            Path(args.out).unlink(missing_ok=True)
+        raise
+    try:
         _deliver(secret, fd)
     except OSError as exc:
         where = args.out or "standard output"

@@ -16,7 +16,7 @@ from breakglass_gui.cli.main import main
 
 Capture = pytest.CaptureFixture[bytes]
 SECRET = b"fail-closed-by-default"
-WHO = ["--incident", "INC-77", "--operator", "ana", "--witness", "Bo"]
+WHO = ["--incident", "INC-77", "--operator", "ana", "--witness", "Bo", "--trigger", "1"]
 
 
 def run(capsysbinary: Capture, *argv: str) -> tuple[int, bytes, str]:

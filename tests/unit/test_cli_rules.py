@@ -16,7 +16,10 @@ from breakglass_gui.cli.main import main
 SECRET = b"s3cret-root-password\n"
 FOREIGN = b"a credential made elsewhere\n"
 PEOPLE = ["--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy"]
-WHO = ["--incident", "INC-4821", "--operator", "Ana Ruiz", "--trigger", "1", "--witness", "Bo"]
+WHO = [
+    "--incident", "INC-4821", "--operator", "Ana Ruiz", "--trigger", "1", "--witness", "Bo",
+    "--announced",
+]  # fmt: skip
 
 Capture = pytest.CaptureFixture[bytes]
 

@@ -15,7 +15,17 @@ import pytest
 
 CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
 PEOPLE = ["--custodian", "Ana", "--custodian", "Bo"]
-WHO = ["--incident", "INC-7", "--operator", "Ana", "--trigger", "1", "--witness", "Bo"]
+WHO = [
+    "--incident",
+    "INC-7",
+    "--operator",
+    "Ana",
+    "--trigger",
+    "1",
+    "--witness",
+    "Bo",
+    "--announced",
+]
 
 
 def run(*argv: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
