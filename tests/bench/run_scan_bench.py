@@ -51,6 +51,7 @@ class Outcome:
     version: int
     read: dict[str, bool] = field(default_factory=dict)
     ms: dict[str, float] = field(default_factory=dict)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # this thread's CPU time
     stage: str = ""
 
 
@@ -108,15 +109,17 @@ def run(samples: Sequence[corpus.Sample]) -> list[Outcome]:
     outcomes = []
     for s in samples:
         o = Outcome(s.level, s.source, s.size, s.version)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         result = (ours_any if s.source == "wide" else ours).scan(s.image)
         o.ms[OURS] = (time.perf_counter() - t) * 1000
+        o.cpu_ms[OURS] = (time.thread_time() - c) * 1000
         o.read[OURS] = s.truth in result.texts
         o.stage = result.stage
         for name, dec in peers.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             texts = [d.text for d in dec.decode(s.image)]
             o.ms[name] = (time.perf_counter() - t) * 1000
+            o.cpu_ms[name] = (time.thread_time() - c) * 1000
             o.read[name] = s.truth in texts
         o.read[UNION] = any(o.read.get(p, False) for p in PEERS)
         outcomes.append(o)
@@ -151,6 +154,11 @@ def summarise(outcomes: list[Outcome], levels: Sequence[str]) -> dict[str, objec
                 "read": sum(o.read.get(name, False) for o in rows),
                 "rate": round(sum(o.read.get(name, False) for o in rows) / max(1, len(rows)), 4),
                 "median_ms": round(statistics.median(ms), 2) if ms else None,
+                "median_cpu_ms": (
+                    round(statistics.median(cpu), 2)
+                    if (cpu := [o.cpu_ms[name] for o in rows if name in o.cpu_ms])
+                    else None
+                ),
                 "p90_ms": round(_pct(ms, 0.9), 2) if ms else None,
                 "median_ms_1280x720": round(statistics.median(ms_hd), 2) if ms_hd else None,
             }
