@@ -361,6 +361,7 @@ def test_no_camera_is_not_an_error_and_typed_shares_work(
     page.typed.setPlainText(main.shares[1].transcription())
     page.add_typed.click()
     assert "duplicate" in page.message.text()
+    assert "b00020" not in page.message.styleSheet()  # the same sheet again is no alarm
     assert page.status.text() == "2 of 3 collected — 1 more needed"
     assert "1 more needed" in wizard.problems.text()
     wizard.cancel()
