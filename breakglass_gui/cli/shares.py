@@ -382,7 +382,13 @@ def cmd_split(args: argparse.Namespace) -> int:
         try:
             ceremony.set_details(args.label)
             ceremony.set_drill_set(args.drill_set)
-            ceremony.set_secret(read_secret(args))
+            generated = args.generate is not None
+            ceremony.set_secret(read_secret(args), generated=generated)
+            if generated and args.generated_out:
+                # the concealed copy of the CLI: a new owner-only file, written before any share
+                ceremony.state["credential_seen"] = "written to --generated-out"
+            elif not generated:
+                ceremony.state["credential_seen"] = "given by the operator (file or stdin)"
             ceremony.wizard.next()  # policy
             ceremony.set_policy(policy)
             ceremony.wizard.next()  # custodians
@@ -425,6 +431,9 @@ def cmd_split(args: argparse.Namespace) -> int:
                     if not outcome.ok:
                         raise CliError(f"{path}: {outcome.message} Do not hand it out.")
             ceremony.accept_test_combine(ceremony.compute_test_combine())
+            # the operator handed this credential over (or took the generated one out): on
+            # the record as such; the CLI cannot ask whether the target already uses it
+            ceremony.confirm_credential_set(True)
             ceremony.finish()
             announcement = trail.last_announcement
         except FileExistsRefusal as exc:
@@ -432,7 +441,8 @@ def cmd_split(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         except WizardError as exc:
             ceremony.cancel()
-            raise CliError(str(exc)) from None
+            hint = " (--generated-out PATH)" if "generated credential" in str(exc) else ""
+            raise CliError(f"{exc}{hint}") from None
         except BaseException:
             ceremony.cancel()
             raise

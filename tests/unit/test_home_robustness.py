@@ -58,7 +58,8 @@ def test_every_file_is_0600_and_every_folder_0700_whatever_the_umask(
         home.chmod(0o755)
     out = tmp_path / "set"
     r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", *PEOPLE,
-            "--generate", "16", "--out", str(out), umask=0)  # fmt: skip
+            "--generate", "16", "--generated-out", str(tmp_path / "gen"), "--out", str(out),
+            umask=0)  # fmt: skip
     assert r.returncode == 0, r.stderr
     r = run("--home", str(home), "settings", "set", "reveal-seconds", "30", umask=0)
     assert r.returncode == 0, r.stderr
@@ -92,7 +93,8 @@ def test_a_looser_registry_from_before_is_made_private_on_open(tmp_path: Path) -
 
 def _split(home: Path, out: Path) -> None:
     r = run("--home", str(home), "split", "-m", "2", "-n", "2", "--label", "db", *PEOPLE,
-            "--generate", "16", "--out", str(out))  # fmt: skip
+            "--generate", "16", "--generated-out", str(out.parent / "gen"),
+            "--out", str(out))  # fmt: skip
     assert r.returncode == 0, r.stderr
 
 

@@ -321,8 +321,9 @@ def test_split_pdf_writes_sheets_record_and_runbook(
     out = tmp_path / "set"
     code = main(
         ["split", "-m", "2", "-n", "3", "--label", "db", "--custodian", "Ana:ops", "--custodian",
-         "Bo", "--custodian", "Cy", "--generate",
-         "24", "--out", str(out), "--pdf", "--paper", "letter"]
+         "Bo", "--custodian", "Cy", "--generate", "24",
+         "--generated-out", str(tmp_path / "gen"),  # a generated credential someone can use
+         "--out", str(out), "--pdf", "--paper", "letter"]
     )  # fmt: skip
     assert code == 0
     for name in ["share-1.pdf", "share-2.pdf", "share-3.pdf"]:
