@@ -574,8 +574,62 @@ class SplitCeremony:
         self.wizard = Wizard(
             steps, "credential", state, on_finish=self._finish, on_cancel=self._cancel
         )
+        if replaces is not None:
+            self._carry_over(replaces)
         self.timings: dict[str, float] = {}
         self.summary: list[str] = []
+
+    def _carry_over(self, old: SetRecord) -> None:
+        """A rotation starts from the replaced set: its policy, custodians (with contacts,
+        locations and alternates), label, scope and notes, all still editable.
+
+        ``old.metadata`` may hold ``policy`` (a Policy or its short form), ``custodians``
+        (mappings with name, role, contact, location, alternate), ``notes``,
+        ``incident_channel`` and ``alternate_after_minutes``.
+        """
+        meta = dict(old.metadata or {})
+        self.state["notes"] = str(meta.get("notes") or "")
+        policy = meta.get("policy")
+        if not isinstance(policy, Policy):
+            policy = _policy_from_short(str(policy or old.policy))
+        if policy is not None:
+            try:
+                self.set_policy(
+                    policy, preset=next((p.key for p in PRESETS if p.policy == policy), None)
+                )
+            except PolicyError:
+                policy = None
+        people = meta.get("custodians")
+        if policy is not None and isinstance(people, (list, tuple)):
+            entries = [
+                CustodianEntry(
+                    str(p.get("name") or ""),
+                    str(p.get("role") or ""),
+                    str(p.get("contact") or ""),
+                    str(p.get("location") or ""),
+                    str(p.get("alternate") or ""),
+                )
+                for p in people
+                if isinstance(p, dict)
+            ]
+            total = policy.total_shares
+            self.state["custodians"] = (entries + [CustodianEntry()] * total)[:total]
+        channel = meta.get("incident_channel")
+        if isinstance(channel, str):
+            self.state["incident_channel"] = channel
+        minutes = meta.get("alternate_after_minutes")
+        if isinstance(minutes, int) and 1 <= minutes <= 1440:
+            self.state["alternate_after_minutes"] = minutes
+
+    @property
+    def replaces_banner(self) -> str:
+        if self.replaces is None:
+            return ""
+        return (
+            f"Replaces set {self.replaces.fingerprint} \u201c{self.replaces.label}\u201d "
+            "(retired at Finish). Its policy, custodians, label, scope and notes are filled in: "
+            "check each one."
+        )
 
     # -- conveniences -------------------------------------------------------------------------
     @property
@@ -1214,6 +1268,30 @@ class SplitCeremony:
     def cancel(self) -> None:
         self.wizard.cancel()
         self._assembler.clear()
+
+
+_SHORT_SIMPLE = re.compile(r"^(\d+)-of-(\d+)$")
+_SHORT_GROUPS = re.compile(r"^(\d+) of (\d+) groups \((.*)\)$")
+_SHORT_GROUP = re.compile(r"^(.*) (\d+)/(\d+)$")
+
+
+def _policy_from_short(text: str) -> Policy | None:
+    """The policy back from ``Policy.short()`` ("2-of-3", "2 of 2 groups (a 1/2, b 2/3)")."""
+    text = text.strip()
+    try:
+        if m := _SHORT_SIMPLE.match(text):
+            return Policy.simple(int(m[1]), int(m[2]))
+        if m := _SHORT_GROUPS.match(text):
+            groups = []
+            for part in m[3].split(", "):
+                g = _SHORT_GROUP.match(part)
+                if g is None:
+                    return None
+                groups.append((g[1], int(g[2]), int(g[3])))
+            return Policy.grouped(int(m[1]), groups)
+    except PolicyError:
+        return None
+    return None
 
 
 def secret_from_text(text: str) -> SecretBytes:

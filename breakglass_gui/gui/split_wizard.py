@@ -50,7 +50,11 @@ class SplitWizard(WizardFrame):
         record = None
         if replaces is not None:
             record = SetRecord(
-                replaces.fingerprint, replaces.label, replaces.policy, replaces.created
+                replaces.fingerprint,
+                replaces.label,
+                replaces.policy,
+                replaces.created,
+                metadata=_carried_over(services, replaces),
             )
         ports = SplitPorts(
             services.new_split_recorder(), services.renderer, services.clock, services.operator
@@ -59,6 +63,12 @@ class SplitWizard(WizardFrame):
         pages: list[SplitPage] = [cls(self) for cls in PAGE_CLASSES]
         self.attach(self.ceremony.wizard, list(STEP_TITLES), pages)
         fit_and_centre(self, parent, 980, 680)
+
+        if record is not None:
+            self.banner.setText(self.ceremony.replaces_banner)
+            self.banner.setStyleSheet("background: #fff4d6; color: #5a3b00;")
+            self.banner.setAccessibleName("This ceremony replaces a set")
+            self.banner.setVisible(True)
 
     @property
     def summary_page(self) -> EndPage:
@@ -98,3 +108,19 @@ class SplitWizard(WizardFrame):
         """Ask for one of ``options`` (tests replace this)."""
         value, ok = QInputDialog.getItem(self, "Breakglass", question, options, 0, False)
         return value if ok else None
+
+
+def _carried_over(services: Services, row: SetRow) -> dict[str, object]:
+    """What the registry remembers of the replaced set, for the rotation to start from."""
+    meta: dict[str, object] = {"policy": row.policy}
+    trail = services.trail
+    if trail is None:
+        return meta
+    rec = trail.registry.get_set(row.fingerprint)
+    if rec is not None:
+        meta["policy"] = rec.policy_short
+    meta["custodians"] = [
+        {"name": c.name, "role": c.role, "contact": c.contact, "location": c.location}
+        for c in sorted(trail.registry.custodians(row.fingerprint), key=lambda c: c.number)
+    ]
+    return meta

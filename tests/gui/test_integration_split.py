@@ -208,3 +208,66 @@ def test_verify_offers_the_listed_cameras(qtbot: Any, gui_services: Any, tmp_pat
     verify.credential_set.setChecked(True)
     assert wizard.finish_button.isEnabled()
     wizard.close()
+
+
+def test_rotation_pre_fills_everything_from_the_replaced_set(qtbot: Any, gui_services: Any) -> None:
+    from breakglass_gui.ceremony.ports import MemoryDocumentSink
+    from breakglass_gui.ceremony.split_flow import SplitCeremony, SplitPorts
+    from breakglass_gui.core.policy import Policy
+
+    # the set being replaced, registered through the real trail
+    old = SplitCeremony(
+        SplitPorts(
+            gui_services.new_split_recorder(), gui_services.renderer, gui_services.clock, "Dee"
+        )
+    )
+    old.set_details("vault root", "prod vault", "")
+    old.set_secret(SecretBytes(b"the old credential"))
+    old.wizard.next()
+    grouped = Policy.grouped(2, [("leads", 1, 2), ("on-call", 2, 3)])
+    old.set_policy(grouped)
+    old.wizard.next()
+    people = [
+        CustodianEntry("Ana Ruiz", "VP", "signal @ana", "Lisbon"),
+        CustodianEntry("Ben Okafor", "CTO", "+351 555 0101", "Porto"),
+        CustodianEntry("Chen Wu", "SRE", "chen@example.org", "Braga"),
+        CustodianEntry("Dita Lang", "SRE 2", "pager", "Berlin"),
+        CustodianEntry("Eli Moss", "SRE 3", "phone", "Madrid"),
+    ]
+    old.set_custodians(people)
+    old.wizard.next()
+    share_set = old.make_shares()
+    old.wizard.next()
+    old.save_all(MemoryDocumentSink())
+    old.wizard.next()
+    for s in share_set.shares:
+        assert old.verify_scanned_text(s.qr_texts()[0]).ok
+    old.confirm_credential_set()
+    old.finish()
+
+    window = MainWindow(gui_services)
+    qtbot.addWidget(window)
+    window.refresh()
+    window.table.selectRow(0)
+    wizard = window.rotate_selected()
+    assert isinstance(wizard, SplitWizard)
+    qtbot.addWidget(wizard)
+    fp = share_set.fingerprint_text
+    assert wizard.banner.isVisibleTo(wizard)
+    assert f"Replaces set {fp}" in wizard.banner.text()
+    assert "(retired at Finish)" in wizard.banner.text()
+    credential = wizard.pages["credential"]
+    assert credential.name.text() == "vault root"
+    assert wizard.ceremony.policy == grouped
+    assert wizard.ceremony.custodians == people
+    # the policy and custodian pages show what was carried over
+    qtbot.keyClicks(credential.entry.edit, "the new credential")
+    assert wizard.go_next()
+    assert wizard.pages["policy"].grouped.isChecked()
+    assert wizard.go_next()
+    custodians = wizard.pages["custodians"]
+    assert [custodians.table.item(r, 2).text() for r in range(5)] == [p.name for p in people]
+    assert custodians.table.item(0, 4).text() == "signal @ana"
+    assert custodians.table.item(3, 5).text() == "Berlin"
+    wizard.confirm = lambda *args: True
+    wizard.close()

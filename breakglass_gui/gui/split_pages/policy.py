@@ -168,6 +168,15 @@ class PolicyPage(SplitPage):
             self.m.setValue(policy.groups[0].threshold)
             self.n.setValue(policy.groups[0].count)
             self.custom.setChecked(True)
+        elif policy is not None:  # a group policy (a rotation carries it over)
+            self.groups.blockSignals(True)
+            self.groups.setRowCount(len(policy.groups))
+            for r, grp in enumerate(policy.groups):
+                for c, v in enumerate((grp.name, str(grp.threshold), str(grp.count))):
+                    self.groups.setItem(r, c, QTableWidgetItem(v))
+            self.groups.blockSignals(False)
+            self.group_threshold.setValue(policy.group_threshold)
+            self.grouped.setChecked(True)
         self._update_description()
 
     def commit(self) -> list[str]:
