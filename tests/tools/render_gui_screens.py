@@ -129,6 +129,14 @@ def main() -> int:
         wizard.go_next()  # type: ignore[attr-defined]
         settle(app)
         grab(wizard, args.out, "split-4-review", args.suffix)
+        # the generated credential is confirmed (two groups typed back) before printing
+        ceremony = wizard.ceremony  # type: ignore[attr-defined]
+        value = bytes(ceremony.state.secret("credential"))
+        a, b = ceremony.group_challenge()
+        review = wizard.pages["review"]  # type: ignore[attr-defined]
+        review.group_a.setText(value[(a - 1) * 4 : a * 4].decode())
+        review.group_b.setText(value[(b - 1) * 4 : b * 4].decode())
+        review.confirm_groups()
         wizard.go_next()  # type: ignore[attr-defined]
         pr = wizard.pages["print"]  # type: ignore[attr-defined]
         pr.folder.setText(str(Path(tmp) / "usb-stick"))
@@ -138,16 +146,19 @@ def main() -> int:
         wizard.go_next()  # type: ignore[attr-defined]
         ver = wizard.pages["verify"]  # type: ignore[attr-defined]
         share_set: ShareSet = wizard.ceremony.share_set  # type: ignore[attr-defined]
-        for s in share_set.shares[:2]:
-            ver.words_share.setCurrentIndex(s.number - 1)
-            ver.words.setText(" ".join(s.verification_words()))
-            ver.check_words()
-        settle(app)
-        grab(wizard, args.out, "split-6-verify", args.suffix)
-        s = share_set.shares[2]
-        ver.words_share.setCurrentIndex(2)
+        # one sheet read back by its typed transcription, one only matched by its words
+        ver.transcription.setPlainText(share_set.shares[0].transcription())
+        ver.check_transcription()
+        s = share_set.shares[1]
+        ver.words_share.setCurrentIndex(1)
         ver.words.setText(" ".join(s.verification_words()))
         ver.check_words()
+        settle(app)
+        grab(wizard, args.out, "split-6-verify", args.suffix)
+        for s in share_set.shares[1:]:
+            ver.transcription.setPlainText(s.transcription())
+            ver.check_transcription()
+        ver.credential_set.setChecked(True)
         wizard.do_finish()  # type: ignore[attr-defined]
         settle(app)
         grab(wizard, args.out, "split-7-finished", args.suffix)

@@ -94,7 +94,7 @@ class VerifyPage(SplitPage):
         self.test_combine.toggled.connect(self._test_combine)
         left.addWidget(self.test_combine)
         self.credential_set = QCheckBox(
-            "I have set this as the new &credential on the target system"
+            "&I have set this as the new credential on the target system"
         )
         named(self.credential_set, "credentialSetCheck", "I have set this as the new credential")
         self.credential_set.toggled.connect(self._credential_set)
@@ -155,7 +155,8 @@ class VerifyPage(SplitPage):
         if number is None:
             return
         out = self.ceremony.verify_words(int(number), self.words.text())
-        self.message.setText(("✔ " if out.ok else "✘ ") + out.message)
+        # a match by words is not a read-back: no tick for it
+        self.message.setText(("ℹ " if out.ok else "✘ ") + out.message)
         if out.ok:
             self.words.clear()
         self.wizard.refresh_buttons()
