@@ -1,0 +1,240 @@
+"""Set cards: a signed, public description of a share set, for a clean installation.
+
+A card tells another installation everything it needs to reconstruct a set loudly and to refuse
+what it must — and nothing secret: the set's full digest and fingerprint, format version, label,
+policy, custodians (with roles and contacts), when it was made, which set it replaces and which
+retired sets it supersedes, the home installation's audit public key, the incident pattern and
+triggers, the mirrors by kind and host only (never a URL token or header), the gate policy, and
+a sequence number. It is signed with the home installation's Ed25519 audit key over a canonical
+form (resources/spec/FORMAT.md, "Set cards").
+
+Canonical form: the UTF-8 bytes of ``SIGNING_CONTEXT`` followed by the card body as JSON with
+keys sorted, no insignificant white space (separators ``,`` and ``:``), non-ASCII characters
+written as themselves, every string in Unicode NFC. The file form is JSON
+``{"card": BODY, "signature": "<base64 of the 64-byte Ed25519 signature>"}``; the QR form is
+``BGC1`` followed by the file form's compact JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from breakglass_gui.core.errors import BreakglassError
+
+from .keys import PublicKey, SigningKey, load_public_key
+
+__all__ = [
+    "CARD_KIND",
+    "QR_PREFIX",
+    "SIGNING_CONTEXT",
+    "CardError",
+    "SetCard",
+    "canonical_bytes",
+    "parse_card",
+    "sign_card",
+]
+
+CARD_KIND = "breakglass-set-card"
+CARD_VERSION = 1
+SIGNING_CONTEXT = b"breakglass set card v1\n"
+QR_PREFIX = "BGC1"
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+#: Keys a mirror entry may carry on a card: where it is, never how to authenticate to it.
+MIRROR_FIELDS = ("kind", "host")
+
+
+class CardError(BreakglassError):
+    """A set card that is malformed, unsigned, forged, stale or not for this use."""
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    return value
+
+
+def canonical_bytes(body: dict[str, Any]) -> bytes:
+    """The bytes a card's signature covers."""
+    text = json.dumps(_nfc(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return SIGNING_CONTEXT + text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SetCard:
+    """The body of a set card (what is signed)."""
+
+    set_digest: str  # 64 hex digits: the set's identity
+    fingerprint: str  # the printed 64-bit short form, a human check
+    label: str
+    policy: dict[str, Any]  # {"group_threshold": G, "groups": [{"name", "threshold", "count"}]}
+    custodians: list[dict[str, Any]]  # [{"number", "name", "role", "contact"?}]
+    created: str  # ISO 8601 UTC
+    signer: str  # "ed25519:<base64>": the home installation's audit public key
+    sequence: int
+    format_version: int = 2
+    drill: bool = False
+    replaces: str | None = None  # the digest of the set this one replaces
+    retired: list[str] = field(default_factory=list)  # digests this card says are retired
+    incident_pattern: str = ""
+    incident_example: str = ""
+    triggers: list[str] = field(default_factory=list)
+    mirrors: list[dict[str, str]] = field(default_factory=list)  # [{"kind", "host"}]
+    gate: str = "fail-closed"
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "kind": CARD_KIND,
+            "card_version": CARD_VERSION,
+            "set_digest": self.set_digest,
+            "fingerprint": self.fingerprint,
+            "format_version": self.format_version,
+            "drill": self.drill,
+            "label": self.label,
+            "policy": self.policy,
+            "custodians": self.custodians,
+            "created": self.created,
+            "replaces": self.replaces,
+            "retired": sorted(set(self.retired)),
+            "signer": self.signer,
+            "incident_pattern": self.incident_pattern,
+            "incident_example": self.incident_example,
+            "triggers": self.triggers,
+            "mirrors": [{k: m[k] for k in MIRROR_FIELDS if k in m} for m in self.mirrors],
+            "gate": self.gate,
+            "sequence": self.sequence,
+        }
+
+    @property
+    def signer_key(self) -> PublicKey:
+        return load_public_key(self.signer)
+
+    def qr_text(self, signature: bytes) -> str:
+        return QR_PREFIX + file_text(self, signature, indent=None)
+
+
+def file_text(card: SetCard, signature: bytes, *, indent: int | None = 2) -> str:
+    """The card's file form (what ``sets export`` writes)."""
+    doc = {"card": _nfc(card.body()), "signature": base64.b64encode(signature).decode("ascii")}
+    seps = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(doc, indent=indent, ensure_ascii=False, separators=seps) + (
+        "\n" if indent is not None else ""
+    )
+
+
+def sign_card(card: SetCard, key: SigningKey) -> bytes:
+    """Sign ``card`` with the home installation's key (which must be the card's signer)."""
+    if key.public.text() != card.signer:
+        raise CardError("a card is signed by the installation it names as its signer")
+    _validate(card.body())
+    return key.sign(canonical_bytes(card.body()))
+
+
+def _need(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        what = getattr(kind, "__name__", "value")
+        raise CardError(f"set card: field '{name}' is missing or not a {what}")
+    return value
+
+
+def _validate(body: dict[str, Any]) -> None:
+    if body.get("kind") != CARD_KIND or body.get("card_version") != CARD_VERSION:
+        raise CardError("not a Breakglass set card (or a version this installation cannot read)")
+    digest = _need(body, "set_digest", str)
+    if not _HEX64.match(digest):
+        raise CardError("set card: set_digest must be 64 lower-case hex digits")
+    for d in _need(body, "retired", list):
+        if not isinstance(d, str) or not _HEX64.match(d):
+            raise CardError("set card: every retired digest must be 64 lower-case hex digits")
+    if digest in body["retired"]:
+        raise CardError("set card: it lists its own set as retired")
+    replaces = body.get("replaces")
+    if replaces is not None and (not isinstance(replaces, str) or not _HEX64.match(replaces)):
+        raise CardError("set card: replaces must be a set digest or null")
+    for name in ("fingerprint", "label", "created", "signer", "gate"):
+        _need(body, name, str)
+    for name in ("incident_pattern", "incident_example"):
+        _need(body, name, str)
+    if _need(body, "sequence", int) < 1:
+        raise CardError("set card: sequence must be a positive whole number")
+    _need(body, "format_version", int)
+    _need(body, "drill", bool)
+    _need(body, "policy", dict)
+    for c in _need(body, "custodians", list):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise CardError("set card: every custodian needs a name")
+    for t in _need(body, "triggers", list):
+        if not isinstance(t, str):
+            raise CardError("set card: triggers must be text")
+    for m in _need(body, "mirrors", list):
+        if not isinstance(m, dict) or set(m) - set(MIRROR_FIELDS):
+            raise CardError(
+                "set card: a mirror names only its kind and host (no URL, token or header)"
+            )
+
+
+def _from_body(body: dict[str, Any]) -> SetCard:
+    return SetCard(
+        set_digest=body["set_digest"],
+        fingerprint=body["fingerprint"],
+        label=body["label"],
+        policy=body["policy"],
+        custodians=body["custodians"],
+        created=body["created"],
+        signer=body["signer"],
+        sequence=body["sequence"],
+        format_version=body["format_version"],
+        drill=body["drill"],
+        replaces=body.get("replaces"),
+        retired=list(body["retired"]),
+        incident_pattern=body["incident_pattern"],
+        incident_example=body["incident_example"],
+        triggers=list(body["triggers"]),
+        mirrors=list(body["mirrors"]),
+        gate=body["gate"],
+    )
+
+
+def parse_card(text: str) -> tuple[SetCard, bytes]:
+    """Read a card (file or QR form) and check its signature under the signer it names.
+
+    The signature proves the card was made by whoever holds that key; whether that key is the
+    team's is for the operator to decide, by comparing its fingerprint with the printed one.
+    """
+    t = text.strip()
+    if t.startswith(QR_PREFIX):
+        t = t[len(QR_PREFIX) :]
+    try:
+        doc = json.loads(t)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CardError("not a set card: the text is not JSON") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("card"), dict):
+        raise CardError("not a set card: no 'card' object")
+    body = doc["card"]
+    _validate(body)
+    try:
+        signature = base64.b64decode(str(doc.get("signature", "")), validate=True)
+    except ValueError as exc:
+        raise CardError("set card: the signature is not base64") from exc
+    try:
+        key = load_public_key(body["signer"])
+    except BreakglassError as exc:
+        raise CardError(f"set card: the signer is not an Ed25519 public key ({exc})") from exc
+    card = _from_body(body)
+    if canonical_bytes(card.body()) != canonical_bytes(body) or not key.verify(
+        signature, canonical_bytes(body)
+    ):
+        raise CardError(
+            f"set card for '{body.get('label', '')}' ({body.get('fingerprint', '?')}): the "
+            f"signature does not verify under its signer {key.fingerprint()} — altered or forged"
+        )
+    return card, signature
