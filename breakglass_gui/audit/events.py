@@ -112,6 +112,7 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "set": _req(S),
         "share": _req(N),
         "share_desc": _req(S),
+        "received": _opt(S),  # "remotely": it came in an age envelope
     },
     "share_refused": {
         "ceremony": _req(N),
@@ -271,7 +272,8 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
                 )
             )
         case "share_accepted":
-            return f"{c}accepted {f['share_desc']} of set {f['set']}"
+            how = " (received remotely)" if f.get("received") == "remotely" else ""
+            return f"{c}accepted {f['share_desc']}{how} of set {f['set']}"
         case "share_refused":
             return f"{c}refused {f['share_desc']}: {f['reason']}"
         case "quorum_reached":

@@ -829,19 +829,19 @@ class AuditTrail:
         if msg:
             raise RetiredShareError(f"{share.describe()}: {msg}")
 
-    def share_accepted(self, ceremony: int, share: Share) -> Entry:
+    def share_accepted(self, ceremony: int, share: Share, *, remote: bool = False) -> Entry:
         rec = self.registry.ceremony(ceremony)
         if rec is not None and rec.set_fp is None:
             self.registry.ceremony_set(ceremony, share.fingerprint_text)
-        return self.record(
-            "share_accepted",
-            {
-                "ceremony": ceremony,
-                "set": share.fingerprint_text,
-                "share": share.number,
-                "share_desc": share.describe(),
-            },
-        )
+        fields: dict[str, Any] = {
+            "ceremony": ceremony,
+            "set": share.fingerprint_text,
+            "share": share.number,
+            "share_desc": share.describe(),
+        }
+        if remote:
+            fields["received"] = "remotely"
+        return self.record("share_accepted", fields)
 
     def share_refused(
         self, ceremony: int, share_desc: str, reason: str, set_fp: str | None = None

@@ -26,7 +26,7 @@ from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareErr
 from breakglass_gui.core.errors import ShareError
 
 from .overview import SetRow
-from .ports import StartFacts
+from .ports import REMOTE_SOURCE, StartFacts
 
 if TYPE_CHECKING:  # the share code loads when a share is first read, not with the GUI
     from breakglass_gui.core.sealing import ShareSet
@@ -261,7 +261,7 @@ class TrailReconstructionRecorder:
     def share_accepted(self, share: Share, *, source: str) -> None:
         cid = self._open()
         if cid is not None:
-            self.trail.share_accepted(cid, share)
+            self.trail.share_accepted(cid, share, remote=source == REMOTE_SOURCE)
 
     def share_refused(self, description: str, reason: str, set_fp: str | None) -> None:
         cid = self._open()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # annotations only: the first window does not load the crypto
     from breakglass_gui.core.share import Share
 
 __all__ = [
+    "REMOTE_SOURCE",
     "AuditEvent",
     "AuditSink",
     "Clock",
@@ -46,6 +47,9 @@ __all__ = [
     "StartFacts",
     "SystemClock",
 ]
+
+#: The source of a share that arrived in an age envelope from a remote custodian.
+REMOTE_SOURCE = "remote"
 
 # -- time ----------------------------------------------------------------------------------------
 

@@ -675,6 +675,11 @@ class ReconstructFlow:
     def _refused(self, description: str, reason: str, label: str) -> None:
         self._refuse_event(description, reason, label, None)
 
+    def refuse_unread(self, description: str, reason: str) -> None:
+        """Record an input that never reached the collector (an unreadable file, an envelope
+        that would not open) as a refused share, like any other refusal."""
+        self._refuse_event(description, reason, "not a readable share", None)
+
     def _refuse_event(self, description: str, reason: str, label: str, fp: str | None) -> None:
         self.note(
             "share_refused", {"share_desc": description, "reason": reason, "set": fp}, note=label

@@ -12,12 +12,10 @@ from typing import Protocol
 
 from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey
 
+from .ports import REMOTE_SOURCE
 from .reconstruct_flow import Offer, OfferKind
 
 __all__ = ["REMOTE_SOURCE", "RemoteIntake", "ShareSink"]
-
-#: The source recorded for every share that arrived in an envelope.
-REMOTE_SOURCE = "remote"
 
 
 class ShareSink(Protocol):

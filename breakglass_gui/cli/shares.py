@@ -10,7 +10,7 @@ import secrets
 import string
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.errors import PolicyError
 from breakglass_gui.core.policy import Policy
@@ -21,6 +21,11 @@ from breakglass_gui.core.sealing import (
 )
 from breakglass_gui.core.secret import SecretBytes
 from breakglass_gui.core.share import Share, format_fingerprint, parse_fingerprint
+
+if TYPE_CHECKING:  # loaded by combine when it runs
+    from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
+    from breakglass_gui.ceremony.remote import RemoteIntake
+    from breakglass_gui.core.envelope import OneTimeKey
 
 from .common import (
     EXIT_FAIL,
@@ -120,6 +125,13 @@ def register(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", metavar="PATH", help="write the credential here (default: stdout)")
     p.add_argument("--fingerprint", metavar="F", help="only accept shares of this set")
+    p.add_argument(
+        "--remote-key",
+        metavar="IDFILE",
+        help="this ceremony's one-time key (breakglass remote-key): age envelopes among the "
+        "FILEs are opened with it; once the ceremony has started, the file is overwritten and "
+        "deleted when combine ends, whether it succeeded or not",
+    )
     add_combine_audit_args(p)
     p.set_defaults(func=cmd_combine)
 
@@ -482,6 +494,7 @@ def cmd_combine(args: argparse.Namespace) -> int:
             f"--out {args.out} already exists; combine writes a new file only and never "
             "replaces one (to pipe the credential, leave out --out)"
         )
+    key = _remote_key(args.remote_key)
     rules = home_rules(args)
     trigger = rules.trigger_matching(args.trigger or "") or (args.trigger or "")
     operator = args.operator or (default_operator() if args.drill else "")
@@ -513,12 +526,46 @@ def cmd_combine(args: argparse.Namespace) -> int:
         if problems:
             raise CliError(_authorisation_error(problems, rules.triggers))
         flow.wizard.next()  # recorded: reconstruction_started (a drill or a real use)
+        intake = None
+        if key is not None:
+            from breakglass_gui.ceremony.remote import RemoteIntake  # noqa: PLC0415
+
+            intake = RemoteIntake(flow.collector, key)
         try:
-            return _run_combine(args, flow, audit)
+            return _run_combine(args, flow, audit, intake)
         finally:
             flow.close("the command stopped")  # wipes; records an abort if not finished
+            if intake is not None:  # the one-time key dies with the ceremony
+                intake.close()
+                _destroy_remote_key(args.remote_key)
     finally:
         trail.close()
+
+
+def _remote_key(path: str | None) -> OneTimeKey | None:
+    """The one-time key of ``--remote-key``, read before anything is recorded."""
+    if path is None:
+        return None
+    from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey  # noqa: PLC0415
+
+    try:
+        return OneTimeKey.from_identity_file(Path(path))
+    except FileNotFoundError:
+        raise CliError(
+            f"--remote-key {path}: no such file (make one with 'breakglass remote-key')"
+        ) from None
+    except EnvelopeError as exc:
+        raise CliError(f"--remote-key {exc}") from None
+
+
+def _destroy_remote_key(path: str) -> None:
+    from breakglass_gui.core.envelope import EnvelopeError, destroy_identity_file  # noqa: PLC0415
+
+    try:
+        if destroy_identity_file(Path(path)):
+            err(f"breakglass: the one-time key {path} was overwritten and deleted")
+    except (OSError, EnvelopeError) as exc:
+        err(f"breakglass: could not delete the one-time key {path}: {exc}; delete it by hand")
 
 
 def _authorisation_error(problems: list[str], triggers: tuple[str, ...]) -> str:
@@ -537,13 +584,15 @@ def _authorisation_error(problems: list[str], triggers: tuple[str, ...]) -> str:
     return text
 
 
-def _run_combine(args: argparse.Namespace, flow: Any, audit: Any) -> int:
+def _run_combine(
+    args: argparse.Namespace, flow: ReconstructFlow, audit: Any, intake: RemoteIntake | None = None
+) -> int:
     from breakglass_gui.platform.files import FileExistsRefusal, open_new  # noqa: PLC0415
 
     from .audit_cmds import print_announcement  # noqa: PLC0415
 
     for path in args.files:
-        _offer_file(flow, path)
+        _offer_file(flow, path, intake)
     for partial in flow.collector.parts_in_progress():
         err(f"breakglass: refused {partial}: the other parts are not in the files given")
     if not flow.collector.shares:
@@ -674,8 +723,9 @@ def _deliver(secret: bytes | bytearray, fd: int | None) -> None:
         view.release()
 
 
-def _offer_file(flow: Any, path: str) -> None:
-    """Offer every share text of one file to the flow's collector; say what was refused."""
+def _offer_file(flow: ReconstructFlow, path: str, intake: RemoteIntake | None = None) -> None:
+    """Offer every share text of one file to the flow's collector; say what was refused.
+    An age envelope is opened with the ceremony's one-time key (``intake``) first."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -683,7 +733,25 @@ def _offer_file(flow: Any, path: str) -> None:
     except OSError as exc:
         reason = f"cannot be read ({exc.strerror or exc})"
     else:
+        from breakglass_gui.core.envelope import is_envelope  # noqa: PLC0415
         from breakglass_gui.core.share import read_share_texts  # noqa: PLC0415
+
+        if is_envelope(text):
+            if intake is None:
+                reason = (
+                    "an age envelope from a remote custodian: give this ceremony's one-time "
+                    "key with --remote-key IDFILE"
+                )
+            else:
+                offer = intake.receive(text, path)
+                if not offer.accepted:
+                    err(f"breakglass: refused {path}: {offer.message.removeprefix('Refused ')}")
+                    if offer.error is None:  # the envelope itself: the collector never saw it
+                        flow.refuse_unread(path, offer.reason)
+                return
+            err(f"breakglass: refused {path}: {reason}")
+            flow.refuse_unread(path, reason)
+            return
 
         found = False
         for chunk in read_share_texts(text):
@@ -697,7 +765,7 @@ def _offer_file(flow: Any, path: str) -> None:
             return
         reason = "no share found in the file"
     err(f"breakglass: refused {path}: {reason}")
-    flow.record("share_refused", {"share_desc": path, "reason": reason})
+    flow.refuse_unread(path, reason)
 
 
 def _expected(text: str | None) -> bytes | None:

@@ -218,3 +218,82 @@ def test_destroy_identity_file_overwrites_then_unlinks(tmp_path: Path) -> None:
     assert (tmp_path / "witness").stat().st_ino == inode
     assert set((tmp_path / "witness").read_bytes()) == {0}
     assert destroy_identity_file(idfile) is False
+
+
+def _split_home(tmp_path: Path) -> tuple[Path, Path]:
+    """A 2-of-3 set made in ``home`` (so this installation knows it), its share files in out/."""
+    from tests.unit.test_cli_core import run as run_bytes
+
+    home, out_dir = tmp_path / "home", tmp_path / "out"
+    (tmp_path / "secret").write_bytes(b"db-master-key-42")
+    r = run_bytes(
+        "split", "--threshold", "2", "--shares", "3", "--label", "DB master",
+        "--custodian", "Ana Ruiz:on-call", "--custodian", "Bo Chen:manager",
+        "--custodian", "Cy Diallo:security", "--secret-file", str(tmp_path / "secret"),
+        "--out", str(out_dir), home=home,
+    )
+    assert r.returncode == 0, r.stderr
+    return home, out_dir
+
+
+def _combine(home: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess[bytes]:
+    from tests.unit.test_cli_core import combine_args
+    from tests.unit.test_cli_core import run as run_bytes
+
+    return run_bytes("combine", *combine_args(tmp_path), *files, home=home)
+
+
+def test_combine_opens_envelopes_logs_them_as_remote_and_destroys_the_key(tmp_path: Path) -> None:
+    home, out_dir = _split_home(tmp_path)
+    idfile = tmp_path / "id.key"
+    assert run("remote-key", "--out", str(idfile), home=home).returncode == 0
+    key = OneTimeKey.from_identity_file(idfile)
+    env = tmp_path / "share-2.age"
+    env.write_text(seal_share((out_dir / "share-2.txt").read_text(), key.recipient))
+    local = str(out_dir / "share-1.txt")
+    r = _combine(home, tmp_path, "--remote-key", str(idfile), local, str(env))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"db-master-key-42"
+    assert not idfile.exists() and b"overwritten and deleted" in r.stderr
+    log = (home / "audit.log").read_text()
+    assert "received" in log and "remotely" in log
+    assert "db-master-key-42" not in log and "AGE-SECRET-KEY" not in log
+
+
+def test_combine_refuses_envelopes_by_name_and_still_destroys_the_key(tmp_path: Path) -> None:
+    home, out_dir = _split_home(tmp_path)
+    idfile = tmp_path / "id.key"
+    assert run("remote-key", "--out", str(idfile), home=home).returncode == 0
+    key = OneTimeKey.from_identity_file(idfile)
+    share2 = (out_dir / "share-2.txt").read_text()
+    other = tmp_path / "other-ceremony.age"
+    other.write_text(seal_share(share2, OneTimeKey.generate().recipient))
+    twice = [tmp_path / "a.age", tmp_path / "b.age"]
+    for p in twice:
+        p.write_text(seal_share(share2, key.recipient))
+    r = _combine(
+        home, tmp_path, "--remote-key", str(idfile), str(other), str(twice[0]), str(twice[1])
+    )
+    err_text = r.stderr.decode()
+    assert r.returncode != 0 and r.stdout == b""  # one share only: nothing revealed
+    assert f"refused {other}" in err_text and "another ceremony" in err_text
+    assert f"refused {twice[1]}" in err_text and "already collected" in err_text
+    assert not idfile.exists()
+    # without --remote-key, an envelope is named and the way out given
+    r = _combine(home, tmp_path, str(twice[0]), str(out_dir / "share-1.txt"))
+    assert r.returncode != 0 and "--remote-key IDFILE" in r.stderr.decode()
+
+
+def test_combine_keeps_the_key_when_the_ceremony_never_started(tmp_path: Path) -> None:
+    from tests.unit.test_cli_core import run as run_bytes
+
+    home, out_dir = _split_home(tmp_path)
+    idfile = tmp_path / "id.key"
+    assert run("remote-key", "--out", str(idfile), home=home).returncode == 0
+    r = run_bytes(
+        "combine", "--remote-key", str(idfile), str(out_dir / "share-1.txt"), home=home
+    )  # no incident, no operator: refused before anything starts
+    assert r.returncode != 0
+    assert idfile.exists()
+    r = run_bytes("combine", "--remote-key", str(tmp_path / "nope.key"), "x", home=home)
+    assert r.returncode != 0 and b"no such file" in r.stderr
