@@ -58,12 +58,16 @@ class PaperRenderer:
         audit_public_key: str | None = None,
         triggers: Sequence[str] = (),
         incident_example: str = "",
+        reveal_seconds: float = 0,
+        clipboard_seconds: float = 0,
     ) -> None:
         self.paper = paper
         self.appendix = appendix
         self.audit_public_key = audit_public_key
         self.triggers = tuple(triggers)
         self.incident_example = incident_example
+        self.reveal_seconds = round(reveal_seconds)
+        self.clipboard_seconds = round(clipboard_seconds)
 
     # breakglass_gui.paper (reportlab, qrcode, PIL) is imported when a document is made, not
     # when the adapters are: the GUI's first window and the CLI's combine never load it.
@@ -116,6 +120,9 @@ class PaperRenderer:
             else DEFAULT_ALTERNATE_MINUTES,
             triggers=self.triggers,
             audit_public_key=self.audit_public_key,
+            incident_example=self.incident_example,
+            reveal_seconds=self.reveal_seconds,
+            clipboard_seconds=self.clipboard_seconds,
         )
         inputs = RunbookInputs(SetInfo.from_share_set(share_set), settings)
         return runbook_pdf(inputs, self.paper)

@@ -386,6 +386,8 @@ def cmd_split(args: argparse.Namespace) -> int:
             audit_public_key=trail.public_key.text(),
             triggers=rules.triggers,
             incident_example=rules.incident_example,
+            reveal_seconds=rules.reveal_seconds,
+            clipboard_seconds=rules.clipboard_seconds,
         )
         ports = SplitPorts(
             TrailSplitRecorder(trail), renderer, host=args.operator or default_operator()

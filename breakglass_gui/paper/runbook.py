@@ -60,6 +60,11 @@ class RunbookSettings:
     device: str = ""
     audit_public_key: str | None = None
     """The audit log's public key, printed so the log can be verified against paper."""
+    incident_example: str = ""
+    """An incident reference of the form the installation requires (its ceremony rules)."""
+    reveal_seconds: int = 0
+    """How long the credential is shown (0: not printed); the ceremony rules again."""
+    clipboard_seconds: int = 0
 
     @classmethod
     def load(cls, path: Path) -> RunbookSettings:
@@ -84,6 +89,9 @@ class RunbookSettings:
             "escalation": list(self.escalation),
             "device": self.device,
             "audit_public_key": self.audit_public_key,
+            "incident_example": self.incident_example,
+            "reveal_seconds": self.reveal_seconds,
+            "clipboard_seconds": self.clipboard_seconds,
         }
 
     @classmethod
@@ -101,6 +109,9 @@ class RunbookSettings:
             "escalation",
             "device",
             "audit_public_key",
+            "incident_example",
+            "reveal_seconds",
+            "clipboard_seconds",
         }
         unknown = sorted(set(data) - known)
         if unknown:
@@ -123,7 +134,15 @@ class RunbookSettings:
         key = data.get("audit_public_key")
         if key is not None and not isinstance(key, str):
             raise RunbookSettingsError("'audit_public_key' must be text")
+        timings = {}
+        for name in ("reveal_seconds", "clipboard_seconds"):
+            value = data.get(name, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 3600:
+                raise RunbookSettingsError(f"'{name}' must be 0 to 3600")
+            timings[name] = value
         return cls(
+            incident_example=_text(data, "incident_example"),
+            **timings,
             triggers=_texts(data.get("triggers", []), "triggers"),
             who_may_invoke=_text(data, "who_may_invoke"),
             approval=_text(data, "approval"),
@@ -284,7 +303,24 @@ class _Runbook:
                 "keep trying normal access.",
                 self.st.body,
             ),
+            *self._rules(),
         ]
+
+    def _rules(self) -> list[Flowable]:
+        """This installation's ceremony rules (``breakglass settings show``), when given."""
+        cfg = self.cfg
+        parts = []
+        if cfg.incident_example:
+            parts.append(
+                f"Have the incident reference ready, of the form <b>{esc(cfg.incident_example)}"
+                "</b>: Breakglass refuses any other."
+            )
+        if cfg.reveal_seconds:
+            parts.append(f"The credential is shown for {cfg.reveal_seconds} seconds")
+            if cfg.clipboard_seconds:
+                parts[-1] += f" and stays on the clipboard for {cfg.clipboard_seconds} seconds"
+            parts[-1] += ", then it is wiped: have the target system open first."
+        return [Paragraph(" ".join(parts), self.st.body)] if parts else []
 
     # 2 -------------------------------------------------------------------------------------
     def _authorisation(self) -> list[Flowable]:

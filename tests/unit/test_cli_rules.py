@@ -309,3 +309,45 @@ def test_known_means_the_full_digest_not_the_printed_fingerprint(
         capsysbinary, "--home", str(home), "combine", *files(tmp_path, "ours", 1, 2), *WHO
     )
     assert code != 0 and out == b"" and err.count("which this installation does not know") == 2
+
+
+# -- the rules are settings of the installation, printed in the runbook --------------------------
+
+
+def test_settings_drive_the_cli_and_are_printed_in_the_runbook(
+    tmp_path: Path, capsysbinary: Capture
+) -> None:
+    import pypdfium2 as pdfium
+
+    home = tmp_path / "home"
+    h = ["--home", str(home)]
+    code, _, err = run(capsysbinary, *h, "settings", "set", "incident-pattern", r"OPS-\d{4}")
+    assert code != 0 and "give the pattern and an example together" in err
+    assert (
+        run(capsysbinary, *h, "settings", "set", "incident-pattern", r"OPS-\d{4}", "OPS-0042")[0]
+        == 0
+    )
+    trigger = "the payment gateway's admin SSO is down"
+    assert (
+        run(capsysbinary, *h, "settings", "set", "triggers", trigger, "the HSM is locked")[0] == 0
+    )
+    assert run(capsysbinary, *h, "settings", "set", "reveal-seconds", "45")[0] == 0
+    code, out, _ = run(capsysbinary, *h, "settings", "show")
+    assert code == 0 and b"incident-example: OPS-0042" in out and b"1. the payment" in out
+    assert stat.S_IMODE((home / "ceremony.json").stat().st_mode) == 0o600
+    split(capsysbinary, home, tmp_path / "s", SECRET, "--pdf")
+    pdf = pdfium.PdfDocument((tmp_path / "s" / "runbook.pdf").read_bytes())
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+    assert "OPS-0042" in text and "payment gateway" in text and "45 seconds" in text
+    assert r"OPS-\d" not in text  # the example, never the pattern
+    # the CLI follows them: the old form is refused with the new example, the new trigger works
+    files_ = [str(tmp_path / "s" / f"share-{k}.txt") for k in (1, 2)]
+    base = ["--operator", "Ana", "--witness", "Bo", "--announced"]
+    code, out, err = run(
+        capsysbinary, *h, "combine", *files_, *base, "--incident", "INC-1", "--trigger", "1"
+    )
+    assert code == 2 and out == b"" and "e.g. OPS-0042" in err
+    code, out, err = run(
+        capsysbinary, *h, "combine", *files_, *base, "--incident", "OPS-1234", "--trigger", "2"
+    )
+    assert code == 0 and out == SECRET, err
