@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.announce import Announcement
@@ -60,6 +61,7 @@ class PaperRenderer:
         incident_example: str = "",
         reveal_seconds: float = 0,
         clipboard_seconds: float = 0,
+        rules_home: Path | None = None,
     ) -> None:
         self.paper = paper
         self.appendix = appendix
@@ -68,6 +70,26 @@ class PaperRenderer:
         self.incident_example = incident_example
         self.reveal_seconds = round(reveal_seconds)
         self.clipboard_seconds = round(clipboard_seconds)
+        self.rules_home = rules_home  # read when a runbook is made: the rules of that moment
+
+    def _rules(self) -> dict[str, Any]:
+        """The ceremony rules the runbook prints: given, or read from ``rules_home``."""
+        if self.rules_home is not None and not self.triggers:
+            from .rules import load_rules  # noqa: PLC0415
+
+            rules = load_rules(self.rules_home)
+            return {
+                "triggers": rules.triggers,
+                "incident_example": rules.incident_example,
+                "reveal_seconds": round(rules.reveal_seconds),
+                "clipboard_seconds": round(rules.clipboard_seconds),
+            }
+        return {
+            "triggers": self.triggers,
+            "incident_example": self.incident_example,
+            "reveal_seconds": self.reveal_seconds,
+            "clipboard_seconds": self.clipboard_seconds,
+        }
 
     # breakglass_gui.paper (reportlab, qrcode, PIL) is imported when a document is made, not
     # when the adapters are: the GUI's first window and the CLI's combine never load it.
@@ -118,11 +140,8 @@ class PaperRenderer:
             alternate_after_minutes=minutes
             if isinstance(minutes, int) and 1 <= minutes <= 1440
             else DEFAULT_ALTERNATE_MINUTES,
-            triggers=self.triggers,
+            **self._rules(),
             audit_public_key=self.audit_public_key,
-            incident_example=self.incident_example,
-            reveal_seconds=self.reveal_seconds,
-            clipboard_seconds=self.clipboard_seconds,
         )
         inputs = RunbookInputs(SetInfo.from_share_set(share_set), settings)
         return runbook_pdf(inputs, self.paper)

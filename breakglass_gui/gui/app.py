@@ -136,7 +136,8 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         return TrailReconstructionRecorder(trail, drill=drill)
 
     services = Services(
-        renderer=PaperRenderer(),
+        # the runbook prints this installation's ceremony rules and the log's public key
+        renderer=PaperRenderer(rules_home=trail.home, audit_public_key=trail.public_key.text()),
         new_split_recorder=lambda: TrailSplitRecorder(trail),
         rows=lambda: trail_rows(trail),
         clock=the_clock,

@@ -351,3 +351,26 @@ def test_settings_drive_the_cli_and_are_printed_in_the_runbook(
         capsysbinary, *h, "combine", *files_, *base, "--incident", "OPS-1234", "--trigger", "2"
     )
     assert code == 0 and out == SECRET, err
+
+
+def test_the_gui_renderer_reads_the_rules_of_its_home_when_it_makes_a_runbook(
+    tmp_path: Path,
+) -> None:
+    import pypdfium2 as pdfium
+
+    from breakglass_gui.ceremony.adapters import PaperRenderer
+    from breakglass_gui.ceremony.rules import CeremonyRules, save_rules
+    from breakglass_gui.core.policy import Policy
+    from breakglass_gui.core.sealing import Custodian, split_credential
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    renderer = PaperRenderer(rules_home=home)
+    share_set = split_credential(
+        b"x" * 16, policy=Policy.simple(2, 2), label="db",
+        custodians=[Custodian("Ana"), Custodian("Bo")],
+    )  # fmt: skip
+    save_rules(home, CeremonyRules().with_setting("incident-pattern", [r"CHG\d+", "CHG123"]))
+    pdf = pdfium.PdfDocument(renderer.runbook(share_set, {}))
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+    assert "CHG123" in text and "the bastion host is unreachable" in text
