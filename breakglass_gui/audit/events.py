@@ -137,6 +137,14 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     "ceremony_aborted": {"ceremony": _req(N), "reason": _req(S)},
     # lifecycle
     "set_rotation_due": {"set": _req(S), "ceremony": _req(N)},
+    "set_card_exported": {"set": _req(S), "signer": _req(S)},
+    "set_card_imported": {
+        "set": _req(S),
+        "label": _req(S),
+        "signer": _req(S),
+        "sequence": _req(N),
+        "retired": _req(L),
+    },
     "set_retired": {
         "set": _req(S),
         "by": _req(S),
@@ -270,6 +278,14 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
                     if f.get("no_witness_reason")
                     else ""
                 )
+            )
+        case "set_card_exported":
+            return f"set card of {f['set']} exported, signed by {f['signer']}"
+        case "set_card_imported":
+            gone = f"; retired here: {', '.join(f['retired'])}" if f["retired"] else ""
+            return (
+                f"set card imported: {f['set']} ({f['label']}), signed by {f['signer']}, "
+                f"sequence {f['sequence']}{gone}"
             )
         case "share_accepted":
             how = " (received remotely)" if f.get("received") == "remotely" else ""

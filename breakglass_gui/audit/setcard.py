@@ -18,23 +18,30 @@ written as themselves, every string in Unicode NFC. The file form is JSON
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.errors import BreakglassError
 
 from .keys import PublicKey, SigningKey, load_public_key
+
+if TYPE_CHECKING:
+    from .service import AuditTrail
 
 __all__ = [
     "CARD_KIND",
     "QR_PREFIX",
     "SIGNING_CONTEXT",
     "CardError",
+    "ImportResult",
     "SetCard",
     "canonical_bytes",
+    "export_card",
+    "import_card",
     "parse_card",
     "sign_card",
 ]
@@ -238,3 +245,168 @@ def parse_card(text: str) -> tuple[SetCard, bytes]:
             f"signature does not verify under its signer {key.fingerprint()} — altered or forged"
         )
     return card, signature
+
+
+# -- export and import over this installation's trail ---------------------------------------
+
+
+def _mirror_host(spec: dict[str, Any]) -> dict[str, str]:
+    """A mirror as a card may show it: its kind and host (or file name), nothing else."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    kind = str(spec.get("type", "mirror"))
+    if kind == "webhook":
+        host = urlsplit(str(spec.get("url", ""))).hostname or ""
+    elif kind == "file":
+        host = "local file"
+    else:
+        host = str(spec.get("host", ""))
+    return {"kind": kind, "host": host}
+
+
+def export_card(
+    trail: AuditTrail,
+    fingerprint: str,
+    *,
+    incident_pattern: str,
+    incident_example: str,
+    triggers: list[str],
+) -> tuple[SetCard, bytes]:
+    """Make and sign the card of a set this installation knows (by fingerprint or digest).
+
+    The sequence number is the audit log's entry count after the export's own entry, so a later
+    card from the same key always carries a larger one."""
+    reg = trail.registry
+    rec = reg.get_set(fingerprint.upper()) or reg.set_by_digest(fingerprint)
+    if rec is None:
+        raise CardError(f"no set {fingerprint} in this registry ('breakglass sets list')")
+    if rec.status == "retired":
+        raise CardError(f"set {rec.fingerprint} was retired: export the set that replaced it")
+    if not rec.set_digest:
+        raise CardError(f"set {rec.fingerprint} has no full digest here (made before v2)")
+    retired = [s.set_digest.lower() for s in reg.sets("retired") if s.set_digest]
+    replaces = next(
+        (s.set_digest.lower() for s in reg.sets("retired")
+         if s.replaced_by == rec.fingerprint and s.set_digest),
+        None,
+    )
+    custodians: list[dict[str, Any]] = []
+    for c in reg.custodians(rec.fingerprint):
+        person: dict[str, Any] = {"number": c.number, "name": c.name, "role": c.role}
+        if c.contact:
+            person["contact"] = c.contact
+        custodians.append(person)
+    exported = trail.record(
+        "set_card_exported", {"set": rec.fingerprint, "signer": trail.key.public.fingerprint()}
+    )
+    card = SetCard(
+        set_digest=rec.set_digest.lower(),
+        fingerprint=rec.fingerprint,
+        label=rec.label,
+        policy={"description": rec.policy, "short": rec.policy_short, "shares": rec.total_shares},
+        custodians=custodians,
+        created=rec.created,
+        signer=trail.key.public.text(),
+        sequence=exported.seq,
+        replaces=replaces,
+        retired=retired,
+        incident_pattern=incident_pattern,
+        incident_example=incident_example,
+        triggers=list(triggers),
+        mirrors=[_mirror_host(m) for m in trail.settings.mirrors],
+        gate=trail.settings.reconstruction_policy,
+    )
+    return card, sign_card(card, trail.key)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    card: SetCard
+    added: bool  # False when the set was already known here (the card still retired others)
+    retired_here: list[str]  # fingerprints of local sets this card retired
+
+
+def import_card(trail: AuditTrail, text: str) -> ImportResult:
+    """Verify a card and make its set known here; retire the sets it says were retired.
+
+    Refuses a card whose set this installation has retired, and a card that is not newer than
+    one already imported from the same signer for the same set (a replayed card)."""
+    card, _sig = parse_card(text)
+    reg = trail.registry
+    signer_fp = card.signer_key.fingerprint()
+    seen = _seen_sequence(trail, card.signer, card.set_digest)
+    if seen is not None and card.sequence <= seen:
+        raise CardError(
+            f"set card for '{card.label}' ({card.fingerprint}) is sequence {card.sequence}; a card "
+            f"with sequence {seen} from the same signer {signer_fp} was imported already: "
+            "this one is stale or replayed"
+        )
+    existing = reg.set_by_digest(card.set_digest)
+    if existing is not None and existing.status == "retired":
+        raise CardError(
+            f"set {existing.fingerprint} ('{existing.label}') was retired here on "
+            f"{(existing.retired_at or '')[:10]}: a card cannot bring it back"
+        )
+    if existing is None and reg.get_set(card.fingerprint) is not None:
+        raise CardError(
+            f"this registry holds another set with the printed fingerprint {card.fingerprint}: "
+            "two different sets share it (see FORMAT.md §9); refused"
+        )
+    now = trail.clock()
+    if existing is None:
+        from .registry import CustodianRecord  # noqa: PLC0415
+
+        people = [
+            CustodianRecord(
+                int(c.get("number", i + 1)), str(c.get("name", "")), str(c.get("role", "")),
+                "", str(c.get("contact", "")), "",
+            )
+            for i, c in enumerate(card.custodians)
+        ]
+        reg.add_set(
+            fingerprint=card.fingerprint,
+            label=card.label,
+            policy=str(card.policy.get("description", "")),
+            policy_short=str(card.policy.get("short", "")),
+            total_shares=int(card.policy.get("shares", len(people))),
+            created=dt.date.fromisoformat(card.created[:10]),
+            custodians=people,
+            credential_id=None,
+            when=now,
+        )
+        reg.record_digest(card.fingerprint, card.set_digest)
+    retired_here = []
+    for digest in card.retired:
+        old = reg.set_by_digest(digest)
+        if old is not None and old.status != "retired":
+            reg.retire(
+                old.fingerprint, by=f"set card {signer_fp}", reason="retired per set card",
+                replaced_by=card.fingerprint if digest == card.replaces else None, when=now,
+            )
+            retired_here.append(old.fingerprint)
+    trail.record(
+        "set_card_imported",
+        {
+            "set": card.fingerprint,
+            "label": card.label,
+            "signer": signer_fp,
+            "sequence": card.sequence,
+            "retired": retired_here,
+        },
+    )
+    return ImportResult(card, existing is None, retired_here)
+
+
+def _seen_sequence(trail: AuditTrail, signer: str, digest: str) -> int | None:
+    """The highest sequence imported here from ``signer`` for the set ``digest`` (from the log)."""
+    fp = load_public_key(signer).fingerprint()
+    best: int | None = None
+    from .log import read_entries  # noqa: PLC0415
+
+    for entry in read_entries(trail.log_path):
+        if entry.event == "set_card_imported" and entry.fields.get("signer") == fp:
+            rec = trail.registry.get_set(str(entry.fields.get("set", "")))
+            if rec is not None and (rec.set_digest or "").lower() == digest:
+                seq = int(entry.fields.get("sequence", 0))
+                best = seq if best is None else max(best, seq)
+    return best

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -216,6 +217,25 @@ def register(sub: Any) -> None:
     p.add_argument("--by", required=True, metavar="NAME", help="who retires it")
     p.add_argument("--reason", metavar="TEXT")
     p.set_defaults(func=cmd_sets_retire)
+    p = ssub.add_parser(
+        "export",
+        help="write a set's signed card, for another installation to import",
+        description="Write the signed, public set card of a set (no secret, no share material, "
+        "mirrors by kind and host only): another installation imports it to know the set, its "
+        "custodians, its mirrors and the sets it retired.",
+    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT", help="printed fingerprint or digest")
+    p.add_argument("--out", required=True, metavar="FILE", help="the card (a new file)")
+    p.add_argument("--qr", metavar="PNG", help="also write the card as a QR code image")
+    p.set_defaults(func=cmd_sets_export)
+    p = ssub.add_parser(
+        "import",
+        help="know a set from its signed card (made by 'sets export' elsewhere)",
+        description="Verify a set card, show its signer's key fingerprint to compare with the "
+        "one printed in the runbook, make the set known here and retire the sets it retired.",
+    )
+    p.add_argument("file", metavar="FILE", help="a card file, or a text file with its QR text")
+    p.set_defaults(func=cmd_sets_import)
     p = ssub.add_parser(
         "custodian",
         help="record a custodian's contact and where the share is kept",
@@ -828,3 +848,68 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     if status != "completed":
         err(f"breakglass: note: review {args.id} is still a draft")
     return EXIT_OK
+
+
+def cmd_sets_export(args: argparse.Namespace) -> int:
+    from breakglass_gui.audit.setcard import CardError, export_card, file_text  # noqa: PLC0415
+    from breakglass_gui.platform.files import FileExistsRefusal, open_new  # noqa: PLC0415
+
+    from .common import home_rules  # noqa: PLC0415
+
+    rules = home_rules(args)
+    if os.path.lexists(args.out):
+        raise CliError(f"{args.out} already exists: name a new file for the card")
+    with open_trail(args) as trail:
+        try:
+            card, signature = export_card(
+                trail,
+                args.fingerprint,
+                incident_pattern=rules.incident_pattern,
+                incident_example=rules.incident_example,
+                triggers=list(rules.triggers),
+            )
+        except CardError as exc:
+            raise CliError(str(exc), EXIT_FAIL) from exc
+    try:
+        fd = open_new(args.out)
+    except FileExistsRefusal as exc:
+        raise CliError(f"{args.out}: {exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(file_text(card, signature))
+    if args.qr:
+        import qrcode  # noqa: PLC0415
+
+        qrcode.make(card.qr_text(signature)).save(args.qr)
+    out(f"set card of {card.fingerprint} ({card.label}), sequence {card.sequence}: {args.out}")
+    out(f"signed by {card.signer_key.fingerprint()} (this installation's audit key)")
+    return EXIT_OK
+
+
+def cmd_sets_import(args: argparse.Namespace) -> int:
+    from breakglass_gui.audit.setcard import CardError, import_card  # noqa: PLC0415
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file}: not a set card (not text)", EXIT_FAIL) from None
+    with open_trail(args) as trail:
+        try:
+            result = import_card(trail, text)
+        except CardError as exc:
+            raise CliError(f"{args.file}: {exc}", EXIT_FAIL) from exc
+    card = result.card
+    out(f"signed by {card.signer_key.fingerprint()}: compare it with the fingerprint printed")
+    out("in that set's runbook and announcements before relying on this set.")
+    what = "now known here" if result.added else "already known here"
+    out(f"set {card.fingerprint} ({card.label}), {card.policy.get('description', '')}: {what}")
+    for fp in result.retired_here:
+        out(f"retired here per the card: set {fp}")
+    if card.mirrors:
+        listed = ", ".join(f"{m.get('kind')} {m.get('host')}" for m in card.mirrors)
+        out(f"the card's audit mirrors: {listed}; none is enabled by the import — add each")
+        out("with 'breakglass audit mirrors --add SPEC' (and its secret), once the team confirms")
+    if card.gate != trail.settings.reconstruction_policy:
+        gate = f"'breakglass audit mirrors --policy {card.gate}'"
+        out(f"the card's reveal gate is {card.gate}: set it here with {gate}")
+    return EXIT_OK
+
