@@ -12,8 +12,6 @@ import argparse
 import functools
 import itertools
 import os
-import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -54,17 +52,6 @@ def _printers() -> list[str]:
     from PySide6.QtPrintSupport import QPrinterInfo  # noqa: PLC0415 - only when printing
 
     return [str(name) for name in QPrinterInfo.availablePrinterNames()]
-
-
-def _print_pdf(printer: str, pdf: bytes) -> None:
-    """Spool a PDF to a CUPS queue through ``lp`` (stdin: no temporary file)."""
-    lp = shutil.which("lp") or shutil.which("lpr")
-    if lp is None:
-        raise OSError("no print spooler (lp) on this system")
-    args = [lp, "-d", printer] if lp.endswith("lp") else [lp, "-P", printer]
-    done = subprocess.run(args, input=pdf, capture_output=True, timeout=60, check=False)
-    if done.returncode:
-        raise OSError(done.stderr.decode(errors="replace").strip() or "the spooler refused it")
 
 
 def list_cameras() -> list[CameraOption]:
@@ -148,7 +135,8 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         verify_log=verify_log,
         decode=_LazyDecode(),
         printers=_printers,
-        print_pdf=_print_pdf,
+        # print_pdf left unset: the GUI prints through the system print dialog (QPrinter);
+        # lp stays for the command line
         cameras=list_cameras,
         new_reconstruction_recorder=new_reconstruction_recorder,
         retired_sets=TrailRetiredSets(trail),

@@ -263,3 +263,41 @@ def test_keyboard_only_first_page(qtbot: Any, gui_services: Any) -> None:
         assert w.focusPolicy() != w.focusPolicy().NoFocus
         assert w.accessibleName()
     assert wizard.next_button.shortcut().toString() or "&" in wizard.next_button.text()
+
+
+def test_the_print_path_paints_every_page_onto_a_qprinter(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """The system-dialog path with a fake printer: QPrinter writing a PDF file."""
+    import pypdfium2 as pdfium
+    import zxingcpp
+    from PySide6.QtPrintSupport import QPrinter
+
+    from breakglass_gui.gui.printing import render_dpi
+
+    _window, wizard = open_wizard(qtbot, gui_services)
+    fill_to_review(qtbot, wizard, preset="2of3")
+    assert wizard.go_next()
+    printing = wizard.pages["print"]
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    assert render_dpi(printer) <= 600
+    printing.table.setCurrentCell(0, 0)
+    share = wizard.ceremony.share_set.shares[0]
+    sheet = pdfium.PdfDocument(wizard.ceremony.render_document("share-1"))
+    pages = printing.print_dialog(printer)
+    assert pages == len(sheet)
+    printed = pdfium.PdfDocument(out.read_bytes())
+    assert len(printed) == pages
+    # every page carries ink, and page 1's code still reads back to the share
+    for i in range(len(printed)):
+        assert printed[i].render(scale=0.5, grayscale=True).to_numpy().min() < 128
+    image = printed[0].render(scale=150 / 72, grayscale=True).to_pil()
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    assert found and found[0] == share.qr_texts()[0]
+    doc = wizard.ceremony.document("share-1")
+    assert doc.emitted == [f"printed on {out}"]
+    log = gui_services.trail.log_path.read_text()
+    assert '"medium":"paper"' in log.replace(" ", "")

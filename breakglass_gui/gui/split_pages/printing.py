@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -171,6 +171,34 @@ class PrintPage(SplitPage):
             self.message.setText(f"{len(done)} PDF(s) written to {self.folder.text()}.")
         self.refresh()
 
+    def print_dialog(self, printer: Any = None) -> int:
+        """Print the selected document through the system print dialog (printer, copies,
+        paper size); ``printer`` given (tests): no dialog. Returns the pages printed."""
+        from ..printing import ask_printer, print_pdfs  # noqa: PLC0415 - QtPrintSupport
+
+        docs = self.ceremony.documents
+        r = self.table.currentRow()
+        if not 0 <= r < len(docs):
+            self.message.setText("Select a document to print.")
+            return 0
+        doc = docs[r]
+        if printer is None:
+            printer = ask_printer(self, f"Print {doc.title}")
+            if printer is None:
+                self.message.setText("Not printed (the print dialog was cancelled).")
+                return 0
+        try:
+            data = self.ceremony.render_document(doc.id)
+            pages = print_pdfs(printer, [data])
+        except RuntimeError as exc:
+            self.message.setText(f"Printing failed: {exc}. Save the PDF instead.")
+            return 0
+        finally:
+            data = b""
+        name = printer.printerName() or printer.outputFileName() or "the printer"
+        self._printed(doc.id, name)
+        return pages
+
     def print_selected(self) -> None:
         services = self.wizard.services
         docs = self.ceremony.documents
@@ -179,6 +207,9 @@ class PrintPage(SplitPage):
             self.message.setText("Select a document to print.")
             return
         printers = services.printers() if services.printers else []
+        if services.print_pdf is None and printers:
+            self.print_dialog()  # the system print dialog: printer, copies, paper size
+            return
         if not printers or services.print_pdf is None:
             self.message.setText(
                 "No printer is set up on this computer. Save the PDFs to removable media and "
