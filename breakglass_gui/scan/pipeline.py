@@ -3,13 +3,20 @@
 frame -> grey -> a cheap pass of the primary decoder over the whole frame. Only when that
 reads no share do the costly stages run, each on a few small crops rather than the frame:
 
+0. the whole frame once more with zxing-cpp's global-histogram binarizer (one threshold:
+   reads codes the local binarizer breaks up);
 1. regions: places that look like a 2-D code (dense, square texture; see
    :func:`enhance.code_regions`) plus places where the decoder saw a code it could not read;
 2. each region is cut out, scaled up so modules are several pixels wide, sharpened (unsharp
    mask against defocus and motion blur) and decoded again; then plain, then with local
-   contrast normalisation (shadows, dim prints), then strongly sharpened;
+   contrast normalisation (shadows, dim prints), then strongly sharpened, then with the
+   global binarizer plain and smoothed;
 3. a region whose corners are known (a failed read reports them) is also rectified: warped to
-   a square, which undoes perspective tilt, and decoded once more.
+   a square, which undoes perspective tilt, and decoded once more;
+4. last, one faint square that only shows once edges are judged against their surroundings.
+
+A place where the cheap pass already read a code (not a share) is not searched again, and
+then each other place gets one quick look only.
 
 A payload is accepted only when it parses as a share or a share part
 (:func:`breakglass_gui.core.share.parse_text`: checksums, Merkle path). Everything else (a
