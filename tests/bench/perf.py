@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CUSTODIANS = (
+    "--label",
+    "perf bench",
     "--custodian",
     "Ana Ruiz:on-call:Lisbon",
     "--custodian",
