@@ -286,8 +286,11 @@ def export_card(
         raise CardError(f"set {rec.fingerprint} has no full digest here (made before v2)")
     retired = [s.set_digest.lower() for s in reg.sets("retired") if s.set_digest]
     replaces = next(
-        (s.set_digest.lower() for s in reg.sets("retired")
-         if s.replaced_by == rec.fingerprint and s.set_digest),
+        (
+            s.set_digest.lower()
+            for s in reg.sets("retired")
+            if s.replaced_by == rec.fingerprint and s.set_digest
+        ),
         None,
     )
     custodians: list[dict[str, Any]] = []
@@ -358,8 +361,12 @@ def import_card(trail: AuditTrail, text: str) -> ImportResult:
 
         people = [
             CustodianRecord(
-                int(c.get("number", i + 1)), str(c.get("name", "")), str(c.get("role", "")),
-                "", str(c.get("contact", "")), "",
+                int(c.get("number", i + 1)),
+                str(c.get("name", "")),
+                str(c.get("role", "")),
+                "",
+                str(c.get("contact", "")),
+                "",
             )
             for i, c in enumerate(card.custodians)
         ]
@@ -380,8 +387,11 @@ def import_card(trail: AuditTrail, text: str) -> ImportResult:
         old = reg.set_by_digest(digest)
         if old is not None and old.status != "retired":
             reg.retire(
-                old.fingerprint, by=f"set card {signer_fp}", reason="retired per set card",
-                replaced_by=card.fingerprint if digest == card.replaces else None, when=now,
+                old.fingerprint,
+                by=f"set card {signer_fp}",
+                reason="retired per set card",
+                replaced_by=card.fingerprint if digest == card.replaces else None,
+                when=now,
             )
             retired_here.append(old.fingerprint)
     trail.record(

@@ -423,6 +423,16 @@ def folder_risk(folder: str | os.PathLike[str]) -> str | None:
             return _sync_message(p, "Syncthing")
         if (candidate / ".dropbox").exists():
             return _sync_message(p, "Dropbox")
+    try:
+        home = Path.home().resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == home or home in resolved.parents:
+        return (
+            f"{p} is in your home folder: backups, file indexing and any sync of it copy share "
+            "material, and every custodian's sheet would sit on one laptop. Prefer removable "
+            "media (one folder per custodian's envelope), and delete the PDFs once printed."
+        )
     return None
 
 

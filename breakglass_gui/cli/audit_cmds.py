@@ -912,4 +912,3 @@ def cmd_sets_import(args: argparse.Namespace) -> int:
         gate = f"'breakglass audit mirrors --policy {card.gate}'"
         out(f"the card's reveal gate is {card.gate}: set it here with {gate}")
     return EXIT_OK
-

@@ -389,6 +389,15 @@ def test_folder_risk_names_temp_and_synced(tmp_path: Path) -> None:
     assert folder_risk(home / "Documents" / "Breakglass") is None
 
 
+def test_folder_risk_warns_about_the_home_folder_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_home = Path("/home/ana-breakglass-test")
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: fake_home))
+    assert "home folder" in (folder_risk(fake_home / "Documents" / "Breakglass") or "")
+    assert folder_risk(Path("/media/ana/USB-STICK/Breakglass")) is None
+
+
 def test_folder_sink_writes_private_files(tmp_path: Path) -> None:
     sink = FolderSink(tmp_path / "out")
     where = sink.save("a.pdf", b"%PDF")
