@@ -496,7 +496,8 @@ class TrailCheckin:
                     fp,
                     share.number,
                 )
-        rec = self.trail.registry.get_set(fp)
+        # known by the full set digest, not by the printed fingerprint alone
+        rec = self.trail.registry.set_by_digest(_digest_hex(share))
         if rec is None:
             reason = f"set {fp} ({share.label or 'no label'}) is not in this registry"
             self.trail.record("checkin_refused", {"share_desc": name, "reason": reason, "set": fp})

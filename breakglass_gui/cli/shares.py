@@ -853,10 +853,11 @@ def _set_status(args: argparse.Namespace) -> Any:
     registry = Registry(path)
     found: dict[str, Any] = {}
 
-    def lookup(fp: str) -> Any:
-        if fp not in found:
-            found[fp] = registry.get_set(fp)
-        return found[fp]
+    def lookup(digest: str) -> Any:
+        # known by the full set digest, not by the printed fingerprint alone
+        if digest not in found:
+            found[digest] = registry.set_by_digest(digest)
+        return found[digest]
 
     lookup.close = registry.close  # type: ignore[attr-defined]
     return lookup
@@ -872,7 +873,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     lookup = _set_status(args)
     try:
         for s in shares:
-            rec = lookup(s.fingerprint_text)
+            rec = lookup(s.set_digest.hex().upper())
             if expected is not None and s.fingerprint != expected:
                 out(
                     f"BAD     {s.describe()}: belongs to set {s.fingerprint_text}, "

@@ -374,3 +374,21 @@ def test_the_gui_renderer_reads_the_rules_of_its_home_when_it_makes_a_runbook(
     pdf = pdfium.PdfDocument(renderer.runbook(share_set, {}))
     text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
     assert "CHG123" in text and "the bastion host is unreachable" in text
+
+
+def test_verify_and_checkin_know_a_set_by_its_full_digest(
+    tmp_path: Path, two_homes: tuple[Path, str, str], capsysbinary: Capture
+) -> None:
+    """Same printed fingerprint, another digest (as after a collision): unknown here."""
+    import sqlite3
+
+    home, fp, _ = two_homes
+    db = sqlite3.connect(home / "registry.sqlite3", isolation_level=None)
+    try:
+        db.execute("UPDATE share_sets SET set_digest = ? WHERE fingerprint = ?", ("CD" * 32, fp))
+    finally:
+        db.close()
+    code, out, _ = run(capsysbinary, "--home", str(home), "verify", *files(tmp_path, "ours", 1))
+    assert code == 1 and b"UNKNOWN" in out
+    code, out, _ = run(capsysbinary, "--home", str(home), "checkin", *files(tmp_path, "ours", 2))
+    assert code == 1 and b"not in this registry" in out
