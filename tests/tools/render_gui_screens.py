@@ -166,6 +166,11 @@ def main() -> int:
         settle(app)
         window.refresh()
         grab(window, args.out, "main-window", args.suffix)
+        log = window.open_audit_log()
+        settle(app)
+        grab(log, args.out, "audit-log", args.suffix)
+        log.close()
+        settle(app)
         shots = {"out": args.out, "suffix": args.suffix}
         render_break_glass(
             app, window, services=services, share_set=share_set, clock=clock, **shots
