@@ -21,17 +21,20 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListWidget,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
+from breakglass_gui.ceremony.remote import RemoteIntake
 from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.core.errors import DuplicateShareError
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
 from .camera import CameraLike, CameraPanel, Decoder, scrub_thread_heap, wipe_frame
+from .remote_dialog import RemoteShareDialog
 from .wizard_frame import WizardPage
 
 __all__ = ["CameraChoice", "CollectPage"]
@@ -110,6 +113,16 @@ class CollectPage(WizardPage):
         self.typed = inputs.typed
         self.add_typed = inputs.submit
 
+        self.remote_button = QPushButton("Re&mote share…", self)
+        self.remote_button.setObjectName("remoteShare")
+        self.remote_button.setToolTip(
+            "A custodian who is not in the room sends their share encrypted to this ceremony's "
+            "one-time key (age format)"
+        )
+        self.remote_button.clicked.connect(self.open_remote)
+        self.remote_dialog: RemoteShareDialog | None = None
+        self._intake: RemoteIntake | None = None
+
         side = QVBoxLayout()
         side.addWidget(self.status)
         side.addWidget(QLabel("Accepted shares (custodian, role, credential, set):", self))
@@ -117,6 +130,7 @@ class CollectPage(WizardPage):
         side.addWidget(self.message)
         side.addWidget(QLabel("Refused:", self))
         side.addWidget(self.refused)
+        side.addWidget(self.remote_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         grid = QGridLayout(self)
         grid.addWidget(camera_box, 0, 0)
@@ -258,8 +272,29 @@ class CollectPage(WizardPage):
         finally:
             wipe_frame(frame)
 
+    # -- remote custodians -------------------------------------------------------------------------
+    def open_remote(self) -> RemoteShareDialog:
+        """Show this ceremony's one-time key and take envelopes (the key is made once)."""
+        if self._intake is None:
+            self._intake = RemoteIntake(self.flow.collector)
+        if self.remote_dialog is None:
+            self.remote_dialog = RemoteShareDialog(
+                self._intake, on_offer=self._remote_offer, parent=self
+            )
+        self.remote_dialog.show()
+        self.remote_dialog.raise_()
+        return self.remote_dialog
+
+    def _remote_offer(self, outcome: Offer) -> None:
+        self._show(outcome)
+        self.offered.emit()
+
     # -- wipe -------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:
+        if self._intake is not None:  # the one-time key dies with the ceremony
+            self._intake.close()
+        if self.remote_dialog is not None:
+            self.remote_dialog.close()
         self.camera.wipe()
         self.typed.wipe()
         self.accepted.clear()
