@@ -1053,6 +1053,41 @@ class SplitCeremony:
             self.timings.setdefault("all_written", time.perf_counter())
         self._changed()
 
+    def saved_files(self) -> list[str]:
+        """The PDFs this ceremony saved that are still on disk."""
+        out = []
+        for d in self.documents:
+            for how in d.emitted:
+                if how.startswith("saved to ") and Path(how[len("saved to ") :]).is_file():
+                    out.append(how[len("saved to ") :])
+        return out
+
+    def delete_saved(self) -> list[str]:
+        """Overwrite each saved PDF with zeros, flush it, then unlink it; the paths deleted.
+
+        Honest limits: on SSDs, flash drives and copy-on-write or journalled file systems
+        (btrfs, ZFS, APFS) the old blocks may survive the overwrite; backups and sync copies
+        are untouched. Only printing to paper without saving avoids that altogether.
+        """
+        done = []
+        for path in self.saved_files():
+            try:
+                size = os.path.getsize(path)
+                with open(path, "r+b", buffering=0) as f:
+                    zeros = bytes(min(size, 1 << 20))
+                    left = size
+                    while left > 0:
+                        left -= f.write(zeros[: min(left, len(zeros))]) or 0
+                    os.fsync(f.fileno())
+                os.unlink(path)
+            except OSError:
+                continue
+            done.append(path)
+        if done:
+            self.state["deleted_files"] = [*self.state.get("deleted_files", []), *done]
+            self._changed()
+        return done
+
     def save_all(self, sink: Any, *, only_missing: bool = False) -> list[str]:
         """Render and save every document through ``sink`` (a DocumentSink); headless helper."""
         out = []

@@ -446,3 +446,29 @@ def test_copying_a_generated_credential_confirms_it() -> None:
     assert c.secret_confirmed
     c.set_secret(generate_secret(16, "hexadecimal"), generated=True)
     assert not c.secret_confirmed  # a new value needs its own confirmation
+
+
+def test_delete_saved_overwrites_then_unlinks(tmp_path: Path) -> None:
+    c, _ = _ceremony()
+    _to_review(c)
+    c.make_shares()
+    c.wizard.next()
+    folder = tmp_path / "stick"
+    c.save_all(FolderSink(folder))
+    files = c.saved_files()
+    assert len(files) == 5 and all(Path(f).exists() for f in files)
+    keep = Path(files[0])
+    inode = keep.stat().st_ino
+    import os as _os
+
+    fd = _os.open(keep, _os.O_RDONLY)  # a reader still holding the file sees the overwrite
+    try:
+        assert c.delete_saved() == files
+        assert not any(Path(f).exists() for f in files)
+        data = _os.read(fd, 1 << 20)
+        assert data and set(data) == {0}
+        assert _os.fstat(fd).st_ino == inode
+    finally:
+        _os.close(fd)
+    assert c.saved_files() == []
+    assert c.state["deleted_files"] == files

@@ -81,7 +81,10 @@ class PrintPage(SplitPage):
         self.print_button = QPushButton("&Print selected…")
         named(self.print_button, "printButton", "Print the selected document")
         self.print_button.clicked.connect(self.print_selected)
-        for b in (self.save_all_button, self.save_button, self.print_button):
+        self.delete_button = QPushButton("&Delete the saved PDFs…")
+        named(self.delete_button, "deleteSavedButton", "Overwrite and delete the saved PDFs")
+        self.delete_button.clicked.connect(self.delete_saved)
+        for b in (self.save_all_button, self.save_button, self.print_button, self.delete_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -170,6 +173,27 @@ class PrintPage(SplitPage):
         else:
             self.message.setText(f"{len(done)} PDF(s) written to {self.folder.text()}.")
         self.refresh()
+
+    def delete_saved(self) -> list[str]:
+        """After printing: overwrite and delete the saved PDFs, saying what that cannot do."""
+        files = self.ceremony.saved_files()
+        if not files:
+            self.message.setText("No saved PDFs are left to delete.")
+            return []
+        if not self.wizard.confirm(
+            "Delete the saved PDFs?",
+            f"Overwrite {len(files)} saved PDF(s) with zeros, then delete them. This does NOT "
+            "reliably erase them on SSDs, USB sticks or copy-on-write file systems (btrfs, "
+            "ZFS, APFS), nor any backup or synced copy. Do it only once every sheet is on "
+            "paper and read back.",
+        ):
+            return []
+        done = self.ceremony.delete_saved()
+        self.message.setText(
+            f"Overwritten and deleted {len(done)} PDF(s). On SSDs and copy-on-write file "
+            "systems copies may survive: keep that disk as safe as the sheets."
+        )
+        return done
 
     def print_dialog(self, printer: Any = None) -> int:
         """Print the selected document through the system print dialog (printer, copies,
