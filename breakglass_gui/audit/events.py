@@ -63,6 +63,15 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "by": _opt(S),
     },
     "trail_override": {"reason": _req(S), "problem": _req(S), "by": _opt(S)},
+    "log_imported": {
+        "key": _req(S),
+        "file": _req(S),
+        "entries": _req(N),
+        "total": _req(N),
+        "head": _req(S),
+        "ceremonies": _req(N),
+        "rotation_due": _req(L),
+    },
     # split ceremony
     "split_started": {
         "ceremony": _req(N),
@@ -251,6 +260,13 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
         case "log_repaired":
             return (
                 f"torn last line ({f['torn_bytes']} bytes) set aside after entry {f['after_seq']}"
+            )
+        case "log_imported":
+            due = f"; rotation due here: {_people(f['rotation_due'])}" if f["rotation_due"] else ""
+            return (
+                f"imported {f['entries']} entries of the log signed by {f['key']} from "
+                f"{f['file']} ({f['total']} entries, head {f['head'][:16]}…; "
+                f"{f['ceremonies']} ceremonies){due}"
             )
         case "split_started":
             return f"{c}split started for {f['label']!r} ({f['policy']})"

@@ -195,6 +195,33 @@ MIGRATIONS: list[str] = [
     ALTER TABLE share_sets ADD COLUMN set_digest TEXT;
     CREATE INDEX share_sets_by_digest ON share_sets(set_digest);
     """,
+    # 5: other installations' logs imported here (``audit import``): which entries, and which
+    # ceremonies came from where (the origin columns stay NULL for this installation's own)
+    """
+    CREATE TABLE imported_logs (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        file TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        head TEXT NOT NULL,
+        first_imported TEXT NOT NULL,
+        last_imported TEXT NOT NULL
+    );
+    CREATE TABLE imported_entries (
+        key TEXT NOT NULL REFERENCES imported_logs(key),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        event TEXT NOT NULL,
+        time TEXT NOT NULL,
+        PRIMARY KEY (key, seq)
+    );
+    ALTER TABLE ceremonies ADD COLUMN origin_key TEXT;
+    ALTER TABLE ceremonies ADD COLUMN origin_fingerprint TEXT;
+    ALTER TABLE ceremonies ADD COLUMN origin_ceremony INTEGER;
+    ALTER TABLE ceremonies ADD COLUMN origin_file TEXT;
+    CREATE UNIQUE INDEX ceremonies_by_origin ON ceremonies(origin_key, origin_ceremony)
+        WHERE origin_key IS NOT NULL;
+    """,
 ]
 
 
@@ -258,10 +285,28 @@ class CeremonyRecord:
     first_seq: int | None
     last_seq: int | None
     gate_override: str | None
+    # where a ceremony imported from another installation's log happened (None: here)
+    origin_key: str | None = None
+    origin_fingerprint: str | None = None
+    origin_ceremony: int | None = None
+    origin_file: str | None = None
 
     @property
     def drill(self) -> bool:
         return self.kind == "drill"
+
+    @property
+    def imported(self) -> bool:
+        return self.origin_key is not None
+
+    def where(self) -> str:
+        """Where it happened, in words: "here", or the other installation's key and file."""
+        if self.origin_key is None:
+            return "here"
+        return (
+            f"installation {self.origin_fingerprint} (ceremony {self.origin_ceremony} of the "
+            f"log {self.origin_file})"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -624,6 +669,102 @@ class Registry:
             (credential_id,),
         ).fetchone()
         return self._ceremony(row) if row else None
+
+    # -- logs imported from other installations --------------------------------------------
+    def imported_log(self, key: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM imported_logs WHERE key = ?", (key,)).fetchone()
+        return dict(row) if row else None
+
+    def imported_logs(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM imported_logs ORDER BY first_imported, key")
+        return [dict(r) for r in rows]
+
+    def imported_hashes(self, key: str) -> dict[int, str]:
+        """seq -> line hash of every entry already imported from the log signed by ``key``."""
+        rows = self.conn.execute("SELECT seq, hash FROM imported_entries WHERE key = ?", (key,))
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def record_import(
+        self,
+        *,
+        key: str,
+        fingerprint: str,
+        file: str,
+        entries: Sequence[tuple[int, str, str, str]],
+        count: int,
+        head: str,
+        when: dt.datetime,
+    ) -> None:
+        """Remember an import: the log (its length and head) and each new entry (seq, hash,
+        event, time). Entries already known are left as they are."""
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO imported_logs (key, fingerprint, file, count, head, first_imported, "
+                "last_imported) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "file = excluded.file, count = MAX(imported_logs.count, excluded.count), "
+                "head = CASE WHEN excluded.count > imported_logs.count THEN excluded.head "
+                "ELSE imported_logs.head END, last_imported = excluded.last_imported",
+                (key, fingerprint, file, count, head, _iso(when), _iso(when)),
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO imported_entries (key, seq, hash, event, time) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(key, seq, h, event, time) for seq, h, event, time in entries],
+            )
+
+    def start_imported_ceremony(
+        self,
+        kind: str,
+        started_at: dt.datetime,
+        *,
+        origin_key: str,
+        origin_fingerprint: str,
+        origin_ceremony: int,
+        origin_file: str,
+        set_fp: str | None = None,
+        incident: str | None = None,
+        operator: str | None = None,
+        witnesses: Sequence[str] = (),
+        trigger: str | None = None,
+    ) -> int:
+        """A ceremony that happened at another installation, as its log recorded it."""
+        if kind not in CEREMONY_KINDS:
+            raise ValueError(f"unknown ceremony kind {kind!r}")
+        rec = self.get_set(set_fp) if set_fp else None
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO ceremonies (kind, set_fp, credential_id, incident, operator, "
+                "witnesses, trigger_text, started_at, origin_key, origin_fingerprint, "
+                "origin_ceremony, origin_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    set_fp,
+                    rec.credential_id if rec else None,
+                    incident,
+                    operator,
+                    json.dumps(list(witnesses), ensure_ascii=False),
+                    trigger,
+                    _iso(started_at),
+                    origin_key,
+                    origin_fingerprint,
+                    origin_ceremony,
+                    origin_file,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def ceremony_by_origin(self, origin_key: str, origin_ceremony: int) -> CeremonyRecord | None:
+        row = self.conn.execute(
+            "SELECT * FROM ceremonies WHERE origin_key = ? AND origin_ceremony = ?",
+            (origin_key, origin_ceremony),
+        ).fetchone()
+        return self._ceremony(row) if row else None
+
+    def imported_ceremonies(self) -> list[CeremonyRecord]:
+        rows = self.conn.execute(
+            "SELECT * FROM ceremonies WHERE origin_key IS NOT NULL ORDER BY started_at, id"
+        )
+        return [self._ceremony(r) for r in rows]
 
     # -- check-ins -------------------------------------------------------------------------
     def add_checkin(

@@ -1154,9 +1154,33 @@ class AuditTrail:
             "stale_shares": [s.__dict__ for s in self.stale_shares(days)],
             "stale_after_days": days,
             "open_reviews": [
-                {"review": rid, "ceremony": cid, "incident": rec.get("incident")}
+                {
+                    "review": rid,
+                    "ceremony": cid,
+                    "incident": rec.get("incident"),
+                    "where": rec.get("where") or "here",
+                }
                 for rid, cid, status, rec in self.registry.reviews()
                 if status != "completed"
+            ],
+            "imported_logs": [
+                {k: v for k, v in log.items() if k != "key"}
+                for log in self.registry.imported_logs()
+            ],
+            "imported_ceremonies": [
+                {
+                    "ceremony": c.id,
+                    "kind": c.kind,
+                    "incident": c.incident,
+                    "operator": c.operator,
+                    "set": c.set_fp,
+                    "started_at": c.started_at,
+                    "outcome": c.outcome or c.status,
+                    "installation": c.origin_fingerprint,
+                    "file": c.origin_file,
+                    "where": c.where(),
+                }
+                for c in self.registry.imported_ceremonies()
             ],
             "audit_log": {"ok": verify.ok, "entries": verify.entries, "summary": verify.summary()},
             "mirrors": {

@@ -140,6 +140,35 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_audit_verify)
 
     p = asub.add_parser(
+        "import",
+        help="add another installation's audit log to this trail (the offline case)",
+        description="Verify another installation's audit log under its public key (signatures, "
+        "chain, sequence, and --anchor if given) and record it here: its real uses count in "
+        "this installation's bypass rate, a real reveal of a set this registry knows marks "
+        "it rotation due, its reconstructions get review records, and 'breakglass report' "
+        "names where they happened. Compare the key fingerprint printed with the one in that "
+        "installation's announcements. Importing the same log again adds nothing; a longer "
+        "copy adds its new entries; a log that does not verify, or whose earlier entries "
+        "differ from an earlier import, is refused and nothing is recorded.",
+    )
+    p.add_argument("log", metavar="LOG", help="the other installation's audit.log")
+    p.add_argument(
+        "--pubkey",
+        required=True,
+        metavar="KEY",
+        help="that installation's public key: 'ed25519:...' text, PEM, or a file holding one",
+    )
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="COUNT:HEAD",
+        help="an anchor that installation announced (repeat); the log must match it",
+    )
+    add_json_flag(p)
+    p.set_defaults(func=cmd_audit_import)
+
+    p = asub.add_parser(
         "reset",
         help="start a new, announced audit chain (when the log or the key is lost)",
         description="When the log or its signing key is missing, replaced or broken, every "
@@ -406,6 +435,40 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     data = path.read_bytes()
     findings = [check_anchor(data, key, a) for a in announced]
     return _print_report(verify_file(path, key, anchors), path, args.json, findings)
+
+
+def cmd_audit_import(args: argparse.Namespace) -> int:
+    from breakglass_gui.audit.imports import ImportError_, import_log  # noqa: PLC0415
+
+    anchors = [_parse_anchor(a) for a in args.anchor]
+    key = load_public_key(args.pubkey)
+    path = Path(args.log)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if not args.json:
+        out(
+            f"log signed by key {key.fingerprint()}: compare it with the key fingerprint in "
+            "that installation's announcements"
+        )
+    trail = open_trail(args)
+    try:
+        try:
+            result = import_log(trail, path, key, anchors, name=args.log)
+        except ImportError_ as exc:
+            raise CliError(str(exc), EXIT_FAIL) from exc
+    finally:
+        trail.close()
+    if args.json:
+        out(json.dumps({"key": key.fingerprint(), **result.__dict__}, indent=2))
+        return EXIT_OK
+    out(f"verified: {result.total} entries, signatures and chain verify")
+    out(result.summary())
+    for fp in result.unknown_sets:
+        out(
+            f"note: set {fp} was revealed there but is not in this registry; its use is "
+            "recorded here but no set could be marked rotation due"
+        )
+    return EXIT_OK
 
 
 def cmd_audit_reset(args: argparse.Namespace) -> int:
@@ -748,7 +811,26 @@ def cmd_report(args: argparse.Namespace) -> int:
         out("")
         out("review due (records to complete: breakglass review complete ID ...):")
         for r in data["open_reviews"]:
-            out(f"  review {r['review']} (ceremony {r['ceremony']}, incident {r['incident']})")
+            where = "" if r["where"] == "here" else f", at {r['where']}"
+            out(
+                f"  review {r['review']} (ceremony {r['ceremony']}, incident "
+                f"{r['incident']}{where})"
+            )
+    if data["imported_ceremonies"]:
+        out("")
+        out("ceremonies at other installations (imported with 'breakglass audit import'):")
+        for c in data["imported_ceremonies"]:
+            what = "DRILL" if c["kind"] == "drill" else f"incident {c['incident'] or '-'}"
+            out(
+                f"  {c['started_at']}  {what}, set {c['set'] or 'unknown'}, operator "
+                f"{c['operator'] or '-'}: {c['outcome']} — at installation {c['installation']} "
+                f"(log {c['file']})"
+            )
+    for log in data["imported_logs"]:
+        out(
+            f"imported log of installation {log['fingerprint']}: {log['count']} entries from "
+            f"{log['file']}, last imported {log['last_imported']}"
+        )
     return EXIT_OK
 
 
