@@ -1175,6 +1175,7 @@ class AuditTrail:
                     "operator": c.operator,
                     "set": c.set_fp,
                     "started_at": c.started_at,
+                    "status": c.status,
                     "outcome": c.outcome or c.status,
                     "installation": c.origin_fingerprint,
                     "file": c.origin_file,

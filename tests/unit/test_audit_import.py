@@ -9,6 +9,7 @@ refused with one line, nothing recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -20,9 +21,13 @@ import pytest
 
 from breakglass_gui.audit.keys import SigningKey, load_public_key
 from breakglass_gui.audit.log import AuditLog
+from breakglass_gui.audit.registry import CustodianRecord
+from breakglass_gui.audit.service import AuditTrail
 
 CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
 SECRET = b"hunter2-\x00-root\n"
+# what combine requires of a real use today (trigger: the runbook's first)
+REAL_USE = ["--operator", "Dee on B", "--witness", "Eve", "--trigger", "1", "--announced"]
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -52,6 +57,28 @@ def registry_dump(home: Path) -> list[object]:
         conn.close()
 
 
+def know_set(home: Path, set_json: Path) -> None:
+    """Make B know A's set, through the public API (a stand-in for importing its set card,
+    which another part of issue 15 builds): registered by fingerprint and full digest."""
+    meta = json.loads(set_json.read_text())
+    with AuditTrail(home) as trail:
+        trail.registry.add_set(
+            fingerprint=meta["fingerprint"],
+            label=meta["label"],
+            policy=meta["policy"]["text"],
+            policy_short=meta["policy"]["short"],
+            total_shares=len(meta["shares"]),
+            created=dt.date.fromisoformat(meta["created"]),
+            custodians=[
+                CustodianRecord(s["number"], s["custodian"], s["role"], s["group"], "", "")
+                for s in meta["shares"]
+            ],
+            credential_id=None,
+            when=trail.now(),
+        )
+        trail.registry.record_digest(meta["fingerprint"], meta["set_digest"].replace("-", ""))
+
+
 @pytest.fixture
 def two_homes(tmp_path: Path) -> dict[str, object]:
     """A splits the set; B (another laptop) reconstructs it for real, knowing its fingerprint."""
@@ -64,9 +91,13 @@ def two_homes(tmp_path: Path) -> dict[str, object]:
     )  # fmt: skip
     fp = json.loads((tmp_path / "set" / "set.json").read_text())["fingerprint"]
     shares = [str(tmp_path / "set" / f"share-{k}.txt") for k in (1, 2)]
+    # B does not know the set: it refuses to reveal it
+    r = run(b, "combine", *shares, *REAL_USE, "--incident", "INC-1", "--out", str(tmp_path / "no"))
+    assert r.returncode != 0 and not (tmp_path / "no").exists()
+    know_set(b, tmp_path / "set" / "set.json")
     ok(
         b, "combine", *shares, "--fingerprint", fp, "--incident", "INC-7731",
-        "--operator", "Dee on B", "--trigger", "SSO down", "--announced",
+        *REAL_USE,
         "--out", str(tmp_path / "recovered"),
     )  # fmt: skip
     assert (tmp_path / "recovered").read_bytes() == SECRET
@@ -100,8 +131,11 @@ def test_a_use_on_another_laptop_counts_here(two_homes: dict[str, object]) -> No
     assert report["rotation_due"] == [fp]
     cred = report["credentials"][0]
     assert cred["uses_last_90d"] == 1  # the real use in B counts in A's bypass rate
-    [cer] = report["imported_ceremonies"]
+    # B's first attempt (the set unknown there, refused) is on the record too, as failed
+    first, cer = report["imported_ceremonies"]
+    assert first["incident"] == "INC-1" and first["status"] in {"failed", "aborted"}
     assert cer["incident"] == "INC-7731" and cer["set"] == fp and cer["outcome"] == "revealed"
+    assert cer["status"] == "done"
     assert cer["installation"] == b_fp and cer["file"] == str(log_b)
     assert [r["incident"] for r in report["open_reviews"]] == ["INC-7731"]  # review due here
     assert b_fp in report["open_reviews"][0]["where"]
@@ -141,17 +175,25 @@ def test_a_longer_copy_adds_only_its_new_entries(two_homes: dict[str, object]) -
     ok(a, "audit", "import", str(first), "--pubkey", key_b)
     n_first = len(first.read_bytes().splitlines())
     # B goes on: a drill (never a real use), then a second real use
-    ok(b, "combine", "--drill", *shares, "--out", str(tmp / "drill"))
+    ok(b, "combine", "--drill", *shares, "--incident", "rehearse SSO down", "--out", str(tmp / "d"))
     ok(
-        b, "combine", *shares, "--incident", "INC-9", "--operator", "Dee", "--announced",
+        b, "combine", *shares, "--incident", "INC-9", *REAL_USE,
         "--out", str(tmp / "again"),
     )  # fmt: skip
     n_all = len((b / "audit.log").read_bytes().splitlines())
     out = ok(a, "audit", "import", str(b / "audit.log"), "--pubkey", key_b)
     assert f"imported {n_all - n_first} entries" in out
     report = json.loads(ok(a, "report", "--json"))
-    kinds = [(c["kind"], c["incident"]) for c in report["imported_ceremonies"]]
-    assert kinds == [("reconstruction", "INC-7731"), ("drill", None), ("reconstruction", "INC-9")]
+    kinds = [
+        (c["kind"], c["incident"] if c["kind"] == "reconstruction" else "-")
+        for c in report["imported_ceremonies"]
+    ]
+    assert kinds == [
+        ("reconstruction", "INC-1"),
+        ("reconstruction", "INC-7731"),
+        ("drill", "-"),
+        ("reconstruction", "INC-9"),
+    ]
     assert report["credentials"][0]["uses_last_90d"] == 2  # the drill does not count
     assert report["imported_logs"][0]["count"] == n_all
 
