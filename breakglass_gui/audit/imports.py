@@ -56,12 +56,18 @@ class ImportResult:
                 f"nothing new: the {self.total} entries of this log were already imported "
                 "(nothing changed)"
             )
+        n = len(self.ceremonies)
         text = (
             f"imported {self.new} entries of the log signed by {self.fingerprint} from "
-            f"{self.file} ({len(self.ceremonies)} ceremonies)"
+            f"{self.file} ({n} {'ceremony' if n == 1 else 'ceremonies'})"
         )
         if self.rotation_due:
             text += f"; rotation due here: {', '.join(self.rotation_due)}"
+        if self.torn_bytes:
+            text += (
+                f"; its last line is torn ({self.torn_bytes} bytes, an interrupted write or a "
+                "partial copy): only the whole entries before it were imported"
+            )
         return text
 
 

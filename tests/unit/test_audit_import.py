@@ -172,8 +172,15 @@ def test_a_longer_copy_adds_only_its_new_entries(two_homes: dict[str, object]) -
     assert isinstance(tmp, Path)
     first = tmp / "first-copy.log"
     first.write_bytes((b / "audit.log").read_bytes())
-    ok(a, "audit", "import", str(first), "--pubkey", key_b)
-    n_first = len(first.read_bytes().splitlines())
+    # a partial copy, cut in the middle of entry 4: its whole entries only
+    lines = first.read_bytes().splitlines(keepends=True)
+    partial = tmp / "partial.log"
+    partial.write_bytes(b"".join(lines[:3]) + lines[3][:40])
+    out = ok(a, "audit", "import", str(partial), "--pubkey", key_b)
+    assert "imported 3 entries" in out and "its last line is torn (40 bytes" in out
+    n_first = len(lines)
+    out = ok(a, "audit", "import", str(first), "--pubkey", key_b)
+    assert f"imported {n_first - 3} entries" in out
     # B goes on: a drill (never a real use), then a second real use
     ok(b, "combine", "--drill", *shares, "--incident", "rehearse SSO down", "--out", str(tmp / "d"))
     ok(
