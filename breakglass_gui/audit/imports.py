@@ -210,6 +210,10 @@ def _apply(
                 _rotation_due(trail, rec.id, fp_used, result, _when(e))
             record = prefill(trail, rec.id)
             record["where"] = rec.where()
+            record["audit_verified"] = (
+                f"imported: the log signed by {fp} verified ({result.total} entries, head "
+                f"{result.head[:16]}…) when it was imported here"
+            )
             result.reviews.append((reg.add_review(rec.id, record, trail.now()), rec.id))
     elif e.event == "ceremony_aborted":
         reg.finish_ceremony(rec.id, "aborted", str(f.get("reason") or ""), _when(e))

@@ -140,6 +140,9 @@ def test_a_use_on_another_laptop_counts_here(two_homes: dict[str, object]) -> No
     assert [r["incident"] for r in report["open_reviews"]] == ["INC-7731"]  # review due here
     assert b_fp in report["open_reviews"][0]["where"]
 
+    review = json.loads(ok(a, "review", "show", "1", "--json"))
+    assert review["incident"] == "INC-7731" and b_fp in review["where"]
+    assert review["audit_verified"].startswith(f"imported: the log signed by {b_fp} verified")
     text = ok(a, "report")
     line = next(x for x in text.splitlines() if "INC-7731" in x and "revealed" in x)
     assert fp in line and b_fp in line and str(log_b) in line and "revealed" in line
