@@ -205,9 +205,10 @@ def _apply(
         ok = outcome in RECONSTRUCTED_OUTCOMES
         reg.finish_ceremony(rec.id, "done" if ok else "failed", outcome, _when(e))
         fp_used = set_fp or rec.set_fp
-        if ok and not rec.drill:
-            if fp_used:
-                _rotation_due(trail, rec.id, fp_used, result, _when(e))
+        if ok and not rec.drill and fp_used:
+            _rotation_due(trail, rec.id, fp_used, result, _when(e))
+            if reg.get_set(fp_used) is None:
+                return  # not a credential of this registry: its review is kept there
             record = prefill(trail, rec.id)
             record["where"] = rec.where()
             record["audit_verified"] = (

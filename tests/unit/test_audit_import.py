@@ -268,3 +268,17 @@ def test_tampered_rewritten_or_wrongly_keyed_logs_are_refused(
     )
     msg = refused(tmp / "rewritten.log", key_b)
     assert "entry 3 differs from the entry 3 imported earlier" in msg and "rewritten" in msg
+
+
+def test_a_set_this_registry_does_not_know_is_listed_but_not_reviewed_here(
+    two_homes: dict[str, object],
+) -> None:
+    b, key_b, fp, tmp = (two_homes[k] for k in ("b", "key_b", "fp", "tmp"))
+    assert isinstance(b, Path) and isinstance(key_b, str) and isinstance(tmp, Path)
+    c = tmp / "C"  # an installation that never heard of the set
+    out = ok(c, "audit", "import", str(b / "audit.log"), "--pubkey", key_b)
+    assert f"note: set {fp} was revealed there but is not in this registry" in out
+    report = json.loads(ok(c, "report", "--json"))
+    assert report["rotation_due"] == [] and report["open_reviews"] == []
+    assert "INC-7731" in [x["incident"] for x in report["imported_ceremonies"]]
+    assert ok(c, "review", "list").strip() == "no review records"
