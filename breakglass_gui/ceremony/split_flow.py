@@ -1053,6 +1053,15 @@ class SplitCeremony:
             self.timings.setdefault("all_written", time.perf_counter())
         self._changed()
 
+    def envelope_folder(self, doc_id: str) -> str:
+        """The sub-folder for one custodian's envelope ("" for the record and runbook)."""
+        item = self.document(doc_id)
+        share_set = self.share_set
+        if item.share_number is None or share_set is None:
+            return ""
+        share = share_set.shares[item.share_number - 1]
+        return f"envelope-{share.number}-{_slug(share.custodian) or 'custodian'}"
+
     def saved_files(self) -> list[str]:
         """The PDFs this ceremony saved that are still on disk."""
         out = []

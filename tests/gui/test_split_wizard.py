@@ -301,3 +301,22 @@ def test_the_print_path_paints_every_page_onto_a_qprinter(
     assert doc.emitted == [f"printed on {out}"]
     log = gui_services.trail.log_path.read_text()
     assert '"medium":"paper"' in log.replace(" ", "")
+
+
+def test_saving_one_folder_per_custodian_envelope(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    _window, wizard = open_wizard(qtbot, gui_services)
+    fill_to_review(qtbot, wizard, preset="2of3")
+    assert wizard.go_next()
+    printing = wizard.pages["print"]
+    folder = tmp_path / "stick"
+    printing.folder.setText(str(folder))
+    printing.per_envelope.setChecked(True)
+    printing.save_all_button.click()
+    qtbot.waitUntil(lambda: all(d.done for d in wizard.ceremony.documents), timeout=30000)
+    envelopes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    assert envelopes == ["envelope-1-ana-ruiz", "envelope-2-ben-okafor", "envelope-3-chen-wu"]
+    for name in envelopes:
+        assert len(list((folder / name).glob("*-share-*.pdf"))) == 1
+    assert len(list(folder.glob("*.pdf"))) == 2  # the record and the runbook stay on top

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -61,6 +62,9 @@ class PrintPage(SplitPage):
         self.risk = note("", "folderRisk")
         self.risk.setStyleSheet("color: #8a5300;")
         layout.addWidget(self.risk)
+        self.per_envelope = QCheckBox("One sub-folder per custodian's envelope")
+        named(self.per_envelope, "perEnvelopeCheck", "Save each sheet in its own sub-folder")
+        layout.addWidget(self.per_envelope)
         self.folder.textChanged.connect(lambda _t: self._check_folder())
 
         self.table = QTableWidget(0, 2)
@@ -141,7 +145,12 @@ class PrintPage(SplitPage):
             ids = [docs[r].id] if 0 <= r < len(docs) else []
         else:
             ids = [d.id for d in docs if not (only_missing and d.done)]
-        sink = FolderSink(Path(folder).expanduser())
+        base = Path(folder).expanduser()
+        per_envelope = self.per_envelope.isChecked()
+        sinks = {
+            d.id: FolderSink(base / self.ceremony.envelope_folder(d.id) if per_envelope else base)
+            for d in docs
+        }
         render = self.ceremony.render_document
         names = {d.id: d.file_name for d in docs}
 
@@ -150,7 +159,7 @@ class PrintPage(SplitPage):
             for doc_id in ids:
                 try:
                     data = render(doc_id)
-                    where = sink.save(names[doc_id], data)
+                    where = sinks[doc_id].save(names[doc_id], data)
                     del data
                 except OSError as exc:
                     reason = exc.strerror or str(exc)
