@@ -261,12 +261,37 @@ def _chains() -> tuple[tuple[FontRef, ...], ...]:
         face: [_ref(p) for n in names if (p := _locate(n)) is not None]
         for face, names in _PREFERRED.items()
     }
-    regular = found["regular"]
+    regular = found["regular"] or _fontconfig_sans()
     return (
         tuple(regular),
         tuple(dict.fromkeys(found["bold"] + regular)),
         tuple(dict.fromkeys(found["oblique"] + regular)),
     )
+
+
+def _fontconfig_sans() -> list[FontRef]:
+    """None of the preferred files is installed: fontconfig's own order for sans-serif
+    (``fc-match -s``), TrueType outlines only."""
+    fc = shutil.which("fc-match")
+    if fc is None:
+        return []
+    try:
+        listing = subprocess.run(
+            [fc, "-s", "sans-serif", "--format", "%{file}\t%{index}\t%{fontformat}\n"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    out = []
+    for line in listing.splitlines():
+        path, _, rest = line.partition("\t")
+        index, _, kind = rest.partition("\t")
+        if kind.strip() == "TrueType" and index.isdigit():
+            out.append(_ref(path, int(index)))
+    return out[:12]
 
 
 @functools.cache

@@ -434,3 +434,25 @@ def test_runbook_pages_are_not_near_empty_and_blanks_are_lines() -> None:
     text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     for placeholder in ("not given", "on-call directory", "(the incident channel)"):
         assert placeholder not in text
+
+
+def test_without_any_preferred_font_fontconfig_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the preferred files installed: fontconfig's sans-serif order, TrueType only."""
+    import shutil
+
+    from breakglass_gui.paper import fonts
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("no fontconfig")
+    monkeypatch.setattr(fonts, "_locate", lambda name: None)
+    for cached in (fonts._chains, fonts._unicode_fonts):
+        cached.cache_clear()
+    try:
+        found = fonts.fonts_for(["Анна 李"])
+        assert found.embedded
+        names = [r.path for r in found.chain("regular")]
+        assert names and all(n.endswith((".ttf", ".ttc")) for n in names)
+        assert fonts.unprintable("Анна 李小龍", found) == []
+    finally:
+        for cached in (fonts._chains, fonts._unicode_fonts):
+            cached.cache_clear()
