@@ -9,7 +9,6 @@ refused with one line, nothing recorded.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -21,8 +20,6 @@ import pytest
 
 from breakglass_gui.audit.keys import SigningKey, load_public_key
 from breakglass_gui.audit.log import AuditLog
-from breakglass_gui.audit.registry import CustodianRecord
-from breakglass_gui.audit.service import AuditTrail
 
 CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
 SECRET = b"hunter2-\x00-root\n"
@@ -57,26 +54,11 @@ def registry_dump(home: Path) -> list[object]:
         conn.close()
 
 
-def know_set(home: Path, set_json: Path) -> None:
-    """Make B know A's set, through the public API (a stand-in for importing its set card,
-    which another part of issue 15 builds): registered by fingerprint and full digest."""
-    meta = json.loads(set_json.read_text())
-    with AuditTrail(home) as trail:
-        trail.registry.add_set(
-            fingerprint=meta["fingerprint"],
-            label=meta["label"],
-            policy=meta["policy"]["text"],
-            policy_short=meta["policy"]["short"],
-            total_shares=len(meta["shares"]),
-            created=dt.date.fromisoformat(meta["created"]),
-            custodians=[
-                CustodianRecord(s["number"], s["custodian"], s["role"], s["group"], "", "")
-                for s in meta["shares"]
-            ],
-            credential_id=None,
-            when=trail.now(),
-        )
-        trail.registry.record_digest(meta["fingerprint"], meta["set_digest"].replace("-", ""))
+def know_set(home: Path, source: Path, fp: str, card: Path) -> None:
+    """Make ``home`` know the set ``fp`` of ``source`` the way a clean laptop does: the home
+    installation exports its signed set card, the other imports it."""
+    ok(source, "sets", "export", fp, "--out", str(card))
+    assert "now known here" in ok(home, "sets", "import", str(card))
 
 
 @pytest.fixture
@@ -94,7 +76,7 @@ def two_homes(tmp_path: Path) -> dict[str, object]:
     # B does not know the set: it refuses to reveal it
     r = run(b, "combine", *shares, *REAL_USE, "--incident", "INC-1", "--out", str(tmp_path / "no"))
     assert r.returncode != 0 and not (tmp_path / "no").exists()
-    know_set(b, tmp_path / "set" / "set.json")
+    know_set(b, a, fp, tmp_path / "set.card")
     ok(
         b, "combine", *shares, "--fingerprint", fp, "--incident", "INC-7731",
         *REAL_USE,
