@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -517,27 +517,41 @@ class MemoryDocumentSink:
 
 
 class FolderSink:
-    """Writes documents into one folder, readable by the owner only (0600)."""
+    """Writes documents into one folder, readable by the owner only (0600), as new files only.
 
-    def __init__(self, folder: Path) -> None:
+    A file already at the target path is never replaced — it may be another set's share sheet —
+    unless it is in ``ours``: the paths this ceremony saved itself (saving the same sheet again
+    into the same folder). The write goes to a temporary file first and is linked into place,
+    so a failed write leaves nothing half-written under the real name.
+    """
+
+    def __init__(self, folder: Path, ours: Collection[str] = ()) -> None:
         self.folder = Path(folder)
+        self.ours = {str(p) for p in ours}
 
     def save(self, name: str, data: bytes) -> str:
+        from breakglass_gui.platform.files import FileExistsRefusal, create_new  # noqa: PLC0415
+
         if "/" in name or "\\" in name or name.startswith("."):
             raise ValueError(f"not a plain file name: {name!r}")
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
-        tmp = path.with_name(f".{name}.part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = path.with_name(f".{name}.{os.getpid()}.part")
+        tmp.unlink(missing_ok=True)
+        create_new(tmp, data)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
+            if str(path) in self.ours:
+                os.replace(tmp, path)  # our own earlier save of this document
+            else:
+                try:
+                    os.link(tmp, path, follow_symlinks=False)
+                except FileExistsError:
+                    raise FileExistsRefusal(
+                        f"{path} already exists; nothing was written to it: choose an empty "
+                        "folder (it may hold another set's sheets)"
+                    ) from None
+        finally:
             tmp.unlink(missing_ok=True)
-            raise
         return str(path)
 
 

@@ -407,6 +407,37 @@ def test_folder_sink_writes_private_files(tmp_path: Path) -> None:
         sink.save("../escape.pdf", b"x")
 
 
+def test_folder_sink_never_replaces_what_it_did_not_write(tmp_path: Path) -> None:
+    """Saving into a folder that holds another set's sheet leaves that sheet byte-identical and
+    its mode unchanged; a symlink or a pipe in the way is not followed or opened."""
+    import os
+    import stat
+
+    from breakglass_gui.platform.files import FileExistsRefusal
+
+    out = tmp_path / "out"
+    out.mkdir()
+    other = out / "share-1.pdf"
+    other.write_bytes(b"%PDF other set")
+    other.chmod(0o640)
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"keep me")
+    (out / "share-2.pdf").symlink_to(target)
+    os.mkfifo(out / "share-3.pdf")
+    sink = FolderSink(out)
+    for name in ("share-1.pdf", "share-2.pdf", "share-3.pdf"):
+        with pytest.raises(FileExistsRefusal, match="already exists"):
+            sink.save(name, b"%PDF new set")
+    assert other.read_bytes() == b"%PDF other set" and stat.S_IMODE(other.stat().st_mode) == 0o640
+    assert target.read_bytes() == b"keep me" and (out / "share-2.pdf").is_symlink()
+    assert stat.S_ISFIFO((out / "share-3.pdf").lstat().st_mode)
+    assert sorted(p.name for p in out.iterdir()) == ["share-1.pdf", "share-2.pdf", "share-3.pdf"]
+    # this ceremony saving its own document again into the same folder is allowed
+    mine = FolderSink(out).save("share-4.pdf", b"%PDF v1")
+    assert FolderSink(out, [mine]).save("share-4.pdf", b"%PDF v2") == mine
+    assert Path(mine).read_bytes() == b"%PDF v2"
+
+
 def test_scanned_share_text_round_trips() -> None:
     c, _ = _ceremony()
     _to_review(c)

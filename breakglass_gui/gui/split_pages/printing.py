@@ -147,8 +147,11 @@ class PrintPage(SplitPage):
             ids = [d.id for d in docs if not (only_missing and d.done)]
         base = Path(folder).expanduser()
         per_envelope = self.per_envelope.isChecked()
+        ours = self.ceremony.saved_files()  # only these may be written again
         sinks = {
-            d.id: FolderSink(base / self.ceremony.envelope_folder(d.id) if per_envelope else base)
+            d.id: FolderSink(
+                base / self.ceremony.envelope_folder(d.id) if per_envelope else base, ours
+            )
             for d in docs
         }
         render = self.ceremony.render_document
