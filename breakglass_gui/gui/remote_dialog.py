@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QImage, QPixmap
+from PySide6.QtGui import QFont, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -28,25 +28,9 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind
 from breakglass_gui.ceremony.remote import RemoteIntake
 
-__all__ = ["RemoteShareDialog", "qr_pixmap"]
+from .announcement import qr_image
 
-
-def qr_pixmap(text: str, module_px: int = 4) -> QPixmap:
-    """A QR code of ``text`` (error correction M) drawn module by module, with a quiet zone."""
-    import qrcode  # noqa: PLC0415 - loaded when a remote share is first asked for
-
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    qr.add_data(text)
-    qr.make(fit=True)
-    import numpy as np  # noqa: PLC0415
-
-    modules = np.array(qr.get_matrix(), dtype=np.uint8)
-    pixels = np.ascontiguousarray(
-        np.kron(1 - modules, np.ones((module_px, module_px), dtype=np.uint8)) * 255
-    )
-    h, w = pixels.shape
-    image = QImage(pixels.tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(image)
+__all__ = ["RemoteShareDialog"]
 
 
 class RemoteShareDialog(QDialog):
@@ -88,7 +72,7 @@ class RemoteShareDialog(QDialog):
         self.safety.setFont(big)
         self.qr = QLabel(self)
         self.qr.setObjectName("remoteRecipientQr")
-        self.qr.setPixmap(qr_pixmap(intake.recipient))
+        self.qr.setPixmap(QPixmap.fromImage(qr_image(intake.recipient)))
         self.qr.setAccessibleName("QR code of the one-time key")
 
         self.envelope = QPlainTextEdit(self)

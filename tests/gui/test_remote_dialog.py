@@ -10,7 +10,7 @@ from breakglass_gui.ceremony.remote import RemoteIntake
 from breakglass_gui.core.envelope import OneTimeKey, seal_share
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
-from breakglass_gui.gui.remote_dialog import RemoteShareDialog, qr_pixmap
+from breakglass_gui.gui.remote_dialog import RemoteShareDialog
 
 OUT = Path(__file__).parent / "out"
 
@@ -61,9 +61,3 @@ def test_dialog_shows_key_and_opens_envelopes(qtbot: Any, tmp_path: Path) -> Non
     OUT.mkdir(exist_ok=True)
     dialog.resize(760, 560)
     dialog.grab().save(str(OUT / "remote-share-dialog.png"))
-
-
-def test_qr_pixmap_has_a_quiet_zone(qtbot: Any) -> None:
-    pm = qr_pixmap("age1qqqq", module_px=2)
-    img = pm.toImage()
-    assert img.width() == img.height() and img.pixelColor(1, 1).value() == 255
