@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey
+from breakglass_gui.core.secret import scrub_freed_memory
 
 from .ports import REMOTE_SOURCE
 from .reconstruct_flow import Offer, OfferKind
@@ -58,5 +59,8 @@ class RemoteIntake:
         return offer
 
     def close(self) -> None:
-        """The ceremony is over: drop the one-time identity."""
+        """The ceremony is over: drop the one-time identity, then overwrite the freed memory
+        that held it and the shares' texts (pyrage's own copies are immutable: see
+        ``tests/tools/remote_residue.py`` for what is left)."""
         self._key.forget()
+        scrub_freed_memory()

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, NoReturn, SupportsIndex
 
-__all__ = ["SecretBytes", "wipe_buffer"]
+__all__ = ["SecretBytes", "scrub_freed_memory", "wipe_buffer"]
 
 
 def _libc() -> Any:
@@ -131,3 +131,27 @@ class SecretBytes(bytearray):
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # best effort during interpreter shutdown
             self.wipe()
+
+
+def scrub_freed_memory(per_class: int = 96 * 1024, large: int = 8 << 20) -> None:
+    """Overwrite freed memory that held share material, in this thread's allocators.
+
+    Decoded QR texts, typed shares and a remote ceremony's one-time identity pass through
+    CPython strings (and library buffers) that are freed without being overwritten: strings up
+    to 512 bytes in CPython's small-object pools (one pool per 8-byte size class), longer ones
+    in the thread's malloc arena.
+    Zero-filled allocations (``bytearray(n)`` is zeroed) of every small size class, then of
+    larger sizes, take freed blocks back and overwrite them; then they are freed again. A
+    measure, not a proof: the residue test counts what is left.
+    """
+    held: list[bytearray] = []
+    for k in range(1, 65):  # CPython's size classes: 8, 16, ... 512 bytes (the +1 is the NUL)
+        n = 8 * k - 1
+        held.extend(bytearray(n) for _ in range(max(1, per_class // (8 * k))))
+    size, used = 640, 0
+    while used < large:
+        count = max(1, (large // 8) // size)
+        held.extend(bytearray(size) for _ in range(count))
+        used += count * size
+        size = min(size * 2, 96 * 1024)  # under glibc's mmap threshold: from the arena
+    held.clear()

@@ -27,6 +27,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from breakglass_gui.core.secret import scrub_freed_memory
+
 from .widgets.camera_view import CameraView
 from .workers import run_task
 
@@ -37,7 +39,6 @@ __all__ = [
     "Decoder",
     "camera_problem",
     "default_decoder",
-    "scrub_thread_heap",
     "wipe_frame",
 ]
 
@@ -81,29 +82,6 @@ def wipe_frame(frame: Any) -> None:
 def _shares(result: Any) -> int:
     """How many of the codes read are shares (they come first; the rest are outlined amber)."""
     return sum(1 for a in result.accepted if a.item is not None)
-
-
-def scrub_thread_heap(per_class: int = 96 * 1024, large: int = 8 << 20) -> None:
-    """Overwrite freed memory that held decoded QR texts, in this thread's allocators.
-
-    Every frame's decoded texts (share material) pass through zxing-cpp and CPython strings that
-    are freed without being overwritten: strings up to 512 bytes in CPython's small-object pools
-    (one pool per 8-byte size class), longer ones in the decoding thread's malloc arena.
-    Zero-filled allocations (``bytearray(n)`` is zeroed) of every small size class, then of
-    larger sizes, take freed blocks back and overwrite them; then they are freed again. A
-    measure, not a proof: the residue test counts what is left.
-    """
-    held: list[bytearray] = []
-    for k in range(1, 65):  # CPython's size classes: 8, 16, ... 512 bytes (the +1 is the NUL)
-        n = 8 * k - 1
-        held.extend(bytearray(n) for _ in range(max(1, per_class // (8 * k))))
-    size, used = 640, 0
-    while used < large:
-        count = max(1, (large // 8) // size)
-        held.extend(bytearray(size) for _ in range(count))
-        used += count * size
-        size = min(size * 2, 96 * 1024)  # under glibc's mmap threshold: from the arena
-    held.clear()
 
 
 def camera_problem(exc: BaseException, name: str = "The camera") -> str:
@@ -169,7 +147,7 @@ class CameraWorker(QObject):
         except Exception as exc:  # missing, refused, unplugged mid-ceremony: say so, go on
             reason = camera_problem(exc, self.name)
         finally:
-            scrub_thread_heap()
+            scrub_freed_memory()
             if not self._stop.is_set():
                 self.stopped.emit(reason)
 

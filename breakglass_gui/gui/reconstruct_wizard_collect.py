@@ -31,9 +31,10 @@ from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, Reconstru
 from breakglass_gui.ceremony.remote import RemoteIntake
 from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.core.errors import DuplicateShareError
+from breakglass_gui.core.secret import scrub_freed_memory
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .camera import CameraLike, CameraPanel, Decoder, scrub_thread_heap, wipe_frame
+from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
 from .remote_dialog import RemoteShareDialog
 from .wizard_frame import WizardPage
 
@@ -299,7 +300,7 @@ class CollectPage(WizardPage):
         self.typed.wipe()
         self.accepted.clear()
         self.refresh()
-        scrub_thread_heap()  # freed copies of the texts read (see the residue test)
+        scrub_freed_memory()  # freed copies of the texts read (see the residue test)
 
     def detach(self) -> None:
         self.stop_camera()
