@@ -535,6 +535,7 @@ class AfterPage(WizardPage):
         self._bypass_source = bypass_rate
         self._resplit_done = resplit_done
         self.heading = _big(QLabel(self))
+        self.heading.setWordWrap(True)
         self.checks: dict[str, QCheckBox] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -557,6 +558,14 @@ class AfterPage(WizardPage):
         resplit_row.addWidget(self.resplit)
         resplit_row.addWidget(self.resplit_note, 1)
         real.addLayout(resplit_row)
+        # Not every step can be done at 3 a.m. (custodians to gather for the re-split, a change
+        # window for the rotation): finishing with them open is allowed, never silent — they
+        # stay in the review record, which stays "review due" until they are done.
+        self.defer = QPushButton("Finish, do the open steps &later", self.real_box)
+        self.defer.setToolTip("The unticked steps stay in the review record, which stays due")
+        self.defer.setObjectName("deferChecklist")
+        self.defer.clicked.connect(self.defer_open_steps)
+        real.addWidget(self.defer)
         layout.addWidget(self.real_box)
         self.drill_box = QGroupBox("After a drill", self)
         drill = QVBoxLayout(self.drill_box)
@@ -618,6 +627,18 @@ class AfterPage(WizardPage):
             "follow_ups": items(self.follow_ups.text()),
         }
 
+    def defer_open_steps(self) -> None:
+        """Let Finish through with unticked items; the end page and the review record say
+        which are still open."""
+        self.flow.defer_checklist()
+        self.defer.setEnabled(False)
+        self.defer.setText("Open steps kept for later")
+        self.changed.emit()
+
+    def open_steps(self) -> list[str]:
+        labels = dict(CHECKLIST)
+        return [labels[k] for k, done in self.flow.checklist.items() if not done]
+
     def resplit_ran(self) -> bool:
         return bool(self._resplit_done is not None and self._resplit_done())
 
@@ -629,6 +650,7 @@ class AfterPage(WizardPage):
         self.flow.tick_item(key, on)
         if self.record.toPlainText() == self._generated_record:  # not edited by hand yet
             self._fill_record()
+        self.defer.setEnabled(bool(self.open_steps()) and not self.flow.checklist_deferred)
         self.changed.emit()
 
     def _fill_record(self) -> None:
@@ -636,6 +658,7 @@ class AfterPage(WizardPage):
         self.record.setPlainText(self._generated_record)
 
     def refresh(self) -> None:
+        self.defer.setEnabled(bool(self.open_steps()) and not self.flow.checklist_deferred)
         ran = self.resplit_ran()
         box = self.checks["resplit"]
         box.setEnabled(ran)
@@ -656,7 +679,8 @@ class AfterPage(WizardPage):
             "Drill complete. Read the timings, note the bottlenecks, fix the runbook, and "
             "re-run the slowest step."
             if drill
-            else "The credential is wiped. Now close the loop: every item is mandatory."
+            else "The credential is wiped. Now close the loop: every item is mandatory — now, "
+            "or later from the review record."
         )
         self.real_box.setVisible(not drill)
         self.drill_box.setVisible(drill)
@@ -801,6 +825,11 @@ class ReconstructWizard(WizardFrame):
             "Everything is recorded in the audit log. Close this window.",
         ]
         if not self.flow.drill:
+            still_open = self.after_page.open_steps()
+            if still_open:
+                lines.append(
+                    "Still to do (kept in the review record): " + "; ".join(still_open) + "."
+                )
             try:
                 stored = self.flow.recorder.review_answers(self.after_page.review_answers())
             except (BreakglassError, ValueError) as exc:  # ReviewError is a ValueError

@@ -247,6 +247,7 @@ def test_break_glass_end_to_end_with_photographed_sheets(
     wizard.after_page.refresh()
     assert resplit.isChecked() and flow.checklist["resplit"]
     assert wizard.next_button.isEnabled()
+    assert not wizard.after_page.defer.isEnabled()  # nothing left open to keep for later
     save_png(wizard, "reconstruct-4-after.png")
     with qtbot.waitSignal(wizard.closed_with) as sig:
         wizard.next_button.click()
@@ -393,3 +394,36 @@ def test_back_works_until_the_reveal_and_keeps_what_was_collected(
     # the reveal is the point of no return, and the disabled Back says so
     assert not wizard.back_button.isEnabled()
     assert "No going back" in wizard.back_button.toolTip()
+
+
+def test_a_real_use_can_finish_with_steps_left_open_and_says_which(
+    qtbot: Any, sets: dict[str, ShareSet]
+) -> None:
+    """At 3 a.m. the re-split may have to wait for the custodians: Finish is allowed once the
+    operator keeps the open steps for later, and the end page names every one of them."""
+    main = sets["main"]
+    frames = [sheet_photo(main.shares[k], k + 1) for k in (0, 2, 4)]
+    wizard, flow, _audit, _clock, _camera = build(qtbot, frames, resplit_done=lambda: False)
+    fill_trigger(wizard)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: flow.collector.status()[0], timeout=30000)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
+    wizard.next_button.click()  # Done: wipe
+    assert wizard.wizard.current == "after"
+    after = wizard.after_page
+    assert not wizard.next_button.isEnabled()  # the checklist is mandatory …
+    assert after.defer.isEnabled()
+    after.defer.click()  # … unless its open steps are kept, in words, for later
+    assert flow.checklist_deferred and not after.defer.isEnabled()
+    assert wizard.next_button.isEnabled()
+    open_steps = after.open_steps()
+    assert any("split" in s.lower() for s in open_steps)
+    with qtbot.waitSignal(wizard.closed_with) as sig:
+        wizard.next_button.click()
+    assert sig.args == ["finished"]
+    end = wizard.end_page.text.text()
+    assert "Still to do (kept in the review record)" in end
+    for step in open_steps:
+        assert step in end
+    assert wizard.close_button.isVisible() and wizard.close_button.isEnabled()
