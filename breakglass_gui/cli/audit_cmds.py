@@ -934,9 +934,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 def cmd_sets_export(args: argparse.Namespace) -> int:
     from breakglass_gui.audit.setcard import CardError, export_card, file_text  # noqa: PLC0415
-    from breakglass_gui.platform.files import FileExistsRefusal, open_new  # noqa: PLC0415
 
-    from .common import home_rules  # noqa: PLC0415
+    from .common import home_rules, write_new, write_qr_png  # noqa: PLC0415
 
     rules = home_rules(args)
     if os.path.lexists(args.out):
@@ -952,16 +951,9 @@ def cmd_sets_export(args: argparse.Namespace) -> int:
             )
         except CardError as exc:
             raise CliError(str(exc), EXIT_FAIL) from exc
-    try:
-        fd = open_new(args.out)
-    except FileExistsRefusal as exc:
-        raise CliError(f"{args.out}: {exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(file_text(card, signature))
+    write_new(args.out, file_text(card, signature).encode("utf-8"))
     if args.qr:
-        import qrcode  # noqa: PLC0415
-
-        qrcode.make(card.qr_text(signature)).save(args.qr)
+        write_qr_png(args.qr, card.qr_text(signature))
     out(f"set card of {card.fingerprint} ({card.label}), sequence {card.sequence}: {args.out}")
     out(f"signed by {card.signer_key.fingerprint()} (this installation's audit key)")
     return EXIT_OK

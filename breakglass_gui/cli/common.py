@@ -160,6 +160,32 @@ def home_rules(args: argparse.Namespace) -> CeremonyRules:
     return load_rules(resolve_home(getattr(args, "home", None)))
 
 
+def write_new(path: str, data: bytes) -> None:
+    """Write a new file (0600, never over anything that exists: file, symlink, device, pipe)."""
+    from breakglass_gui.platform.files import FileExistsRefusal, create_new  # noqa: PLC0415
+
+    try:
+        create_new(path, data)
+    except FileExistsRefusal as exc:
+        raise CliError(str(exc)) from None
+
+
+def write_qr_png(path: str, text: str) -> None:
+    """``text`` as a QR code image (error correction M) in a new PNG file."""
+    import io  # noqa: PLC0415
+
+    import qrcode  # noqa: PLC0415 - only the commands that draw one load it
+    from qrcode.exceptions import DataOverflowError  # noqa: PLC0415
+
+    try:
+        img = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    except DataOverflowError as exc:
+        raise CliError("too long for one QR code; use the file instead", EXIT_FAIL) from exc
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    write_new(path, buf.getvalue())
+
+
 def out(line: str = "") -> None:
     sys.stdout.write(line + "\n")
 

@@ -11,12 +11,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_FAIL, EXIT_OK, CliError, err, load_share_files, out
+from .common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    CliError,
+    err,
+    load_share_files,
+    out,
+    write_new,
+    write_qr_png,
+)
 
 __all__ = ["default_identity_path", "register"]
 
@@ -63,20 +71,6 @@ def default_identity_path(home: Path, now: dt.datetime) -> Path:
     return ensure_private_dir(home / "remote") / name
 
 
-def _write_qr(path: str, text: str) -> None:
-    import qrcode  # noqa: PLC0415
-    from qrcode.exceptions import DataOverflowError  # noqa: PLC0415
-
-    try:
-        img = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    except DataOverflowError as exc:
-        raise CliError("too long for one QR code; send the envelope as a file", EXIT_FAIL) from exc
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
-    with os.fdopen(fd, "wb") as f:
-        img.save(f, format="PNG")
-
-
 def cmd_remote_key(args: argparse.Namespace) -> int:
     from breakglass_gui.core.envelope import OneTimeKey  # noqa: PLC0415
     from breakglass_gui.platform.dirs import resolve_home  # noqa: PLC0415
@@ -91,7 +85,7 @@ def cmd_remote_key(args: argparse.Namespace) -> int:
     finally:
         key.forget()
     if args.qr:
-        _write_qr(args.qr, key.recipient)
+        write_qr_png(args.qr, key.recipient)
     out(f"one-time recipient: {key.recipient}")
     out(f"safety code:        {key.safety_code}")
     out(f"identity file:      {path}  (0600; destroyed by 'combine --remote-key' when done)")
@@ -120,15 +114,9 @@ def cmd_send_share(args: argparse.Namespace) -> int:
         sys.stdout.write(armored)
         sys.stdout.flush()
     else:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            fd = os.open(args.out, flags, stat.S_IRUSR | stat.S_IWUSR)
-        except FileExistsError as exc:
-            raise CliError(f"{args.out} already exists: name a new file") from exc
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(armored)
+        write_new(args.out, armored.encode("ascii"))
     if args.qr:
-        _write_qr(args.qr, armored)
+        write_qr_png(args.qr, armored)
     err(f"checked: {share.describe()} (set {share.fingerprint_text}) is intact")
     err(f"safety code of the recipient: {code}  — compare it with the operator by voice")
     if args.out != "-":

@@ -83,7 +83,15 @@ def test_a_tampered_card_is_refused_and_changes_nothing(tmp_path: Path) -> None:
     assert r.returncode != 0 and b"does not verify" in r.stderr
     r = run("sets", "list", home=home_b)
     assert _fp(shares).encode() not in r.stdout
-    # export never overwrites a file
+    # export never overwrites a file, the card's QR image included
     before = card.read_bytes()
     r = run("sets", "export", _fp(shares), "--out", str(card), home=home_a)
     assert r.returncode != 0 and card.read_bytes() == before
+    png = tmp_path / "keep.png"
+    png.write_bytes(b"not yours")
+    r = run(
+        "sets", "export", _fp(shares), "--out", str(tmp_path / "new.card"), "--qr", str(png),
+        home=home_a,
+    )
+    assert r.returncode != 0 and b"already exists" in r.stderr
+    assert png.read_bytes() == b"not yours"
