@@ -151,7 +151,9 @@ class CheckinDialog(QDialog):
 
     def _on_scan(self, result: Any, source: str) -> None:
         texts = result.texts
-        if not texts:
+        # a frame whose budgeted search was cut short says nothing about the sheet in view:
+        # only a frame searched through and empty means the sheet was taken away
+        if not texts and getattr(result, "complete", True):
             self.desk.no_code_seen(source)
         for text in texts:
             self.offer(text, source)

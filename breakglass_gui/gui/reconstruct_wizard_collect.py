@@ -174,7 +174,9 @@ class CollectPage(WizardPage):
 
     def _on_scan(self, result: Any, source: str) -> None:
         texts = result.texts
-        if not texts:
+        # a frame whose budgeted search was cut short says nothing about the sheet in view:
+        # only a frame searched through and empty means the sheet was taken away
+        if not texts and getattr(result, "complete", True):
             self.flow.collector.no_code_seen(source)
         for text in texts:
             if self.flow.wizard.current != "collect":

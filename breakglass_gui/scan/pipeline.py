@@ -84,6 +84,9 @@ class ScanResult:
     rejected: list[Rejected] = field(default_factory=list)
     stage: str = ""  # which stage read the accepted codes ("" if none)
     elapsed_ms: float = 0.0
+    # False when a budgeted scan stopped before every step had run: "no share read" then
+    # does not mean "no share in view" (the camera must not take it for a sheet taken away)
+    complete: bool = True
 
     @property
     def found(self) -> bool:
@@ -201,10 +204,11 @@ class FrameScanner:
             if done.found:
                 self._resume = 0  # the next scene starts from the likeliest step again
                 return done
+        complete = tried >= len(plan)
         if budget_ms is not None:
-            self._resume = 0 if tried >= len(plan) else (order[0] + tried) if plan else 0
+            self._resume = 0 if complete else (order[0] + tried) if plan else 0
         # no share: the other codes read, if any (they do not stop the search for a share)
-        return ScanResult(others, rejected, "direct" if others else "", _ms(start))
+        return ScanResult(others, rejected, "direct" if others else "", _ms(start), complete)
 
     def reset(self) -> None:
         """Forget where the budgeted scan stopped (a new camera, a new scene)."""

@@ -369,6 +369,37 @@ def test_no_camera_is_not_an_error_and_typed_shares_work(
     assert flow.wizard.status.value == "cancelled"
 
 
+def test_a_frame_cut_short_by_the_budget_is_not_a_sheet_taken_away(
+    qtbot: Any, sets: dict[str, ShareSet]
+) -> None:
+    """A hard photo is read on one frame and missed on the next when the per-frame budget stops
+    the search early; that miss must not count as the sheet leaving the camera, or the next
+    read of the same sheet is refused as a duplicate (seen in CI, under load). A frame
+    searched through with nothing in it does mean the sheet went away."""
+    from breakglass_gui.core.share import parse_text
+    from breakglass_gui.scan.decoders import Detection
+    from breakglass_gui.scan.pipeline import Accepted, ScanResult
+
+    text = sets["main"].shares[0].qr_texts()[0]
+    quad = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+    seen = Accepted(Detection(text, quad, "test"), parse_text(text))
+    read = ScanResult([seen], [], "direct", 1.0)
+    cut_short = ScanResult([], [], "", 20.0, complete=False)
+    empty = ScanResult([], [], "", 20.0, complete=True)
+    wizard, flow, _audit, _clock, _camera = build(qtbot, [])
+    fill_trigger(wizard)
+    wizard.next_button.click()
+    page = wizard.collect_page
+    for result in (read, cut_short, read, cut_short, cut_short, read):
+        page._on_scan(result, "camera")
+    assert len(flow.collector.accepted) == 1
+    assert page.refused.count() == 0
+    page._on_scan(empty, "camera")  # the sheet was taken away ...
+    page._on_scan(read, "camera")  # ... and shown again: a duplicate, named
+    assert page.refused.count() == 1 and "duplicate" in page.refused.item(0).text()
+    wizard.cancel()
+
+
 def test_back_works_until_the_reveal_and_keeps_what_was_collected(
     qtbot: Any, sets: dict[str, ShareSet]
 ) -> None:

@@ -17,7 +17,9 @@ OUT = Path(__file__).parent / "out"
 
 def _texts() -> list[str]:
     shares = split_credential(
-        b"remote-root", policy=Policy.simple(2, 3), label="AWS root",
+        b"remote-root",
+        policy=Policy.simple(2, 3),
+        label="AWS root",
         custodians=[Custodian(f"Custodian {i}", "on-call") for i in range(3)],
     ).shares
     return ["\n".join(s.qr_texts()) + "\n" for s in shares]

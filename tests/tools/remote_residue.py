@@ -98,13 +98,16 @@ def measure() -> dict[str, int]:
         key = OneTimeKey.generate()
         key.write_identity_file(folder / "id.key")
         identity = next(
-            ln for ln in (folder / "id.key").read_text().splitlines()
+            ln
+            for ln in (folder / "id.key").read_text().splitlines()
             if ln.startswith("AGE-SECRET-KEY-1")
         ).encode()
         (folder / "share.age").write_text(seal_share(share_text, key.recipient))
         child = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(folder)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
         )
         assert child.stdin is not None and child.stdout is not None

@@ -31,22 +31,26 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKIL
 
 def _writer(home: Path, ready: int | None = None) -> None:
     """Runs in the child: record events until killed (``ready``: a pipe to signal on once the
-    trail is open and its continuity checked, so that the kill lands among the appends)."""
+    trail is open, its continuity checked and a first round of entries written, so that the
+    kill lands among the appends)."""
     trail = AuditTrail(home)
     if ready is not None:
         trail.require_sound()
-        os.write(ready, b"r")
     i = 0
     while True:
         cid = trail.reconstruction_started(drill=True, operator="crash-writer")
         trail.step_timed(cid, "collect shares", i / 1000)
         trail.post_use_step_done(cid, f"step {i}", note="n" * (i % 300))
+        if ready is not None and i == 0:
+            # signalled after the first three entries, not before: on a loaded machine the
+            # random delay may be shorter than one fsync, and the log must still grow
+            os.write(ready, b"r")
         i += 1
 
 
 def _spawn(home: Path, wait_ready: bool = False) -> int:
-    """Fork a writer. With ``wait_ready``, return once it has opened the trail (every other
-    round, so that kills land both during start-up and among the appends)."""
+    """Fork a writer. With ``wait_ready``, return once it has written its first entries
+    (every other round, so that kills land both during start-up and among the appends)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child

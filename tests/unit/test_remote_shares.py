@@ -227,10 +227,24 @@ def _split_home(tmp_path: Path) -> tuple[Path, Path]:
     home, out_dir = tmp_path / "home", tmp_path / "out"
     (tmp_path / "secret").write_bytes(b"db-master-key-42")
     r = run_bytes(
-        "split", "--threshold", "2", "--shares", "3", "--label", "DB master",
-        "--custodian", "Ana Ruiz:on-call", "--custodian", "Bo Chen:manager",
-        "--custodian", "Cy Diallo:security", "--secret-file", str(tmp_path / "secret"),
-        "--out", str(out_dir), home=home,
+        "split",
+        "--threshold",
+        "2",
+        "--shares",
+        "3",
+        "--label",
+        "DB master",
+        "--custodian",
+        "Ana Ruiz:on-call",
+        "--custodian",
+        "Bo Chen:manager",
+        "--custodian",
+        "Cy Diallo:security",
+        "--secret-file",
+        str(tmp_path / "secret"),
+        "--out",
+        str(out_dir),
+        home=home,
     )
     assert r.returncode == 0, r.stderr
     return home, out_dir

@@ -254,10 +254,14 @@ def test_a_budgeted_scan_spreads_the_recovery_steps_over_frames() -> None:
     budgeted = Counting()
     budgeted._cost = {name: 1e6 for name in everything}  # every step looks too dear
     per_frame = []
+    complete = []
     for _ in range(len(everything)):
         before = len(tried)
-        budgeted.scan(frame, budget_ms=1000.0)
+        complete.append(budgeted.scan(frame, budget_ms=1000.0).complete)
         per_frame.append(tried[before:])
+    # a frame cut short by the budget says so: "nothing read" is not "nothing there"
+    assert complete[:3] == [False, False, False]
+    assert full.scan(frame).complete  # the unbudgeted scan runs every step
     assert all(steps[0] == "direct" and len(steps) == 2 for steps in per_frame[:3])
     # every recovery step ran within len(plan) frames, in the unbudgeted order
     recovery = [steps[1] for steps in per_frame[: len(everything) - 1]]

@@ -86,7 +86,9 @@ def test_any_signed_field_changed_is_refused(field: str, value: object) -> None:
 
 def test_a_card_never_carries_mirror_secrets_or_unknown_fields() -> None:
     key = SigningKey.unsaved()
-    card = _card(key, mirrors=[{"kind": "webhook", "host": "hooks.example", "url": "https://x/T0K"}])
+    card = _card(
+        key, mirrors=[{"kind": "webhook", "host": "hooks.example", "url": "https://x/T0K"}]
+    )
     assert "T0K" not in file_text(card, sign_card(card, key))  # the body keeps kind and host only
     doc = json.loads(file_text(card, sign_card(card, key)))
     doc["card"]["mirrors"][0]["headers"] = {"Authorization": "Bearer s3cret"}

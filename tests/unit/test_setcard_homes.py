@@ -11,10 +11,25 @@ from tests.unit.test_cli_core import combine_args, run
 def _split(tmp: Path, home: Path, out: str, secret: bytes, *extra: str) -> Path:
     (tmp / f"{out}.secret").write_bytes(secret)
     r = run(
-        "split", "--threshold", "2", "--shares", "3", "--label", "DB master",
-        "--custodian", "Ana Ruiz:on-call", "--custodian", "Bo Chen:manager",
-        "--custodian", "Cy Diallo:security", "--secret-file", str(tmp / f"{out}.secret"),
-        "--out", str(tmp / out), *extra, home=home,
+        "split",
+        "--threshold",
+        "2",
+        "--shares",
+        "3",
+        "--label",
+        "DB master",
+        "--custodian",
+        "Ana Ruiz:on-call",
+        "--custodian",
+        "Bo Chen:manager",
+        "--custodian",
+        "Cy Diallo:security",
+        "--secret-file",
+        str(tmp / f"{out}.secret"),
+        "--out",
+        str(tmp / out),
+        *extra,
+        home=home,
     )
     assert r.returncode == 0, r.stderr
     return tmp / out
@@ -90,7 +105,13 @@ def test_a_tampered_card_is_refused_and_changes_nothing(tmp_path: Path) -> None:
     png = tmp_path / "keep.png"
     png.write_bytes(b"not yours")
     r = run(
-        "sets", "export", _fp(shares), "--out", str(tmp_path / "new.card"), "--qr", str(png),
+        "sets",
+        "export",
+        _fp(shares),
+        "--out",
+        str(tmp_path / "new.card"),
+        "--qr",
+        str(png),
         home=home_a,
     )
     assert r.returncode != 0 and b"already exists" in r.stderr
