@@ -21,7 +21,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -58,6 +57,7 @@ from .camera import CameraLike, Decoder
 from .clipboard import SecretClipboard
 from .reconstruct_wizard_collect import CollectPage
 from .reveal import RevealPanel
+from .widgets.wrapping import WrapCheckBox
 from .wizard_frame import WizardFrame, WizardPage, fit_and_centre
 from .workers import run_task
 
@@ -536,13 +536,13 @@ class AfterPage(WizardPage):
         self._resplit_done = resplit_done
         self.heading = _big(QLabel(self))
         self.heading.setWordWrap(True)
-        self.checks: dict[str, QCheckBox] = {}
+        self.checks: dict[str, WrapCheckBox] = {}
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         self.real_box = QGroupBox("After a real use (every item is mandatory)", self)
         real = QVBoxLayout(self.real_box)
         for key, label in CHECKLIST:
-            box = QCheckBox(label, self.real_box)
+            box = WrapCheckBox(label, self.real_box)
             box.setObjectName(f"check_{key}")
             box.toggled.connect(lambda on, k=key: self._ticked(k, on))
             self.checks[key] = box
@@ -570,7 +570,7 @@ class AfterPage(WizardPage):
         self.drill_box = QGroupBox("After a drill", self)
         drill = QVBoxLayout(self.drill_box)
         for key, label in DRILL_CHECKLIST:
-            box = QCheckBox(label, self.drill_box)
+            box = WrapCheckBox(label, self.drill_box)
             box.setObjectName(f"check_{key}")
             box.toggled.connect(lambda on, k=key: self._ticked(k, on))
             self.checks[key] = box

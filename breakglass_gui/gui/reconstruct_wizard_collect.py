@@ -18,7 +18,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QGridLayout,
     QLabel,
     QListWidget,
     QPushButton,
@@ -36,6 +35,7 @@ from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_
 
 from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
 from .remote_dialog import RemoteShareDialog
+from .widgets.wrapping import SideBySide
 from .wizard_frame import WizardPage
 
 __all__ = ["CameraChoice", "CollectPage"]
@@ -125,7 +125,6 @@ class CollectPage(WizardPage):
         self._intake: RemoteIntake | None = None
 
         side = QVBoxLayout()
-        side.addWidget(self.status)
         side.addWidget(QLabel("Accepted shares (custodian, role, credential, set):", self))
         side.addWidget(self.accepted, 1)
         side.addWidget(self.message)
@@ -133,11 +132,15 @@ class CollectPage(WizardPage):
         side.addWidget(self.refused)
         side.addWidget(self.remote_button, 0, Qt.AlignmentFlag.AlignLeft)
 
-        grid = QGridLayout(self)
-        grid.addWidget(camera_box, 0, 0)
-        grid.addLayout(side, 0, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        side_widget = QWidget(self)
+        side_widget.setLayout(side)
+        side.setContentsMargins(0, 0, 0, 0)
+        # a narrow window puts the list below the camera instead of scrolling sideways
+        self.body = SideBySide(camera_box, side_widget, (3, 2), self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status)  # above both: in sight however the two are placed
+        layout.addWidget(self.body)
         flow.wipe_listeners.append(self._on_wipe)
         self.refresh()
 

@@ -8,9 +8,22 @@ import re
 from collections import defaultdict
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QWidget,
+)
 
-__all__ = ["centre_problems", "mnemonic_clashes", "mnemonics", "outside_screen"]
+__all__ = [
+    "centre_problems",
+    "horizontal_scrolling",
+    "mnemonic_clashes",
+    "mnemonics",
+    "outside_screen",
+]
 
 
 def _mnemonic(text: str) -> str | None:
@@ -96,3 +109,52 @@ def centre_problems(window: QWidget, parent: QWidget | None, tolerance: int = 4)
     if (dx > tolerance or dy > tolerance) and not at_edge:
         return [f"{window.objectName()} not centred on its parent (off by {dx}, {dy})"]
     return []
+
+
+def _shown_in(w: QWidget, top: QWidget) -> bool:
+    """Whether ``w`` is laid out under ``top``: not hidden, nor any parent up to ``top`` —
+    except the pages of a stacked widget, which are hidden yet size the stack."""
+    from PySide6.QtWidgets import QStackedWidget
+
+    node: QWidget | None = w
+    while node is not None and node is not top:
+        parent = node.parentWidget()
+        if node.isHidden() and not isinstance(parent, QStackedWidget):
+            return False
+        node = parent
+    return True
+
+
+def _min_width(w: QWidget) -> int:
+    return max(w.minimumSizeHint().width(), w.minimumWidth())
+
+
+def _too_wide(inside: QWidget, width: int) -> list[str]:
+    """The innermost widgets under ``inside`` that will not shrink to ``width`` (their minimum
+    width is larger): what makes a page scroll sideways, named for the failure message."""
+    wide = [
+        w for w in inside.findChildren(QWidget) if _shown_in(w, inside) and _min_width(w) > width
+    ]
+    innermost = [w for w in wide if not any(o is not w and w.isAncestorOf(o) for o in wide)]
+    return [f"{w.objectName() or type(w).__name__} (min {_min_width(w)})" for w in innermost[:8]]
+
+
+def horizontal_scrolling(window: QWidget) -> list[str]:
+    """Visible scroll areas, text boxes and lists of ``window`` that need a horizontal scroll
+    bar: a page (or a text) wider than the window is read by scrolling sideways at every line.
+    Tables are exempt (a column too wide for the window is scrolled to, by design)."""
+    from PySide6.QtWidgets import QTableView
+
+    out: list[str] = []
+    for area in window.findChildren(QAbstractScrollArea):
+        if not area.isVisible() or area.window() is not window or isinstance(area, QTableView):
+            continue
+        bar = area.horizontalScrollBar()
+        if bar.maximum() <= 0 and not bar.isVisible():
+            continue
+        name = area.objectName() or type(area).__name__
+        width = area.viewport().width()
+        culprits = _too_wide(area.widget(), width) if isinstance(area, QScrollArea) else []
+        why = f": too wide {', '.join(culprits)}" if culprits else ""
+        out.append(f"{name} scrolls sideways ({bar.maximum()} px, viewport {width}){why}")
+    return out

@@ -7,8 +7,9 @@
   last cell instead of wrapping to row 1.
 * Every page of every window (walked by ``tests/tools/render_gui_screens.py --check`` over
   the real services): every visible button inside the screen's available area, windows
-  centred on their parent, one control per Alt+letter — on a 1280×720 screen at 100 %, the
-  same at 200 % (2560×1440 physical) and a 1024×600 one.
+  centred on their parent, one control per Alt+letter, no page, text box or list that needs a
+  horizontal scroll bar — on a 1280×720 screen at 100 %, the same at 200 % (2560×1440
+  physical), a 1024×600 one and an 800×600 one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
-from screen_checks import mnemonic_clashes, outside_screen
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+from screen_checks import horizontal_scrolling, mnemonic_clashes, outside_screen
 
 from breakglass_gui.ceremony.ports import ManualClock, MemoryReconstructionRecorder
 from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
@@ -161,6 +170,34 @@ def test_the_checks_see_what_they_look_for(qtbot: Any) -> None:
     assert outside_screen(w)
 
 
+def test_the_sideways_check_sees_a_page_wider_than_its_window(qtbot: Any) -> None:
+    """Positive control: a page with a long check box in a narrow scroll area scrolls
+    sideways, and the check names the scroll area and the check box; a wrapped label does not."""
+    w = QWidget()
+    qtbot.addWidget(w)
+    scroll = QScrollArea(w)
+    scroll.setObjectName("pageScroll")
+    scroll.setWidgetResizable(True)
+    page = QWidget()
+    inner = QVBoxLayout(page)
+    label = QLabel("a label that wraps, however long it is, " * 6)
+    label.setWordWrap(True)
+    inner.addWidget(label)
+    scroll.setWidget(page)
+    QVBoxLayout(w).addWidget(scroll)
+    w.resize(300, 300)
+    w.show()
+    qtbot.waitExposed(w)
+    assert horizontal_scrolling(w) == []
+    box = QCheckBox("Re-split the new credential (opens the split ceremony replacing this set)")
+    box.setObjectName("longCheck")
+    inner.addWidget(box)
+    qtbot.waitUntil(lambda: scroll.horizontalScrollBar().maximum() > 0)
+    found = horizontal_scrolling(w)
+    assert len(found) == 1 and "pageScroll scrolls sideways" in found[0]
+    assert "longCheck" in found[0]
+
+
 def _screens(tmp_path: Path, width: int, height: int, scale: int) -> dict[str, Any]:
     config = tmp_path / f"screen-{width}x{height}.json"
     config.write_text(
@@ -210,7 +247,8 @@ def _screens(tmp_path: Path, width: int, height: int, scale: int) -> dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("width", "height", "scale"), [(1280, 720, 1), (1280, 720, 2), (1024, 600, 1)]
+    ("width", "height", "scale"),
+    [(1280, 720, 1), (1280, 720, 2), (1024, 600, 1), (800, 600, 1)],
 )
 def test_every_page_fits_the_screen_with_unique_mnemonics(
     tmp_path: Path, width: int, height: int, scale: int

@@ -41,7 +41,12 @@ from breakglass_gui.scan.sources import FakeCamera
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "gui"))
 from reconstruct_photos import blank_frame, sheet_photo  # noqa: E402
-from screen_checks import centre_problems, mnemonic_clashes, outside_screen  # noqa: E402
+from screen_checks import (  # noqa: E402
+    centre_problems,
+    horizontal_scrolling,
+    mnemonic_clashes,
+    outside_screen,
+)
 
 CHECKS: dict[str, list[str]] = {}  # screen -> what a person would trip over (--check)
 
@@ -76,6 +81,7 @@ def grab(widget: QWidget, out: Path, name: str, suffix: str) -> None:
     widget.grab().save(str(path))
     parent = widget.parentWidget()
     CHECKS[name] = [  # after the grab: the check scrolls buttons into view
+        *horizontal_scrolling(widget),
         *outside_screen(widget),
         *mnemonic_clashes(widget),
         *centre_problems(widget, parent.window() if parent is not None else None),

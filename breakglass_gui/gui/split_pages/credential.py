@@ -75,8 +75,10 @@ class CredentialPage(SplitPage):
         named(self.load_button, "loadSecretButton", "Load the secret from a file")
         self.load_button.clicked.connect(self._choose_file)
         row.addWidget(self.load_button)
-        row.addSpacing(20)
-        row.addWidget(QLabel("Generate:"))
+        row.addStretch(1)
+        grid.addLayout(row)
+        row = QHBoxLayout()  # a row of its own: the two rows fit a narrow window
+        row.addWidget(QLabel("Or generate:"))
         self.length = QSpinBox()
         named(self.length, "generateLength", "Length of the generated secret")
         self.length.setRange(8, 1024)

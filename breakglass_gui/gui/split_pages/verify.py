@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -21,9 +20,11 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from ..camera import CameraPanel, wipe_frame
+from ..widgets.wrapping import SideBySide, WrapCheckBox
 from .base import SplitPage, named, note
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ class VerifyPage(SplitPage):
                 "sheet to the record; they do not prove it can be read."
             )
         )
-        body = QHBoxLayout()
         left = QVBoxLayout()
         self.table = QTableWidget(0, 3)
         named(self.table, "verifyTable", "Shares and whether they were verified")
@@ -89,24 +89,27 @@ class VerifyPage(SplitPage):
         scan.addWidget(self.image_button)
         scan.addStretch(1)
         left.addLayout(scan)
-        self.test_combine = QCheckBox("Also test-combine a quorum in memory (nothing is shown)")
+        self.test_combine = WrapCheckBox("Also test-combine a quorum in memory (nothing is shown)")
         named(self.test_combine, "testCombineCheck", "Test-combine a quorum")
         self.test_combine.toggled.connect(self._test_combine)
         left.addWidget(self.test_combine)
-        self.credential_set = QCheckBox(
+        self.credential_set = WrapCheckBox(
             "&I have set this as the new credential on the target system"
         )
         named(self.credential_set, "credentialSetCheck", "I have set this as the new credential")
         self.credential_set.toggled.connect(self._credential_set)
         left.addWidget(self.credential_set)
-        body.addLayout(left, 3)
         self.camera = CameraPanel(
             cameras=self._camera_options, on_scan=self._on_scan, prefix="verify", parent=self
         )
         self.camera_button = self.camera.button
         self.camera_choice = self.camera.chooser
-        body.addWidget(self.camera, 2)
-        layout.addLayout(body, 1)
+        left_widget = QWidget(self)
+        left_widget.setLayout(left)
+        left.setContentsMargins(0, 0, 0, 0)
+        # a narrow window puts the camera below instead of scrolling sideways
+        self.body = SideBySide(left_widget, self.camera, (3, 2), self)
+        layout.addWidget(self.body, 1)
         self.message = note("", "verifyMessage")
         self.message.setAccessibleName("Result of the last check")
         layout.addWidget(self.message)
