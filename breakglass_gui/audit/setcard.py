@@ -30,6 +30,7 @@ from breakglass_gui.core.errors import BreakglassError
 from .keys import PublicKey, SigningKey, load_public_key
 
 if TYPE_CHECKING:
+    from .registry import SetRecord
     from .service import AuditTrail
 
 __all__ = [
@@ -37,11 +38,15 @@ __all__ = [
     "QR_PREFIX",
     "SIGNING_CONTEXT",
     "CardError",
+    "ExistingSets",
     "ImportResult",
     "SetCard",
     "canonical_bytes",
+    "check_card",
     "export_card",
     "import_card",
+    "known_signer",
+    "normalise_key_fingerprint",
     "parse_card",
     "sign_card",
 ]
@@ -329,20 +334,49 @@ class ImportResult:
     retired_here: list[str]  # fingerprints of local sets this card retired
 
 
-def import_card(trail: AuditTrail, text: str) -> ImportResult:
-    """Verify a card and make its set known here; retire the sets it says were retired.
+def normalise_key_fingerprint(text: str) -> str:
+    """A key fingerprint as people type it ("SHA256:c353-e68d …", any case, spaces or dashes)
+    reduced to its hex digits, for comparison."""
+    t = text.strip().lower()
+    if t.startswith("sha256:"):
+        t = t[len("sha256:") :]
+    return "".join(ch for ch in t if ch in "0123456789abcdef")
 
-    Refuses a card whose set this installation has retired, and a card that is not newer than
-    one already imported from the same signer for the same set (a replayed card)."""
+
+def check_card(
+    trail: AuditTrail, text: str, *, expected_signer: str | None = None
+) -> tuple[SetCard, ExistingSets]:
+    """Every refusal of :func:`import_card`, without recording anything.
+
+    Refused: a card that does not parse or whose signature does not verify under its signer
+    (altered or forged); a signer other than the fingerprint the operator read off the printed
+    runbook (``expected_signer``: an unknown key); a card signed by another key than the one
+    this installation knows the set from, or one that would retire a set known here from
+    another key (a foreign card); a card whose set was retired here; a card not newer than one
+    already imported from the same signer for the same set (stale or replayed); a card whose
+    printed fingerprint another set here already has."""
     card, _sig = parse_card(text)
     reg = trail.registry
     signer_fp = card.signer_key.fingerprint()
+    what = f"set card for '{card.label}' ({card.fingerprint})"
+    if expected_signer is not None:
+        want = normalise_key_fingerprint(expected_signer)
+        if len(want) != 16:
+            raise CardError(
+                "the printed signer fingerprint has 16 hex digits (SHA256:xxxx-xxxx-xxxx-xxxx); "
+                "type all of them"
+            )
+        if want != normalise_key_fingerprint(signer_fp):
+            raise CardError(
+                f"{what} is signed by an unknown key {signer_fp}, not the printed "
+                f"SHA256:{want[:4]}-{want[4:8]}-{want[8:12]}-{want[12:]}: nothing imported"
+            )
     seen = _seen_sequence(trail, card.signer, card.set_digest)
     if seen is not None and card.sequence <= seen:
         raise CardError(
-            f"set card for '{card.label}' ({card.fingerprint}) is sequence {card.sequence}; a card "
+            f"{what} is sequence {card.sequence}; a card "
             f"with sequence {seen} from the same signer {signer_fp} was imported already: "
-            "this one is stale or replayed"
+            "this one is older, stale or replayed"
         )
     existing = reg.set_by_digest(card.set_digest)
     if existing is not None and existing.status == "retired":
@@ -355,6 +389,59 @@ def import_card(trail: AuditTrail, text: str) -> ImportResult:
             f"this registry holds another set with the printed fingerprint {card.fingerprint}: "
             "two different sets share it (see FORMAT.md §9); refused"
         )
+    if existing is not None:
+        home = known_signer(trail, existing.fingerprint)
+        if home != signer_fp:
+            raise CardError(
+                f"{what} is signed by {signer_fp}, but this installation knows set "
+                f"{existing.fingerprint} from {home}: a foreign card, refused"
+            )
+    retiring = []
+    for digest in card.retired:
+        old = reg.set_by_digest(digest)
+        if old is None or old.status == "retired":
+            continue
+        home = known_signer(trail, old.fingerprint)
+        if home != signer_fp:
+            raise CardError(
+                f"{what}, signed by {signer_fp}, would retire set {old.fingerprint} "
+                f"('{old.label}'), which this installation knows from {home}: a foreign card, "
+                "refused; nothing retired"
+            )
+        retiring.append(old)
+    return card, ExistingSets(existing, retiring)
+
+
+@dataclass(frozen=True)
+class ExistingSets:
+    """What a checked card meets here: its own set (if known) and the sets it would retire."""
+
+    own: SetRecord | None
+    retiring: list[SetRecord]
+
+
+def known_signer(trail: AuditTrail, fingerprint: str) -> str:
+    """The key this installation knows a set from: the signer of the last card imported for
+    it, else this installation's own key (the set was made here)."""
+    from .log import read_entries  # noqa: PLC0415
+
+    signer = trail.key.public.fingerprint()
+    for entry in read_entries(trail.log_path):
+        if entry.event == "set_card_imported" and entry.fields.get("set") == fingerprint:
+            signer = str(entry.fields.get("signer", signer))
+    return signer
+
+
+def import_card(
+    trail: AuditTrail, text: str, *, expected_signer: str | None = None
+) -> ImportResult:
+    """Verify a card and make its set known here; retire the sets it says were retired.
+
+    Every refusal is :func:`check_card`'s; nothing is recorded when one applies."""
+    card, found = check_card(trail, text, expected_signer=expected_signer)
+    reg = trail.registry
+    signer_fp = card.signer_key.fingerprint()
+    existing = found.own
     now = trail.clock()
     if existing is None:
         from .registry import CustodianRecord  # noqa: PLC0415
@@ -383,17 +470,17 @@ def import_card(trail: AuditTrail, text: str) -> ImportResult:
         )
         reg.record_digest(card.fingerprint, card.set_digest)
     retired_here = []
-    for digest in card.retired:
-        old = reg.set_by_digest(digest)
-        if old is not None and old.status != "retired":
-            reg.retire(
-                old.fingerprint,
-                by=f"set card {signer_fp}",
-                reason="retired per set card",
-                replaced_by=card.fingerprint if digest == card.replaces else None,
-                when=now,
-            )
-            retired_here.append(old.fingerprint)
+    for old in found.retiring:
+        reg.retire(
+            old.fingerprint,
+            by=f"set card {signer_fp}",
+            reason="retired per set card",
+            replaced_by=card.fingerprint
+            if (old.set_digest or "").lower() == card.replaces
+            else None,
+            when=now,
+        )
+        retired_here.append(old.fingerprint)
     trail.record(
         "set_card_imported",
         {

@@ -264,6 +264,12 @@ def register(sub: Any) -> None:
         "one printed in the runbook, make the set known here and retire the sets it retired.",
     )
     p.add_argument("file", metavar="FILE", help="a card file, or a text file with its QR text")
+    p.add_argument(
+        "--signer",
+        metavar="FINGERPRINT",
+        help="the signer's key fingerprint as printed (SHA256:xxxx-…): a card signed by any "
+        "other key is refused",
+    )
     p.set_defaults(func=cmd_sets_import)
     p = ssub.add_parser(
         "custodian",
@@ -960,7 +966,11 @@ def cmd_sets_export(args: argparse.Namespace) -> int:
 
 
 def cmd_sets_import(args: argparse.Namespace) -> int:
-    from breakglass_gui.audit.setcard import CardError, import_card  # noqa: PLC0415
+    from breakglass_gui.ceremony.setcards import (  # noqa: PLC0415
+        CardError,
+        after_import,
+        import_set_card,
+    )
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
@@ -968,21 +978,13 @@ def cmd_sets_import(args: argparse.Namespace) -> int:
         raise CliError(f"{args.file}: not a set card (not text)", EXIT_FAIL) from None
     with open_trail(args) as trail:
         try:
-            result = import_card(trail, text)
+            result = import_set_card(trail, text, expected_signer=args.signer)
         except CardError as exc:
             raise CliError(f"{args.file}: {exc}", EXIT_FAIL) from exc
+        lines = after_import(trail, result)
     card = result.card
     out(f"signed by {card.signer_key.fingerprint()}: compare it with the fingerprint printed")
     out("in that set's runbook and announcements before relying on this set.")
-    what = "now known here" if result.added else "already known here"
-    out(f"set {card.fingerprint} ({card.label}), {card.policy.get('description', '')}: {what}")
-    for fp in result.retired_here:
-        out(f"retired here per the card: set {fp}")
-    if card.mirrors:
-        listed = ", ".join(f"{m.get('kind')} {m.get('host')}" for m in card.mirrors)
-        out(f"the card's audit mirrors: {listed}; none is enabled by the import — add each")
-        out("with 'breakglass audit mirrors --add SPEC' (and its secret), once the team confirms")
-    if card.gate != trail.settings.reconstruction_policy:
-        gate = f"'breakglass audit mirrors --policy {card.gate}'"
-        out(f"the card's reveal gate is {card.gate}: set it here with {gate}")
+    for line in lines:
+        out(line)
     return EXIT_OK
