@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 NO_CAMERA = "No camera found — load a photo or type the share"
+NO_CAMERA_HINT = (
+    "No camera found. Load a photo of the sheet, or type the share as printed under "
+    "'HAND TRANSCRIPTION'."
+)
 
 
 class Decoder(Protocol):
@@ -191,10 +195,12 @@ class CameraPanel(QWidget):
         on_scan: Callable[[Any, str], None],
         decoder: Decoder | None = None,
         prefix: str = "",
+        no_camera_hint: str = NO_CAMERA_HINT,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.on_scan = on_scan
+        self.no_camera_hint = no_camera_hint
         self._decoder = decoder
         self._cameras_fn = cameras if callable(cameras) else None
         self.cameras: list[CameraLike] = (
@@ -289,10 +295,7 @@ class CameraPanel(QWidget):
             self.chooser.addItem(cam.name)
         if not self.cameras:
             self.chooser.addItem(NO_CAMERA)
-            self.say(
-                "No camera found. Load a photo of the sheet, or type the share as printed under "
-                "'HAND TRANSCRIPTION'."
-            )
+            self.say(self.no_camera_hint)
         else:
             self.say("")
         self.chooser.setEnabled(len(self.cameras) > 1)

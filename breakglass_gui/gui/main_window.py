@@ -41,7 +41,7 @@ from .workers import run_task
 
 __all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
 
-ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit")
+ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit", "import_card")
 
 
 COLUMNS = ("Credential", "Set", "Policy", "Status", "Last drill", "Check-ins", "Bypass rate")
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
             "drill": lambda w: w.open_reconstruct_wizard(drill=True),
             "checkin": lambda w: w.open_checkin(),
             "audit": lambda w: w.open_audit_log(),
+            "import_card": lambda w: w.open_import_card(),
         }
         self.open_dialogs: list[QDialog] = []
 
@@ -142,7 +143,8 @@ class MainWindow(QMainWindow):
 
         self.empty_label = QLabel(
             "No share sets yet. Start with “New split ceremony”: pick one tier-zero credential, "
-            "split it 2-of-3, hand out the sheets, and schedule a drill."
+            "split it 2-of-3, hand out the sheets, and schedule a drill. On a clean laptop, "
+            "for a set made elsewhere: “Import a set card” (its QR code is on the runbook)."
         )
         self.empty_label.setObjectName("emptyLabel")
         self.empty_label.setWordWrap(True)
@@ -163,6 +165,17 @@ class MainWindow(QMainWindow):
         )
         self.rotate_button.clicked.connect(self.rotate_selected)
         details.addWidget(self.rotate_button)
+        card = QPushButton("&Import a set card…")
+        card.setObjectName("importCardButton")
+        card.setAccessibleName("Import a set card")
+        card.setToolTip(
+            "Make a set made on another installation known here, from its signed set card: a "
+            "file, or a photo of the QR code on its runbook (Ctrl+I)"
+        )
+        card.setShortcut(QKeySequence("Ctrl+I"))
+        card.clicked.connect(lambda _=False: self.trigger("import_card"))
+        self.buttons["import_card"] = card
+        details.addWidget(card)
         outer.addLayout(details)
         self.setCentralWidget(central)
 
@@ -362,6 +375,17 @@ class MainWindow(QMainWindow):
             "Ask the custodian to run `breakglass verify` on their share (or scan it on this "
             "machine with `breakglass checkin`); the check-in is recorded in the audit log.",
         )
+
+    def open_import_card(self) -> QDialog:
+        """ "Import a set card": each import refreshes the rows at once."""
+        from .setcard_dialog import SetCardDialog  # noqa: PLC0415 - loads the scanner lazily
+
+        dialog = SetCardDialog(self.services, self)
+        dialog.imported.connect(self.refresh)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.open_dialogs.append(dialog)
+        dialog.show()
+        return dialog
 
     def open_audit_log(self) -> QDialog:
         dialog = AuditLogDialog(self.services, self)

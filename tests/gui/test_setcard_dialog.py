@@ -1,0 +1,115 @@
+""" "Import a set card" from the main window: a photographed card's QR code, a card file, and an
+adversary's cards (tampered, unknown key, foreign, replayed), each refused by name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+import qrcode
+
+from breakglass_gui.gui.main_window import MainWindow
+from tests.cardhomes import add_set, card_of, home, qr_of
+
+pytestmark = pytest.mark.gui
+OUT = Path(__file__).parent / "out"
+
+
+def _photo_of(text: str, path: Path) -> None:
+    """The card's QR code as a phone might take it: tilted, softened, noisy, JPEG."""
+    img = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6)
+    grey = np.array(img.convert("L"), dtype=np.uint8)
+    h, w = grey.shape
+    page = np.full((h + 240, w + 320), 235, np.uint8)
+    page[120 : 120 + h, 160 : 160 + w] = grey
+    ph, pw = page.shape
+    src = np.float32([[0, 0], [pw, 0], [pw, ph], [0, ph]])
+    dst = np.float32([[40, 30], [pw - 10, 0], [pw - 60, ph - 20], [0, ph - 50]])
+    warped = cv2.warpPerspective(
+        page, cv2.getPerspectiveTransform(src, dst), (pw, ph), borderValue=200
+    )
+    warped = cv2.GaussianBlur(warped, (3, 3), 0.9)
+    noisy = np.clip(warped + np.random.default_rng(7).normal(0, 6, warped.shape), 0, 255)
+    cv2.imwrite(str(path), noisy.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85])
+
+
+def _log(trail: Any) -> str:
+    return str(trail.log_path.read_text()) if trail.log_path.exists() else ""
+
+
+def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    trail = gui_services.trail
+    with home(tmp_path, "A") as a, home(tmp_path, "X") as x:
+        fp, _ = add_set(a, "DB master", "db-one")
+        printed = a.key.public.fingerprint()
+        card_file = tmp_path / "db.card"
+        card_file.write_text(card_of(a, fp))
+        photo = tmp_path / "runbook-card.jpg"
+        _photo_of(qr_of(a, fp), photo)
+        # the adversary's cards: one tampered, one for a set of their own that "retires" ours
+        doc = json.loads(card_file.read_text())
+        doc["card"]["custodians"][0]["name"] = "Mallory"
+        tampered = tmp_path / "tampered.card"
+        tampered.write_text(json.dumps(doc))
+        xfp, _ = add_set(x, "DB master", "db-one")
+        x.registry.retire(xfp, by="mallory", reason="x", replaced_by=None, when=x.clock())
+        new_fp, _ = add_set(x, "DB master v2", "db-two")
+        foreign = tmp_path / "foreign.card"
+        foreign.write_text(card_of(x, new_fp))
+        mallory_fp = x.key.public.fingerprint()
+
+    window = MainWindow(gui_services)
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.rows
+    window.buttons["import_card"].click()
+    dialog = window.open_dialogs[-1]
+    assert dialog.objectName() == "setCardDialog"
+
+    # a tampered card: refused by name, nothing to import, nothing recorded
+    entries = _log(trail)
+    assert dialog.load_file(tampered) is None
+    assert "does not verify" in dialog.outcome.text() and "forged" in dialog.outcome.text()
+    assert not dialog.import_button.isEnabled()
+    assert trail.registry.get_set(fp) is None
+
+    # the photographed card's QR code: read, shown with its signer, not yet imported
+    review = dialog.load_photo(photo)
+    assert review is not None and review.card.fingerprint == fp
+    assert printed in dialog.summary.text() and "Ana Ruiz (on-call)" in dialog.summary.text()
+    assert dialog.import_button.isEnabled() and trail.registry.get_set(fp) is None
+    # the operator's printed fingerprint is another key's: an unknown key, refused
+    dialog.signer.setText(mallory_fp)
+    assert dialog.import_card() is False
+    assert "unknown key" in dialog.outcome.text() and trail.registry.get_set(fp) is None
+    assert _log(trail) == entries
+    # the right one, typed as people type it: imported, and the main window shows the set
+    dialog.signer.setText(printed.lower().replace("sha256:", "").replace("-", " "))
+    qtbot.keyClick(dialog.signer, "\r")
+    assert "✔ Imported" in dialog.outcome.text(), dialog.outcome.text()
+    assert [r.fingerprint for r in window.rows] == [fp]
+    OUT.mkdir(exist_ok=True)
+    qtbot.wait(50)  # let the layout take the new texts in before the picture
+    dialog.grab().save(str(OUT / "setcard-dialog-imported.png"))
+
+    # the older card file (a lower sequence than the photographed one): refused by name
+    assert dialog.load_file(card_file) is None
+    assert "older, stale or replayed" in dialog.outcome.text()
+    # a foreign key's card that would retire our set: refused, our set stays
+    assert dialog.load_file(foreign) is None
+    assert "foreign card" in dialog.outcome.text() and mallory_fp in dialog.outcome.text()
+    assert trail.registry.get_set(fp).status == "active"
+    assert trail.registry.get_set(new_fp) is None
+    qtbot.wait(50)
+    dialog.grab().save(str(OUT / "setcard-dialog-refused.png"))
+    # a photo with no card in it
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 300), 255, np.uint8))
+    assert dialog.load_photo(blank) is None and "No set card" in dialog.outcome.text()
+    dialog.close()
