@@ -45,6 +45,8 @@ from breakglass_gui.core.sealing import (
 )
 from breakglass_gui.core.secret import SecretBytes, wipe_buffer
 from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share, parse_any
+from breakglass_gui.core.strength import Strength, estimate
+from breakglass_gui.core.strength import generated as generated_strength
 
 from .ports import (
     Clock,
@@ -69,6 +71,7 @@ __all__ = [
     "SplitCeremony",
     "SplitPorts",
     "VerifyOutcome",
+    "confirmation_problem",
     "custodian_problems",
     "custodian_risks",
     "custodian_warnings",
@@ -190,6 +193,77 @@ def read_secret_file(path: str | os.PathLike[str], *, strip_newline: bool = True
     if not keep:
         raise PolicyError(f"{p.name} is empty")
     return out
+
+
+# -- a typed credential, entered twice --------------------------------------------------------
+
+
+def _characters(data: bytes | bytearray) -> int:
+    """Characters in UTF-8 ``data`` (lead bytes counted; no ``str`` is made of it)."""
+    return sum(1 for b in data if not 0x80 <= b <= 0xBF)
+
+
+def _ascii_fold(data: bytes | bytearray) -> bytearray:
+    out = bytearray(data)
+    for i, b in enumerate(out):
+        if 0x41 <= b <= 0x5A:
+            out[i] = b + 32
+    return out
+
+
+def _trim(data: bytes | bytearray) -> memoryview:
+    start, end = 0, len(data)
+    while start < end and data[start] in b" \t\r\n":
+        start += 1
+    while end > start and data[end - 1] in b" \t\r\n":
+        end -= 1
+    return memoryview(data)[start:end]
+
+
+def confirmation_problem(first: bytes | bytearray, again: bytes | bytearray) -> str | None:
+    """Why the second entry of a typed credential does not confirm the first (None if it does).
+
+    The message names what differs (missing, length, letter case, spaces at the ends) and
+    never shows either entry. The comparison of equal-length entries is constant-time.
+    """
+    if not first and not again:
+        return "Type the credential, then type it a second time to confirm it."
+    if not again:
+        return "The second entry is missing: type the credential a second time to confirm it."
+    if not first:
+        return "The first entry is empty: type the credential twice."
+    if len(first) == len(again) and hmac.compare_digest(first, again):
+        return None
+    a, b = _ascii_fold(first), _ascii_fold(again)
+    try:
+        if len(a) == len(b) and hmac.compare_digest(a, b):
+            return (
+                "The two entries differ only in upper and lower case: is Caps Lock on? "
+                "Type both again."
+            )
+    finally:
+        wipe_buffer(a)
+        wipe_buffer(b)
+    ta, tb = _trim(first), _trim(again)
+    try:
+        if len(ta) == len(tb) and len(ta) and hmac.compare_digest(ta, tb):
+            return (
+                "The two entries differ only in spaces or line breaks at the start or the end. "
+                "Type both again exactly as the target system expects the credential."
+            )
+    finally:
+        ta.release()
+        tb.release()
+    n1, n2 = _characters(first), _characters(again)
+    if n1 != n2:
+        return (
+            f"The two entries differ: the first has {n1} characters, the second {n2}. "
+            "Type both again."
+        )
+    return (
+        f"The two entries differ: both have {n1} characters, but not the same ones. "
+        "Type both again."
+    )
 
 
 # -- custodians ----------------------------------------------------------------------------------
@@ -532,6 +606,7 @@ class SplitCeremony:
                 STEP_TITLES["credential"],
                 next="policy",
                 check=self._check_credential,
+                warn=self._warn_credential,
             ),
             Step("policy", STEP_TITLES["policy"], next="custodians", check=self._check_policy),
             Step(
@@ -573,6 +648,8 @@ class SplitCeremony:
                 "custodian_risk_reason": "",
                 "credential_set": False,
                 "secret_generated": False,
+                "secret_typed": False,
+                "typed_confirmed": False,
                 "credential_seen": "",
                 "matched": {},
                 "incident_channel": "",
@@ -675,18 +752,100 @@ class SplitCeremony:
         self.state["notes"] = notes.strip()
         self._invalidate_shares()
 
-    def set_secret(self, secret: SecretBytes, *, generated: bool = False) -> None:
+    def set_secret(
+        self,
+        secret: SecretBytes,
+        *,
+        generated: bool = False,
+        typed: bool = False,
+        alphabet_size: int | None = None,
+    ) -> None:
         """The ceremony owns ``secret`` from now on (it is wiped on finish or cancel).
 
         A ``generated`` secret has been seen by nobody: before anything is printed the host
         must confirm it (two groups typed back, or a concealed copy taken) so that it can be
-        set on the target system.
+        set on the target system; with its ``alphabet_size`` its strength is exact. A
+        ``typed`` secret must be typed a second time (:meth:`confirm_typed_secret`) before
+        the credential step can be left; a loaded one (a file, a pipe) is taken as given.
         """
         self.state.set_secret(SECRET, secret)
         self.state["secret_generated"] = generated
+        self.state["secret_typed"] = typed and not generated
+        self.state["typed_confirmed"] = False
         self.state["credential_seen"] = ""
         self.state.data.pop("group_challenge", None)
+        if generated and alphabet_size:
+            self.state.objects["strength"] = generated_strength(len(secret), alphabet_size)
+        else:
+            self.state.objects["strength"] = estimate(secret)
         self._invalidate_shares()
+
+    def generate(self, length: int, alphabet: str) -> Strength:
+        """A new random credential (``generate_secret``) held as a generated one; its exact
+        strength is returned."""
+        self.set_secret(
+            generate_secret(length, alphabet),
+            generated=True,
+            alphabet_size=len(ALPHABETS[alphabet]),
+        )
+        return self.strength or generated_strength(length, len(ALPHABETS[alphabet]))
+
+    def confirm_typed_secret(self, again: SecretBytes | None) -> str | None:
+        """The second entry of a typed credential; ``again`` is wiped here.
+
+        If it does not match, the held credential is dropped too (which of the two was
+        meant cannot be known): both are typed again. Returns the problem, or None.
+        """
+        try:
+            held = self.state.secret(SECRET)
+            first: bytes | bytearray = held if held is not None and not held.is_wiped else b""
+            problem = confirmation_problem(first, again if again is not None else b"")
+        finally:
+            if again is not None:
+                again.wipe()
+        if problem is None:
+            self.state["typed_confirmed"] = True
+        elif held is not None and again is not None and len(again) > 0:
+            self.clear_secret()
+        self._changed()
+        return problem
+
+    def set_typed_secret(self, first: SecretBytes, again: SecretBytes | None) -> list[str]:
+        """A credential the host typed, and its second entry: held only if both match."""
+        self.set_secret(first, typed=True)
+        problem = self.confirm_typed_secret(again)
+        return [problem] if problem else []
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """A typed credential is held whose second entry has not matched yet."""
+        return bool(
+            self.secret_length
+            and self.state.get("secret_typed")
+            and not self.state.get("typed_confirmed")
+        )
+
+    @property
+    def strength(self) -> Strength | None:
+        """The held credential's strength: exact if generated, else an estimate."""
+        if not self.secret_length:
+            return None
+        value = self.state.objects.get("strength")
+        return value if isinstance(value, Strength) else None
+
+    def credential_warnings(self) -> list[str]:
+        """A weak typed or loaded credential, said with its estimate (does not block)."""
+        strength = self.strength
+        if strength is None or strength.exact or not strength.weak:
+            return []
+        return [
+            f"This credential looks {strength.rating}: about {strength.bits:.0f} bits at most "
+            "(an estimate). Anyone who gets a copy of its hash could guess it; generate a new "
+            "one instead, unless the target system allows only a few tries."
+        ]
+
+    def _warn_credential(self, state: WizardState) -> list[str]:
+        return self.credential_warnings()
 
     # -- confirming the new credential ---------------------------------------------------------
     GROUP = 4  # characters per group when a generated credential is shown
@@ -767,6 +926,10 @@ class SplitCeremony:
             out += printable_problems([("The credential's name", name)])
         if not state.has_secret(SECRET):
             out.append("Enter, paste, load or generate the secret.")
+        elif state.get("secret_typed") and not state.get("typed_confirmed"):
+            out.append(
+                "The second entry is missing: type the credential a second time to confirm it."
+            )
         elif self.secret_length > MAX_SECRET_BYTES:
             out.append(f"The secret is longer than {MAX_SECRET_BYTES} bytes.")
         return out

@@ -78,6 +78,56 @@ def read_secret_stream(stream: object, limit: int) -> SecretBytes:
     return out
 
 
+def read_hidden_line(prompt: str, limit: int) -> SecretBytes:
+    """One line typed at the terminal on stdin, not echoed, into a SecretBytes (the line end
+    dropped). Read with ``os.readv`` straight into the buffer: no ``str`` or ``bytes`` copy.
+    Where there is no ``termios`` (Windows), ``getpass`` reads it (a ``str`` for a moment)."""
+    from breakglass_gui.core.secret import SecretBytes  # noqa: PLC0415
+
+    try:
+        import termios  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - Windows
+        import getpass  # noqa: PLC0415
+
+        from breakglass_gui.ceremony.split_flow import secret_from_text  # noqa: PLC0415
+
+        return secret_from_text(getpass.getpass(prompt, stream=sys.stderr))
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~termios.ECHO
+    quiet[3] |= termios.ECHONL  # the line end still shows, so the next prompt starts afresh
+    big = SecretBytes(limit + 2)
+    got = 0
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)  # not TCSAFLUSH: keep typed-ahead input
+        sys.stderr.write(prompt)  # only once echo is off
+        sys.stderr.flush()
+        while got < len(big):
+            view = memoryview(big)[got:]
+            try:
+                n = os.readv(fd, [view])
+            finally:
+                view.release()
+            if not n:
+                break
+            got += n
+            if big[got - 1] == 0x0A:
+                break
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, old)
+    keep = got
+    while keep and big[keep - 1] in (0x0A, 0x0D):
+        keep -= 1
+    if keep > limit:
+        big.wipe()
+        raise CliError(f"the typed credential is longer than {limit} bytes")
+    out = SecretBytes(keep)
+    out[:] = memoryview(big)[:keep]
+    big.wipe()
+    return out
+
+
 def write_private(path: Path, data: bytes | bytearray, *, overwrite: bool = True) -> None:
     """Write a file readable by its owner only (0600), created with that mode from the start."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)

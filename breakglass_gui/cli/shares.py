@@ -36,6 +36,7 @@ from .common import (
     err,
     load_share_files,
     out,
+    read_hidden_line,
     read_secret_file,
     read_secret_stream,
 )
@@ -84,7 +85,10 @@ def register(sub: Any) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--secret-file", metavar="PATH", help="read the credential from a file")
     src.add_argument(
-        "--secret-stdin", action="store_true", help="read the credential's exact bytes from stdin"
+        "--secret-stdin",
+        action="store_true",
+        help="read the credential's exact bytes from stdin; at a terminal it is typed twice, "
+        "not echoed, and both entries must match",
     )
     src.add_argument(
         "--generate", type=int, metavar="LENGTH", help="generate a random credential this long"
@@ -275,6 +279,23 @@ def read_secret(args: argparse.Namespace) -> SecretBytes:
     return secret
 
 
+def read_typed_pair() -> tuple[SecretBytes, SecretBytes]:
+    """The credential typed twice at the terminal (not echoed); the ceremony compares them.
+
+    A mismatch is said here already, before the audit log is opened (nothing recorded for a
+    typing slip), with the ceremony's own words (``confirmation_problem``)."""
+    from breakglass_gui.ceremony.split_flow import confirmation_problem  # noqa: PLC0415
+
+    first = read_hidden_line("Credential to split (not shown): ", MAX_SECRET_BYTES)
+    again = read_hidden_line("Type it again to confirm: ", MAX_SECRET_BYTES)
+    problem = confirmation_problem(first, again)
+    if problem is not None:
+        first.wipe()
+        again.wipe()
+        raise CliError(problem.replace("Type both again.", "Run split again.").strip())
+    return first, again
+
+
 #: What a split writes into its folder; a folder already holding any of these is refused.
 SET_FILES = ("share-*.txt", "share-*.pdf", "set.json", "ceremony-record.pdf", "runbook.pdf")
 
@@ -378,6 +399,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     if not args.label.strip():
         raise CliError("give the credential a name with --label (it is printed on every share)")
     out_dir = _check_out_dir(args.out)
+    typed = read_typed_pair() if args.secret_stdin and sys.stdin.isatty() else None
     rules = home_rules(args)
     trail = open_trail(args)
     try:
@@ -397,10 +419,24 @@ def cmd_split(args: argparse.Namespace) -> int:
             ceremony.set_details(args.label)
             ceremony.set_drill_set(args.drill_set)
             generated = args.generate is not None
-            ceremony.set_secret(read_secret(args), generated=generated)
+            if typed is not None:
+                # the ceremony's own rule for a typed credential: both entries must match
+                problems = ceremony.set_typed_secret(*typed)
+                if problems:
+                    raise CliError(" ".join(problems) + " Nothing was written.")
+            else:
+                ceremony.set_secret(
+                    read_secret(args),
+                    generated=generated,
+                    alphabet_size=len(ALPHABETS[args.alphabet]) if generated else None,
+                )
+            for warning in ceremony.credential_warnings():
+                err(f"breakglass: note: {warning}")
             if generated and args.generated_out:
                 # the concealed copy of the CLI: a new owner-only file, written before any share
                 ceremony.state["credential_seen"] = "written to --generated-out"
+            elif typed is not None:
+                ceremony.state["credential_seen"] = "typed twice by the operator"
             elif not generated:
                 ceremony.state["credential_seen"] = "given by the operator (file or stdin)"
             ceremony.wizard.next()  # policy

@@ -50,6 +50,7 @@ def to_review(qtbot: Any, services: Any, *, generate: bool) -> tuple[SplitWizard
         page.generate()
     else:
         qtbot.keyClicks(page.entry.edit, "typed by the host")
+        qtbot.keyClicks(page.again.edit, "typed by the host")
     assert wizard.go_next()
     secret = wizard.ceremony.state.secret("credential")
     assert secret is not None
@@ -262,6 +263,7 @@ def test_rotation_pre_fills_everything_from_the_replaced_set(qtbot: Any, gui_ser
     assert wizard.ceremony.custodians == people
     # the policy and custodian pages show what was carried over
     qtbot.keyClicks(credential.entry.edit, "the new credential")
+    qtbot.keyClicks(credential.again.edit, "the new credential")
     assert wizard.go_next()
     assert wizard.pages["policy"].grouped.isChecked()
     assert wizard.go_next()

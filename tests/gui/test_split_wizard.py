@@ -46,8 +46,9 @@ def fill_to_review(qtbot: Any, wizard: SplitWizard, preset: str = "3of5") -> Any
     page.scope.setText("root on the prod database")
     qtbot.keyClicks(page.entry.edit, SECRET)
     assert page.entry.edit.text() == SECRET
+    qtbot.keyClicks(page.again.edit, SECRET)  # typed twice, as a password pair
     assert wizard.go_next()
-    assert page.entry.is_empty()  # the widget is cleared when left
+    assert page.entry.is_empty() and page.again.is_empty()  # cleared when left
     secret = wizard.ceremony.state.secret("credential")
     assert secret is not None and bytes(secret) == SECRET.encode()
     policy = wizard.pages["policy"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,11 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from breakglass_gui.ceremony.split_flow import (
-    ALPHABETS,
-    generate_secret,
-    read_secret_file,
-)
+from breakglass_gui.ceremony.split_flow import ALPHABETS, read_secret_file
 from breakglass_gui.core.errors import PolicyError
 
 from ..widgets.secret_entry import SecretEntry
@@ -59,17 +57,25 @@ class CredentialPage(SplitPage):
         box = QGroupBox("The secret")
         grid = QVBoxLayout(box)
         self.entry = SecretEntry(box)
+        self.again = SecretEntry(box, name="secretAgain")
+        self.again.edit.setAccessibleName("Secret again")
+        self.again.edit.setAccessibleDescription("The same credential a second time, to confirm")
+        self.again.edit.setPlaceholderText("Type or paste it a second time")
+        self.again.toggle.setAccessibleName("Show the second entry")
         grid.addWidget(
             note(
-                "Type or paste it (hidden as you type), load it from a file, or generate a new one."
+                "Type or paste it twice (hidden as you type), load it from a file, or generate "
+                "a new one."
             )
         )
-        entry_row = QHBoxLayout()
+        entries = QFormLayout()
         label = QLabel("S&ecret:")
         label.setBuddy(self.entry.edit)
-        entry_row.addWidget(label)
-        entry_row.addWidget(self.entry, 1)
-        grid.addLayout(entry_row)
+        entries.addRow(label, self.entry)
+        again_label = QLabel("&Again:")
+        again_label.setBuddy(self.again.edit)
+        entries.addRow(again_label, self.again)
+        grid.addLayout(entries)
         row = QHBoxLayout()
         self.load_button = QPushButton("&Load from file…")
         named(self.load_button, "loadSecretButton", "Load the secret from a file")
@@ -104,7 +110,16 @@ class CredentialPage(SplitPage):
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.clear_button)
         grid.addLayout(status_row)
+        self.strength = note("", "secretStrength")
+        self.strength.setAccessibleName("Strength of the secret")
+        grid.addWidget(self.strength)
+        self.warning = note("", "secretWarning")
+        self.warning.setAccessibleName("Warning about the secret")
+        self.warning.setStyleSheet("color: #8a4b00;")
+        grid.addWidget(self.warning)
         self.entry.changed.connect(self.refresh)
+        self.again.changed.connect(self.refresh)
+        self.entry.edit.installEventFilter(self)  # Return in the first field: to the second
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -125,33 +140,81 @@ class CredentialPage(SplitPage):
         self.notes.setPlainText(st.get("notes", ""))
         self.refresh()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Return in the first secret field moves to "Again" while that is empty (instead of
+        pressing Next with half a pair)."""
+        if (
+            watched is self.entry.edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.again.is_empty()
+            and not self.entry.is_empty()
+        ):
+            self.again.setFocus()
+            return True
+        return super().eventFilter(watched, event)
+
+    def typing(self) -> bool:
+        return not self.entry.is_empty() or not self.again.is_empty()
+
     def refresh(self) -> None:
         n = self.ceremony.secret_length
-        if not self.entry.is_empty():
-            self.status.setText("Typed secret: it is taken in when you go on (Next).")
+        if self.typing():
+            if self.entry.is_empty() or self.again.is_empty():
+                self.status.setText(
+                    "Typed secret: type it in both fields; it is compared and taken in when "
+                    "you go on (Next)."
+                )
+            else:
+                self.status.setText(
+                    "Typed secret: both entries are compared when you go on (Next)."
+                )
+        elif n and self.ceremony.awaiting_confirmation:
+            self.status.setText(
+                f"Typed secret held ({n} bytes), not yet confirmed: type it once more in "
+                "\u201cAgain\u201d."
+            )
         elif n:
             self.status.setText(f"Secret held: {n} bytes ({self.source or 'entered'}).")
         else:
             self.status.setText("No secret yet.")
-        self.clear_button.setEnabled(bool(n) or not self.entry.is_empty())
+        strength = self.ceremony.strength if not self.typing() else None
+        self.strength.setText(strength.describe() + "." if strength is not None else "")
+        warnings = self.ceremony.credential_warnings() if not self.typing() else []
+        self.warning.setText("\n".join(warnings))
+        self.warning.setVisible(bool(warnings))
+        self.clear_button.setEnabled(bool(n) or self.typing())
 
     def commit(self) -> list[str]:
         self.ceremony.set_details(self.name.text(), self.scope.text(), self.notes.toPlainText())
-        taken = self.entry.take()
-        if taken is not None:
-            self.ceremony.set_secret(taken)
-            self.source = "typed or pasted"
+        problems: list[str] = []
+        if self.typing():
+            first = self.entry.take()
+            again = self.again.take()
+            if first is not None:
+                problems = self.ceremony.set_typed_secret(first, again)
+            elif again is not None and self.ceremony.awaiting_confirmation:
+                problem = self.ceremony.confirm_typed_secret(again)
+                problems = [problem] if problem else []
+            elif again is not None:
+                again.wipe()
+                problems = ["The first entry is empty: type the credential twice."]
+            self.source = "typed or pasted twice" if self.ceremony.secret_length else ""
+            waiting = self.ceremony.awaiting_confirmation
+            (self.again if waiting else self.entry).setFocus()
         self.refresh()
-        return []
+        return problems
 
     def leave(self) -> None:
         self.entry.clear()
+        self.again.clear()
 
     def has_input(self) -> bool:
-        return bool(self.name.text() or not self.entry.is_empty())
+        return bool(self.name.text() or self.typing())
 
     def generate(self) -> None:
-        typed = not self.entry.is_empty() or (
+        typed = self.typing() or (
             self.ceremony.secret_length and not self.source.startswith("generated")
         )
         if typed and not self.wizard.confirm(
@@ -159,9 +222,9 @@ class CredentialPage(SplitPage):
             "A secret was typed, pasted or loaded. Generate a new one in its place?",
         ):
             return
-        secret = generate_secret(self.length.value(), self.alphabet.currentText())
         self.entry.clear()
-        self.ceremony.set_secret(secret, generated=True)
+        self.again.clear()
+        self.ceremony.generate(self.length.value(), self.alphabet.currentText())
         self.source = f"generated, {self.length.value()} characters, {self.alphabet.currentText()}"
         self.refresh()
 
@@ -177,6 +240,7 @@ class CredentialPage(SplitPage):
             self.show_error(f"Could not load the secret: {getattr(exc, 'strerror', None) or exc}")
             return False
         self.entry.clear()
+        self.again.clear()
         self.ceremony.set_secret(secret)
         self.source = f"loaded from {Path(path).name}"
         self.refresh()
@@ -184,6 +248,7 @@ class CredentialPage(SplitPage):
 
     def clear_secret(self) -> None:
         self.entry.clear()
+        self.again.clear()
         self.ceremony.clear_secret()
         self.source = ""
         self.refresh()
