@@ -4,19 +4,33 @@ A :class:`RemoteIntake` owns the ceremony's one-time age key: it shows the recip
 code, opens each envelope and offers the share inside to the ceremony's collector exactly like a
 share read at the camera — the same checks, the same refusals (foreign, retired, duplicate), the
 same log entry, with the source "remote". It dies with the ceremony (:meth:`close`).
+
+A :class:`ShareSender` is the custodian's side: their own sheet read (camera, photo or typed,
+whole or part by part), checked alone, and sealed to the operator's recipient with
+:func:`share_envelope`, which ``breakglass send-share`` uses too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey
+from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey, seal_share
+from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.secret import scrub_freed_memory
+from breakglass_gui.core.share import PartAssembler, Share, SharePart, parse_any
 
 from .ports import REMOTE_SOURCE
 from .reconstruct_flow import Offer, OfferKind
 
-__all__ = ["REMOTE_SOURCE", "RemoteIntake", "ShareSink"]
+__all__ = [
+    "REMOTE_SOURCE",
+    "RemoteIntake",
+    "SenderOffer",
+    "ShareSender",
+    "ShareSink",
+    "share_envelope",
+]
 
 
 class ShareSink(Protocol):
@@ -63,4 +77,92 @@ class RemoteIntake:
         that held it and the shares' texts (pyrage's own copies are immutable: see
         ``tests/tools/remote_residue.py`` for what is left)."""
         self._key.forget()
+        scrub_freed_memory()
+
+
+# -- the custodian's side -------------------------------------------------------------------------
+
+
+def share_envelope(share: Share, recipient: str) -> str:
+    """A whole share sealed to the operator's one-time recipient, ASCII-armored: what both
+    ``breakglass send-share`` and the GUI's "Send my share" make (the share's QR text lines,
+    as ``age -r RECIPIENT -a share.txt`` would for the share file)."""
+    return seal_share("\n".join(share.qr_texts()) + "\n", recipient)
+
+
+@dataclass(frozen=True)
+class SenderOffer:
+    """What one read of the custodian's own sheet did. ``message`` names, never shows."""
+
+    kind: str  # "share", "part", "repeat", "refused"
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("share", "part", "repeat")
+
+
+class ShareSender:
+    """A remote custodian's own share, read (whole or part by part), checked alone and sealed.
+
+    One share at a time: a second, different share is refused until :meth:`clear`. Nothing is
+    reconstructed and the set need not be known on this machine (the operator's ceremony does
+    every set check when the envelope is opened)."""
+
+    def __init__(self) -> None:
+        self._assembler = PartAssembler()
+        self._share: Share | None = None
+
+    @property
+    def share(self) -> Share | None:
+        return self._share
+
+    def describe(self) -> str:
+        s = self._share
+        return "" if s is None else f"{s.describe()} of set {s.fingerprint_text}"
+
+    def offer_text(self, text: str, source: str) -> SenderOffer:
+        try:
+            item = parse_any(text)
+        except ShareError as exc:
+            return SenderOffer("refused", f"{exc.share or 'This code'} ({source}): {exc.reason}")
+        if isinstance(item, SharePart):
+            held = self._share
+            if held is not None and (item.fingerprint, item.number) == (
+                held.fingerprint,
+                held.number,
+            ):
+                return SenderOffer("repeat", f"{self.describe()} is read already")
+            try:
+                whole = self._assembler.add(item)
+            except ShareError as exc:
+                return SenderOffer("refused", f"{item.describe()} ({source}): {exc}")
+            if whole is None:
+                return SenderOffer("part", f"Read {item.describe()}; show the other parts.")
+            item = whole
+        return self._hold(item)
+
+    def _hold(self, share: Share) -> SenderOffer:
+        held = self._share
+        if held is not None:
+            if (share.fingerprint, share.number) == (held.fingerprint, held.number):
+                return SenderOffer("repeat", f"{self.describe()} is read already")
+            return SenderOffer(
+                "refused",
+                f"{share.describe()} is another share: send one share at a time (Start over "
+                f"to send it instead of {held.describe()})",
+            )
+        self._share = share
+        return SenderOffer("share", f"{self.describe()} is intact (checked alone)")
+
+    def seal(self, recipient: str) -> str:
+        """The envelope for ``recipient`` (raises ``EnvelopeError`` naming a bad recipient)."""
+        if self._share is None:
+            raise EnvelopeError("read your share first")
+        return share_envelope(self._share, recipient)
+
+    def clear(self) -> None:
+        """Drop the share (and any parts read); overwrite the freed memory."""
+        self._share = None
+        self._assembler = PartAssembler()
         scrub_freed_memory()

@@ -99,7 +99,8 @@ def cmd_remote_key(args: argparse.Namespace) -> int:
 
 
 def cmd_send_share(args: argparse.Namespace) -> int:
-    from breakglass_gui.core.envelope import safety_code, seal_share  # noqa: PLC0415
+    from breakglass_gui.ceremony.remote import share_envelope  # noqa: PLC0415
+    from breakglass_gui.core.envelope import safety_code  # noqa: PLC0415
 
     code = safety_code(args.to)  # refuses a non-recipient before reading anything
     shares, errors = load_share_files([args.share])
@@ -108,8 +109,7 @@ def cmd_send_share(args: argparse.Namespace) -> int:
     if len(shares) != 1:
         raise CliError(f"{args.share}: holds {len(shares)} shares; send one at a time", EXIT_FAIL)
     share = shares[0]
-    text = "\n".join(share.qr_texts()) + "\n"
-    armored = seal_share(text, args.to)
+    armored = share_envelope(share, args.to)
     if args.out == "-":
         sys.stdout.write(armored)
         sys.stdout.flush()

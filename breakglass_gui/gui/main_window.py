@@ -41,7 +41,7 @@ from .workers import run_task
 
 __all__ = ["ACTION_KEYS", "CameraOption", "MainWindow", "Services"]
 
-ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit", "import_card")
+ACTION_KEYS = ("split", "reconstruct", "drill", "checkin", "audit", "import_card", "send_share")
 
 
 COLUMNS = ("Credential", "Set", "Policy", "Status", "Last drill", "Check-ins", "Bypass rate")
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
             "checkin": lambda w: w.open_checkin(),
             "audit": lambda w: w.open_audit_log(),
             "import_card": lambda w: w.open_import_card(),
+            "send_share": lambda w: w.open_send_share(),
         }
         self.open_dialogs: list[QDialog] = []
 
@@ -176,6 +177,17 @@ class MainWindow(QMainWindow):
         card.clicked.connect(lambda _=False: self.trigger("import_card"))
         self.buttons["import_card"] = card
         details.addWidget(card)
+        send = QPushButton("&Send my share from afar…")
+        send.setObjectName("sendShareButton")
+        send.setAccessibleName("Send my share to a ceremony elsewhere")
+        send.setToolTip(
+            "For a custodian who is not in the room: check your share alone and encrypt it to "
+            "the operator's one-time key (Ctrl+E)"
+        )
+        send.setShortcut(QKeySequence("Ctrl+E"))
+        send.clicked.connect(lambda _=False: self.trigger("send_share"))
+        self.buttons["send_share"] = send
+        details.addWidget(send)
         outer.addLayout(details)
         self.setCentralWidget(central)
 
@@ -382,6 +394,16 @@ class MainWindow(QMainWindow):
 
         dialog = SetCardDialog(self.services, self)
         dialog.imported.connect(self.refresh)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.open_dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def open_send_share(self) -> QDialog:
+        """A remote custodian's side: read, check and encrypt their own share."""
+        from .send_share_dialog import SendShareDialog  # noqa: PLC0415 - on first use
+
+        dialog = SendShareDialog(self.services, self)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.open_dialogs.append(dialog)
         dialog.show()

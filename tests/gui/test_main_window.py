@@ -113,7 +113,15 @@ def test_every_action_has_a_button_and_a_replaceable_handler(qtbot: Any) -> None
         assert button.accessibleName() and button.objectName()
         window.handlers[key] = lambda w, k=key: called.append(k)
         button.click()
-    assert called == ["split", "reconstruct", "drill", "checkin", "audit", "import_card"]
+    assert called == [
+        "split",
+        "reconstruct",
+        "drill",
+        "checkin",
+        "audit",
+        "import_card",
+        "send_share",
+    ]
 
 
 def test_audit_log_dialog_verifies(qtbot: Any, gui_services: Any) -> None:
