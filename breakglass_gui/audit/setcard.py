@@ -46,6 +46,7 @@ __all__ = [
     "export_card",
     "import_card",
     "known_signer",
+    "new_set_card",
     "normalise_key_fingerprint",
     "parse_card",
     "sign_card",
@@ -507,3 +508,72 @@ def _seen_sequence(trail: AuditTrail, signer: str, digest: str) -> int | None:
                 seq = int(entry.fields.get("sequence", 0))
                 best = seq if best is None else max(best, seq)
     return best
+
+
+def new_set_card(
+    trail: AuditTrail,
+    *,
+    set_digest: str,
+    fingerprint: str,
+    label: str,
+    policy: dict[str, Any],
+    custodians: list[dict[str, Any]],
+    created: str,
+    drill: bool,
+    replaces: str | None,
+    incident_pattern: str,
+    incident_example: str,
+    triggers: list[str],
+) -> tuple[SetCard, bytes]:
+    """The signed card of a set being made now, for its runbook and ceremony record (which
+    are printed before the split is recorded, possibly on a worker thread).
+
+    Records nothing and reads the registry through its own read-only connection, so any
+    thread may call it. ``replaces`` is the printed fingerprint of the set this one replaces:
+    the card names it as replaced and retired. The sequence is the log's entry count plus one,
+    so every later ``sets export`` (its own entry comes later) is newer."""
+    import sqlite3  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    retired: set[str] = set()
+    replaced: str | None = None
+    path = trail.registry.path
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT fingerprint, status, set_digest FROM share_sets WHERE set_digest IS NOT NULL"
+        ).fetchall()
+    finally:
+        conn.close()
+    for fp, status, digest in rows:
+        if status == "retired":
+            retired.add(str(digest).lower())
+        if replaces is not None and fp == replaces:
+            replaced = str(digest).lower()
+    if replaced is not None:
+        retired.add(replaced)
+    retired.discard(set_digest.lower())
+    try:
+        with trail.log_path.open("rb") as f:
+            sequence = sum(1 for _ in f) + 1
+    except FileNotFoundError:
+        sequence = 1
+    card = SetCard(
+        set_digest=set_digest.lower(),
+        fingerprint=fingerprint,
+        label=label,
+        policy=policy,
+        custodians=custodians,
+        created=created,
+        signer=trail.key.public.text(),
+        sequence=sequence,
+        drill=drill,
+        replaces=replaced,
+        retired=sorted(retired),
+        incident_pattern=incident_pattern,
+        incident_example=incident_example,
+        triggers=list(triggers),
+        mirrors=[_mirror_host(m) for m in trail.settings.mirrors],
+        gate=trail.settings.reconstruction_policy,
+    )
+    return card, sign_card(card, trail.key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,8 +62,12 @@ class PaperRenderer:
         reveal_seconds: float = 0,
         clipboard_seconds: float = 0,
         rules_home: Path | None = None,
+        set_card: Callable[[ShareSet, Mapping[str, Any]], tuple[str, str]] | None = None,
     ) -> None:
         self.paper = paper
+        # (share set, context) -> (the set card's QR text, its signer's fingerprint), printed
+        # on the runbook and the ceremony record; None: no card (no audit trail)
+        self.set_card = set_card
         self.appendix = appendix
         self.audit_public_key = audit_public_key
         self.triggers = tuple(triggers)
@@ -104,9 +108,17 @@ class PaperRenderer:
     def ceremony_record(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
         from breakglass_gui.paper.record import ceremony_record_pdf  # noqa: PLC0415
 
+        card, signer = self._card(share_set, context)
         return ceremony_record_pdf(
-            share_set, self.paper, custodian_risk=str(context.get("custodian_risk") or "")
+            share_set,
+            self.paper,
+            custodian_risk=str(context.get("custodian_risk") or ""),
+            set_card=card,
+            set_card_signer=signer,
         )
+
+    def _card(self, share_set: ShareSet, context: Mapping[str, Any]) -> tuple[str, str]:
+        return ("", "") if self.set_card is None else self.set_card(share_set, context)
 
     def runbook(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
         from breakglass_gui.paper.runbook import (  # noqa: PLC0415
@@ -143,7 +155,10 @@ class PaperRenderer:
             **self._rules(),
             audit_public_key=self.audit_public_key,
         )
-        inputs = RunbookInputs(SetInfo.from_share_set(share_set), settings)
+        card, signer = self._card(share_set, context)
+        inputs = RunbookInputs(
+            SetInfo.from_share_set(share_set), settings, set_card=card, set_card_signer=signer
+        )
         return runbook_pdf(inputs, self.paper)
 
 

@@ -11,9 +11,9 @@ operator afterwards (mirrors to add by hand, the gate policy to set).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.setcard import (
     QR_PREFIX,
@@ -22,10 +22,12 @@ from breakglass_gui.audit.setcard import (
     SetCard,
     check_card,
     import_card,
+    new_set_card,
 )
 
 if TYPE_CHECKING:
     from breakglass_gui.audit.service import AuditTrail
+    from breakglass_gui.core.sealing import ShareSet
 
 __all__ = [
     "CardError",
@@ -33,6 +35,7 @@ __all__ = [
     "ImportResult",
     "after_import",
     "card_codes",
+    "card_for_share_set",
     "import_set_card",
     "review_card",
 ]
@@ -113,3 +116,45 @@ def after_import(trail: AuditTrail, result: ImportResult) -> list[str]:
             f"'breakglass audit mirrors --policy {card.gate}'"
         )
     return lines
+
+
+def card_for_share_set(
+    trail: AuditTrail, share_set: ShareSet, context: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The signed card of a set being made, as (QR text, signer fingerprint), for its runbook
+    and ceremony record. ``context`` is the split's document context (custodians' contacts,
+    the replaced set). Safe on a worker thread; records nothing."""
+    from .rules import load_rules  # noqa: PLC0415
+
+    rules = load_rules(trail.home)
+    contacts = {
+        int(p.get("number") or 0): str(p.get("contact") or "")
+        for p in context.get("custodians") or []
+    }
+    people: list[dict[str, Any]] = []
+    for s in share_set.shares:
+        person: dict[str, Any] = {"number": s.number, "name": s.custodian, "role": s.role}
+        if contacts.get(s.number):
+            person["contact"] = contacts[s.number]
+        people.append(person)
+    policy = share_set.header.policy
+    replaces = context.get("replaces")
+    card, signature = new_set_card(
+        trail,
+        set_digest=share_set.digest.hex(),
+        fingerprint=share_set.fingerprint_text,
+        label=share_set.header.label,
+        policy={
+            "description": policy.describe(),
+            "short": policy.short(),
+            "shares": len(share_set.shares),
+        },
+        custodians=people,
+        created=share_set.header.created.isoformat(),
+        drill=share_set.header.drill,
+        replaces=str(replaces) if replaces else None,
+        incident_pattern=rules.incident_pattern,
+        incident_example=rules.incident_example,
+        triggers=list(rules.triggers),
+    )
+    return card.qr_text(signature), card.signer_key.fingerprint()

@@ -153,9 +153,44 @@ def _set_info(path: str) -> SetInfo:
         raise CliError(str(exc)) from exc
 
 
+def _set_card(args: argparse.Namespace, info: SetInfo) -> tuple[str, str]:
+    """The signed card of a set this installation knows (QR text, signer), else ("", "")."""
+    from breakglass_gui.audit.setcard import export_card  # noqa: PLC0415
+    from breakglass_gui.core.errors import BreakglassError  # noqa: PLC0415
+
+    from .audit_cmds import open_trail  # noqa: PLC0415
+    from .common import err, home_rules  # noqa: PLC0415
+
+    rules = home_rules(args)
+    try:
+        with open_trail(args) as trail:
+            rec = trail.registry.get_set(info.fingerprint_text)
+            if rec is None or rec.status == "retired" or not rec.set_digest:
+                err(
+                    f"note: set {info.fingerprint_text} is not an active set of this "
+                    "installation: no set card printed"
+                )
+                return "", ""
+            card, signature = export_card(
+                trail,
+                info.fingerprint_text,
+                incident_pattern=rules.incident_pattern,
+                incident_example=rules.incident_example,
+                triggers=list(rules.triggers),
+            )
+    except BreakglassError as exc:
+        err(f"note: no set card printed ({exc})")
+        return "", ""
+    return card.qr_text(signature), card.signer_key.fingerprint()
+
+
 def cmd_record(args: argparse.Namespace) -> int:
     info = _set_info(args.set_json)
-    path = render_ceremony_record(info, out=_out_file(args.out), paper=args.paper)
+    target = _out_file(args.out)
+    card, signer = _set_card(args, info)
+    path = render_ceremony_record(
+        info, out=target, paper=args.paper, set_card=card, set_card_signer=signer
+    )
     out(f"{path}: ceremony record of set {info.fingerprint_text}")
     return EXIT_OK
 
@@ -191,7 +226,10 @@ def settings_from_args(args: argparse.Namespace) -> RunbookSettings:
 def cmd_runbook(args: argparse.Namespace) -> int:
     info = _set_info(args.set_json)
     settings = settings_from_args(args)
-    path = render_runbook(RunbookInputs(info, settings), out=_out_file(args.out), paper=args.paper)
+    target = _out_file(args.out)
+    card, signer = _set_card(args, info)
+    inputs = RunbookInputs(info, settings, set_card=card, set_card_signer=signer)
+    path = render_runbook(inputs, out=target, paper=args.paper)
     out(f"{path}: runbook of set {info.fingerprint_text}")
     return EXIT_OK
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -375,6 +376,7 @@ def cmd_split(args: argparse.Namespace) -> int:
     The files are the CLI's own: share-<k>.txt, set.json, and with --pdf the sheets, the
     ceremony record and the runbook; each created new (an existing file is never replaced)."""
     from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder  # noqa: PLC0415
+    from breakglass_gui.ceremony.setcards import card_for_share_set  # noqa: PLC0415
     from breakglass_gui.ceremony.split_flow import (  # noqa: PLC0415
         CustodianEntry,
         SplitCeremony,
@@ -410,6 +412,7 @@ def cmd_split(args: argparse.Namespace) -> int:
             incident_example=rules.incident_example,
             reveal_seconds=rules.reveal_seconds,
             clipboard_seconds=rules.clipboard_seconds,
+            set_card=functools.partial(card_for_share_set, trail),
         )
         ports = SplitPorts(
             TrailSplitRecorder(trail), renderer, host=args.operator or default_operator()

@@ -99,6 +99,7 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         trail_rows,
     )
     from breakglass_gui.ceremony.ports import SystemClock  # noqa: PLC0415
+    from breakglass_gui.ceremony.setcards import card_for_share_set  # noqa: PLC0415
 
     the_clock: Clock = clock or SystemClock()
     trail = AuditTrail(home, clock=the_clock.now)
@@ -124,7 +125,11 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
 
     services = Services(
         # the runbook prints this installation's ceremony rules and the log's public key
-        renderer=PaperRenderer(rules_home=trail.home, audit_public_key=trail.public_key.text()),
+        renderer=PaperRenderer(
+            rules_home=trail.home,
+            audit_public_key=trail.public_key.text(),
+            set_card=functools.partial(card_for_share_set, trail),
+        ),
         new_split_recorder=lambda: TrailSplitRecorder(trail),
         rows=lambda: trail_rows(trail),
         clock=the_clock,

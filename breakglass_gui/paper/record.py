@@ -38,10 +38,21 @@ def render_ceremony_record(
     paper: str = "a4",
     app_version: str = APP_VERSION,
     custodian_risk: str = "",
+    set_card: str = "",
+    set_card_signer: str = "",
 ) -> Path:
     """Write the ceremony record of a set (a ``ShareSet`` or its ``set.json`` facts)."""
     return write_pdf(
-        out, ceremony_record_pdf(share_set, paper, app_version, custodian_risk), private=False
+        out,
+        ceremony_record_pdf(
+            share_set,
+            paper,
+            app_version,
+            custodian_risk,
+            set_card=set_card,
+            set_card_signer=set_card_signer,
+        ),
+        private=False,
     )
 
 
@@ -50,9 +61,13 @@ def ceremony_record_pdf(
     paper: str = "a4",
     app_version: str = APP_VERSION,
     custodian_risk: str = "",
+    *,
+    set_card: str = "",
+    set_card_signer: str = "",
 ) -> bytes:
     """The record; ``custodian_risk`` is the host's reason for accepting custodians who do
-    not fail independently (printed in its own box), empty if none was needed."""
+    not fail independently (printed in its own box), empty if none was needed; ``set_card``
+    is the signed set card's QR text (printed as a QR code, with ``set_card_signer``)."""
     info = share_set if isinstance(share_set, SetInfo) else SetInfo.from_share_set(share_set)
     texts = [info.label, custodian_risk]
     texts += [t for s in info.shares for t in (s.custodian, s.role, s.group)]
@@ -163,6 +178,10 @@ def ceremony_record_pdf(
         Paragraph("Notes", st.h2),
         signature_table(st, ["", "", "", ""], width),
     ]
+    if set_card:
+        from .cardqr import set_card_section  # noqa: PLC0415
+
+        story += set_card_section(st, set_card, set_card_signer, width)
     return build_pdf(
         story,
         paper=paper,

@@ -163,6 +163,8 @@ class RunbookInputs:
     set_info: SetInfo
     settings: RunbookSettings = field(default_factory=RunbookSettings)
     app_version: str = APP_VERSION
+    set_card: str = ""  # the signed set card's QR text (BGC1…), printed as a QR code
+    set_card_signer: str = ""  # the fingerprint of the key that signed it
 
 
 def render_runbook(inputs: RunbookInputs, *, out: Path, paper: str = "a4") -> Path:
@@ -194,6 +196,7 @@ class _Runbook:
         self.info = inputs.set_info
         self.cfg = inputs.settings
         self.version = inputs.app_version
+        self.card = (inputs.set_card, inputs.set_card_signer)
         self.paper = paper
         texts = [self.info.label, self.cfg.who_may_invoke, self.cfg.approval]
         texts += [self.cfg.incident_channel, self.cfg.device, *self.cfg.triggers]
@@ -267,6 +270,10 @@ class _Runbook:
         story += self._use()
         story += self._after()
         story += self._escalation()
+        if self.card[0]:
+            from .cardqr import set_card_section  # noqa: PLC0415
+
+            story += set_card_section(self.st, self.card[0], self.card[1], self.width)
         return build_pdf(
             story,
             paper=self.paper,
