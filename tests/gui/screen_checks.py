@@ -59,11 +59,9 @@ def mnemonic_clashes(window: QWidget) -> list[str]:
 
 def _scroll_parent(w: QWidget) -> QScrollArea | None:
     p = w.parentWidget()
-    while p is not None:
-        if isinstance(p, QScrollArea):
-            return p
+    while p is not None and not isinstance(p, QScrollArea) and not p.isWindow():
         p = p.parentWidget()
-    return None
+    return p if isinstance(p, QScrollArea) else None  # never one of another window
 
 
 def outside_screen(window: QWidget) -> list[str]:

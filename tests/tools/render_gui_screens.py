@@ -76,6 +76,14 @@ def wait_for(app: QApplication, done: Callable[[], bool], seconds: float = 60.0)
     settle(app)
 
 
+def review_rows_shown(page: QWidget) -> bool:
+    """The review page's rows exist and are shown (not only added to the layout)."""
+    form = page.form  # type: ignore[attr-defined]
+    widgets = [form.itemAt(i).widget() for i in range(form.count())]
+    shown = [w for w in widgets if w is not None]
+    return form.rowCount() > 3 and all(w.isVisible() for w in shown)
+
+
 def grab(widget: QWidget, out: Path, name: str, suffix: str) -> None:
     path = out / f"{name}{suffix}.png"
     widget.grab().save(str(path))
@@ -133,13 +141,15 @@ def main() -> int:
         settle(app)
         grab(wizard, args.out, "split-3-custodians", args.suffix)
         wizard.go_next()  # type: ignore[attr-defined]
-        settle(app)
+        # the shares are made on a worker; the page fills its rows when they arrive, and Qt
+        # shows new rows (and lays them out) only once the event loop has run
+        ceremony = wizard.ceremony  # type: ignore[attr-defined]
+        review = wizard.pages["review"]  # type: ignore[attr-defined]
+        wait_for(app, lambda: ceremony.share_set is not None and review_rows_shown(review))
         grab(wizard, args.out, "split-4-review", args.suffix)
         # the generated credential is confirmed (two groups typed back) before printing
-        ceremony = wizard.ceremony  # type: ignore[attr-defined]
         value = bytes(ceremony.state.secret("credential"))
         a, b = ceremony.group_challenge()
-        review = wizard.pages["review"]  # type: ignore[attr-defined]
         review.group_a.setText(value[(a - 1) * 4 : a * 4].decode())
         review.group_b.setText(value[(b - 1) * 4 : b * 4].decode())
         review.confirm_groups()
@@ -149,6 +159,12 @@ def main() -> int:
         pr.save(only_missing=False)
         settle(app)
         grab(wizard, args.out, "split-5-print", args.suffix)
+        pr.table.setCurrentCell(0, 0)
+        pr.preview_selected()  # the first custodian's sheet, before printing
+        wait_for(app, lambda: pr.preview is not None and pr.preview.isVisible())
+        grab(pr.preview, args.out, "split-5-preview", args.suffix)
+        pr.preview.reject()
+        settle(app)
         wizard.go_next()  # type: ignore[attr-defined]
         ver = wizard.pages["verify"]  # type: ignore[attr-defined]
         share_set: ShareSet = wizard.ceremony.share_set  # type: ignore[attr-defined]

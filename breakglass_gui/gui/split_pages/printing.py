@@ -82,16 +82,26 @@ class PrintPage(SplitPage):
         self.save_button = QPushButton("Save s&elected")
         named(self.save_button, "saveSelectedButton", "Save the selected PDF")
         self.save_button.clicked.connect(lambda: self.save(selected=True))
+        self.preview_button = QPushButton("Pre&view selected…")
+        named(self.preview_button, "previewButton", "See the selected document's pages")
+        self.preview_button.clicked.connect(self.preview_selected)
+        self.preview: Any = None  # the open preview dialog, if any
         self.print_button = QPushButton("&Print selected…")
         named(self.print_button, "printButton", "Print the selected document")
         self.print_button.clicked.connect(self.print_selected)
         self.delete_button = QPushButton("&Delete the saved PDFs…")
         named(self.delete_button, "deleteSavedButton", "Overwrite and delete the saved PDFs")
         self.delete_button.clicked.connect(self.delete_saved)
-        for b in (self.save_all_button, self.save_button, self.print_button, self.delete_button):
+        # two rows, so the page stays narrow (800x600): paper first, then the files
+        for b in (self.preview_button, self.print_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        files = QHBoxLayout()
+        for b in (self.save_all_button, self.save_button, self.delete_button):
+            files.addWidget(b)
+        files.addStretch(1)
+        layout.addLayout(files)
         self.message = note("", "printMessage")
         layout.addWidget(self.message)
         self.risk_accepted: str | None = None
@@ -115,7 +125,7 @@ class PrintPage(SplitPage):
                 r, 0, QTableWidgetItem(d.title + ("" if d.required else " (optional)"))
             )
             self.table.setItem(r, 1, QTableWidgetItem("; ".join(d.emitted) or "—"))
-        for b in (self.save_all_button, self.save_button, self.print_button):
+        for b in (self.save_all_button, self.save_button, self.preview_button, self.print_button):
             b.setEnabled(not self.busy)
 
     def _browse(self) -> None:
@@ -234,6 +244,43 @@ class PrintPage(SplitPage):
         name = printer.printerName() or printer.outputFileName() or "the printer"
         self._printed(doc.id, name)
         return pages
+
+    def preview_selected(self) -> None:
+        """Show the selected document's pages (made on a worker), one at a time, before
+        printing; Print… in the preview goes on to the usual print path."""
+        docs = self.ceremony.documents
+        r = self.table.currentRow()
+        if not 0 <= r < len(docs):
+            self.message.setText("Select a document to preview.")
+            return
+        doc = docs[r]
+        render = self.ceremony.render_document
+        self.message.setText(f"Preparing the preview of \u201c{doc.title}\u201d…")
+        self.run(lambda: render(doc.id), lambda data: self._open_preview(doc.title, data))
+
+    def _open_preview(self, title: str, data: bytes) -> None:
+        from ..print_preview import PdfPreview  # noqa: PLC0415 - pypdfium2 when needed
+
+        try:
+            dialog = PdfPreview(data, title, self.window())  # centred on the wizard
+        except Exception as exc:  # a PDF pdfium cannot open: say so, printing may still work
+            self.message.setText(f"The preview could not be shown: {exc}.")
+            return
+        finally:
+            data = b""
+        self.preview = dialog
+        self.message.setText(
+            f"Previewing \u201c{title}\u201d: {dialog.page_count} page(s). Print… from there, "
+            "or close it."
+        )
+        dialog.finished.connect(self._preview_closed)
+        dialog.open()
+
+    def _preview_closed(self, result: int) -> None:
+        self.preview = None
+        self.message.setText("")
+        if result == 2:  # PdfPreview.PRINT
+            self.print_selected()
 
     def print_selected(self) -> None:
         services = self.wizard.services
