@@ -819,6 +819,21 @@ class Registry:
                 ),
             )
 
+    def review_of_ceremony(self, ceremony_id: int) -> int | None:
+        """The id of the review record of a ceremony (there is at most one), or None."""
+        row = self.conn.execute(
+            "SELECT id FROM reviews WHERE ceremony_id = ?", (ceremony_id,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def replace_review_record(self, review_id: int, record: dict[str, Any]) -> None:
+        """New contents for a review record, its status and completion time unchanged."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE reviews SET record = ? WHERE id = ?",
+                (json.dumps(record, ensure_ascii=False), review_id),
+            )
+
     def review(self, review_id: int) -> tuple[int, str, dict[str, Any]] | None:
         row = self.conn.execute(
             "SELECT ceremony_id, status, record FROM reviews WHERE id = ?", (review_id,)

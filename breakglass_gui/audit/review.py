@@ -90,8 +90,12 @@ def audit_verified_text(trail: AuditTrail) -> str:
     return f"NO — {report.problems[0]}"
 
 
-def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
-    """What the log and the registry know about a reconstruction, in review-record form."""
+def prefill(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> dict[str, Any]:
+    """What the log and the registry know about a reconstruction, in review-record form.
+
+    ``verify=False`` leaves ``audit_verified`` empty instead of checking the whole log (a
+    refresh while the ceremony is still on screen; the check is made at the end and again
+    when the record is completed)."""
     rec = trail.registry.ceremony(ceremony)
     if rec is None:
         raise ReviewError(f"no ceremony {ceremony}")
@@ -146,8 +150,8 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
     gate = override or "none"
     if "NOT posted" in posted:
         gate = f"{gate}; {posted}" if override else posted
-    verified = audit_verified_text(trail)
-    if anchor:
+    verified = audit_verified_text(trail) if verify else ""
+    if anchor and verify:
         verified += (
             f"; announced anchor {anchor} (check: breakglass audit verify --anchor {anchor})"
         )
@@ -174,9 +178,36 @@ def prefill(trail: AuditTrail, ceremony: int) -> dict[str, Any]:
     }
 
 
-def open_review(trail: AuditTrail, ceremony: int) -> int:
-    """Create the pre-filled review record of a real reconstruction; returns its id."""
-    record = prefill(trail, ceremony)
+def _merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """A record refreshed from the log: what only the log knows is taken anew; what people
+    may write is kept (a text they wrote wins; lists only grow); anything else kept."""
+    out = dict(old)
+    for key, value in new.items():
+        if key not in EDITABLE:
+            if key == "audit_verified" and not value:
+                continue  # not re-checked this time: keep the last check
+            out[key] = value
+        elif key in LIST_FIELDS:
+            items = list(old.get(key) or [])
+            out[key] = items + [v for v in value if v not in items]
+        elif not old.get(key):
+            out[key] = value
+    return out
+
+
+def open_review(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> int:
+    """The pre-filled review record of a reconstruction; returns its id.
+
+    A ceremony has one record: when it already has one (opened while the ceremony was still
+    on screen, e.g. the GUI's After page), that record is refreshed from the log — people's
+    answers kept — and no second record is made."""
+    existing = trail.registry.review_of_ceremony(ceremony)
+    record = prefill(trail, ceremony, verify=verify)
+    if existing is not None:
+        found = trail.registry.review(existing)
+        assert found is not None
+        trail.registry.replace_review_record(existing, _merged(found[2], record))
+        return existing
     review_id = trail.registry.add_review(ceremony, record, trail.now())
     trail.record(
         "review_created",

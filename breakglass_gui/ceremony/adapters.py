@@ -22,12 +22,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.announce import Announcement
-from breakglass_gui.audit.review import complete_review
+from breakglass_gui.audit.review import (
+    complete_review,
+    get_review,
+    missing_fields,
+    open_review,
+    to_yaml,
+)
 from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
 
 from .overview import SetRow
-from .ports import REMOTE_SOURCE, StartFacts
+from .ports import REMOTE_SOURCE, ReviewView, StartFacts
 
 if TYPE_CHECKING:  # the share code loads when a share is first read, not with the GUI
     from breakglass_gui.core.sealing import ShareSet
@@ -269,7 +275,7 @@ class TrailReconstructionRecorder:
         self.reconstructed = False
         self.exposed = False
         self.closed = False
-        self.review: int | None = None
+        self.review_id: int | None = None
         self.reveal_error: str | None = None
         self._started: StartFacts | None = None
 
@@ -354,7 +360,7 @@ class TrailReconstructionRecorder:
             return
         cid = self._ceremony()
         self.closed = True
-        self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+        self.review_id = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
 
     def aborted(self, reason: str) -> None:
         if self.closed:
@@ -365,7 +371,7 @@ class TrailReconstructionRecorder:
             # The credential existed: close the ceremony as a use (so a shown credential is
             # still marked rotation-due), after saying how it ended.
             self.trail.record("ceremony_aborted", {"ceremony": cid, "reason": reason})
-            self.review = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
+            self.review_id = self.trail.reconstruction_finished(cid, self._outcome(), self.set_fp)
         else:
             self.trail.ceremony_aborted(cid, reason)
 
@@ -386,16 +392,36 @@ class TrailReconstructionRecorder:
     def announcement_posted(self, posted: bool, how: str) -> None:
         self.trail.announcement_confirmed(self._ceremony(), posted=posted, how=how)
 
+    def _review_id(self) -> int | None:
+        """The registry's review record of this ceremony: opened (or refreshed from the log,
+        people's answers kept) while a real use whose credential was reconstructed is still
+        on screen; after the end, the one the end opened. None for a drill, or when nothing
+        was reconstructed and the ceremony is still running."""
+        if self.drill or self.ceremony is None:
+            return None
+        if not self.closed and self.reconstructed:
+            self.review_id = open_review(self.trail, self.ceremony, verify=self.review_id is None)
+        return self.review_id
+
+    def review(self) -> ReviewView | None:
+        rid = self._review_id()
+        if rid is None:
+            return None
+        status, record = get_review(self.trail, rid)
+        missing = () if status == "completed" else tuple(missing_fields(record))
+        return ReviewView(rid, status, to_yaml(record), record, missing)
+
     def review_answers(
         self, answers: Mapping[str, str | Sequence[str]]
     ) -> tuple[int, str, list[str]] | None:
-        """People's answers into the registry's review record opened at the end of a real use:
-        (review id, "completed" or "draft", fields still missing); None without a record."""
-        if self.review is None:
+        """People's answers into the registry's review record of this ceremony (the one
+        ``breakglass review`` shows): (review id, "completed" or "draft", fields still
+        missing); None without a record (a drill, or nothing reconstructed yet)."""
+        if self._review_id() is None or self.review_id is None:
             return None
         given = {k: v for k, v in answers.items() if (v.strip() if isinstance(v, str) else v)}
-        status, missing = complete_review(self.trail, self.review, given)
-        return self.review, status, missing
+        status, missing = complete_review(self.trail, self.review_id, given)
+        return self.review_id, status, missing
 
     def override_gate(self, reason: str) -> None:
         """Open a shut gate with a typed reason (logged; ``CeremonyError`` if too short)."""

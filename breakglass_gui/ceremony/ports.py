@@ -42,6 +42,7 @@ __all__ = [
     "ReconstructionRecorder",
     "Registry",
     "RevealGate",
+    "ReviewView",
     "SetRecord",
     "SplitRecorder",
     "StartFacts",
@@ -139,6 +140,24 @@ class StartFacts:
         return {k: v for k, v in out.items() if v is not None and v != ""}
 
 
+@dataclass(frozen=True)
+class ReviewView:
+    """A ceremony's review record as a front end shows it: the registry's record — the same
+    YAML ``breakglass review show ID`` prints — its status, its current values, and the
+    fields still missing before it is complete. ``review_id`` is None when nothing is
+    stored (no audit trail in this session: tests, screenshots)."""
+
+    review_id: int | None
+    status: str
+    text: str
+    values: Mapping[str, Any]
+    missing: tuple[str, ...] = ()
+
+    @property
+    def stored(self) -> bool:
+        return self.review_id is not None
+
+
 @runtime_checkable
 class RevealGate(Protocol):
     """Whether the credential may be shown now (the audit mirrors' fail-closed gate)."""
@@ -177,6 +196,12 @@ class ReconstructionRecorder(Protocol):
     def announcement(self) -> Announcement | None: ...
 
     def announcement_posted(self, posted: bool, how: str) -> None: ...
+
+    def review(self) -> ReviewView | None:
+        """The review record of this ceremony, opened now if it is a real use whose
+        credential was reconstructed and has none yet, refreshed from the record otherwise;
+        None for a drill or before a reconstruction."""
+        ...
 
     def review_answers(
         self, answers: Mapping[str, str | Sequence[str]]
@@ -259,10 +284,59 @@ class MemoryReconstructionRecorder:
     def announcement_posted(self, posted: bool, how: str) -> None:
         self._add("announcement_posted", posted=posted, how=how)
 
+    def review(self) -> ReviewView | None:
+        """An in-memory stand-in for the registry's record, built from the events kept here
+        (nothing is stored: ``review_id`` is None)."""
+        from breakglass_gui.audit import review as rv  # noqa: PLC0415 - not at start-up
+
+        started = next((e for e in self.events if e.kind == "reconstruction_started"), None)
+        quorum = next((e for e in self.events if e.kind == "quorum_reached"), None)
+        if started is None or quorum is None or started.fields.get("drill"):
+            return None
+        f = started.fields
+        record: dict[str, Any] = {
+            "incident": f.get("incident", ""),
+            "broke_glass": f.get("operator", ""),
+            "witnesses": list(f.get("witnesses", [])),
+            "set": quorum.fields.get("set", ""),
+            "why_glass": f.get("trigger", ""),
+            "shares_used": list(quorum.fields.get("shares", [])),
+            "shares_refused": [
+                f"{e.fields.get('share_desc', '')}: {e.fields.get('reason', '')}"
+                for e in self.events
+                if e.kind == "share_refused"
+            ],
+            "actions_taken": [
+                f"post-use: {e.fields['step']}"
+                for e in self.events
+                if e.kind == "post_use_step_done"
+            ],
+            "audit_verified": "not stored: no audit trail in this session",
+        }
+        for key, value in self.answers.items():
+            if key in rv.LIST_FIELDS:
+                record[key] = list(record.get(key) or []) + [
+                    v for v in value if v not in (record.get(key) or [])
+                ]
+            else:
+                record[key] = value
+        ordered = rv.ordered(record)
+        missing = tuple(rv.missing_fields(ordered))
+        status = "draft" if missing else "completed"
+        return ReviewView(None, status, rv.to_yaml(ordered), ordered, missing)
+
     def review_answers(
         self, answers: Mapping[str, str | Sequence[str]]
     ) -> tuple[int, str, list[str]] | None:
-        self.answers = dict(answers)
+        merged = dict(self.answers)
+        for key, value in answers.items():
+            if isinstance(value, str):
+                if value.strip():
+                    merged[key] = value.strip()
+            else:
+                old = list(merged.get(key) or [])
+                merged[key] = old + [v for v in value if v not in old]
+        self.answers = merged
         return None
 
     def revealed(self, set_fp: str, *, via: str) -> None:

@@ -954,6 +954,7 @@ class ReconstructFlow:
         fp = self.outcome.fingerprint or None
         self.note("reconstruction_finished", {"outcome": outcome, "set": fp})
         self.recorder.finished(outcome, fp)
+        self._open_steps_to_follow_ups()
 
     def _cancel(self, state: WizardState) -> None:
         self.wipe("cancelled")
@@ -961,6 +962,23 @@ class ReconstructFlow:
         reason = f"{self._abort_reason} at the {title} step"
         self.note("ceremony_aborted", {"reason": reason})
         self.recorder.aborted(reason)
+        self._open_steps_to_follow_ups()
+
+    def open_follow_ups(self) -> list[str]:
+        """The post-use steps not ticked, as the follow-ups of the review record: a real use
+        whose credential existed (shown or not) ends with every unticked step there, to be
+        closed later (``breakglass review close-follow-up``)."""
+        if self.drill or not self.outcome.used or self.outcome.proven_only:
+            return []
+        labels = dict(CHECKLIST)
+        return [
+            f"post-use step open: {labels[k]}" for k, done in self.checklist.items() if not done
+        ]
+
+    def _open_steps_to_follow_ups(self) -> None:
+        items = self.open_follow_ups()
+        if items:
+            self.recorder.review_answers({"follow_ups": items})
 
     def close(self, reason: str = "window closed") -> None:
         """The window is closing (the command ending): cancel (which wipes) if still running."""

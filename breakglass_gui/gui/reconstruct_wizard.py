@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -41,7 +42,11 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.drill import DrillReport, StepTimer, drill_report, record_drill
 from breakglass_gui.ceremony.overview import SetRow
-from breakglass_gui.ceremony.ports import MemoryReconstructionRecorder, ReconstructionRecorder
+from breakglass_gui.ceremony.ports import (
+    MemoryReconstructionRecorder,
+    ReconstructionRecorder,
+    ReviewView,
+)
 from breakglass_gui.ceremony.reconstruct_flow import (
     CHECKLIST,
     DRILL_CHECKLIST,
@@ -578,14 +583,15 @@ class AfterPage(WizardPage):
         self.report = DrillReportView(self.drill_box)
         drill.addWidget(self.report)
         layout.addWidget(self.drill_box)
-        self.record_label = QLabel("Review &record (pre-filled from the audit log; complete it):")
+        # A drill's own record (a rehearsal has no review record in the registry)
+        self.record_label = QLabel("Drill &record (pre-filled from this drill; save it):", self)
         self.record = QPlainTextEdit(self)
-        self.record.setObjectName("reviewRecord")
+        self.record.setObjectName("drillRecord")
         self.record.setTabChangesFocus(True)
         self.record.setMinimumHeight(140)
         self.record_label.setBuddy(self.record)
-        self.save_record = QPushButton("&Save review record…", self)
-        self.save_record.setObjectName("saveReviewRecord")
+        self.save_record = QPushButton("&Save drill record…", self)
+        self.save_record.setObjectName("saveDrillRecord")
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.record.setFont(mono)  # laid out in columns
         self._generated_record = ""
@@ -593,11 +599,13 @@ class AfterPage(WizardPage):
         layout.addWidget(self.record_label)
         layout.addWidget(self.record, 1)
         layout.addWidget(self.save_record)
-        # The registry's review record (the one 'breakglass review show' prints): stored at
-        # Finish; left incomplete it shows as "review due" on the main window and the report.
-        self.review_box = QGroupBox("Review (stored in the registry at Finish)", self)
+        # A real use: the registry's review record of this ceremony — the one 'breakglass
+        # review show' prints — shown as stored and completed here; what is typed is stored
+        # with "Save", at Finish and when the window closes (a draft: "review due").
+        self.review_box = QGroupBox("Review record (kept in the registry)", self)
         self.review_box.setObjectName("reviewBox")
-        form = QFormLayout(self.review_box)
+        review = QVBoxLayout(self.review_box)
+        grid = QGridLayout()
         self.severity = QLineEdit(self.review_box)
         self.severity.setObjectName("reviewSeverity")
         self.severity.setPlaceholderText("e.g. SEV1")
@@ -606,15 +614,48 @@ class AfterPage(WizardPage):
         self.appropriate.setPlaceholderText("e.g. YES — minimal and scoped")
         self.reviewers = QLineEdit(self.review_box)
         self.reviewers.setObjectName("reviewReviewers")
-        self.reviewers.setPlaceholderText("names, separated by commas")
+        self.reviewers.setPlaceholderText("add names, separated by commas")
         self.follow_ups = QLineEdit(self.review_box)
         self.follow_ups.setObjectName("reviewFollowUps")
-        self.follow_ups.setPlaceholderText("tickets or actions, separated by commas")
-        form.addRow("S&everity:", self.severity)
-        form.addRow("A&ppropriate?:", self.appropriate)
-        form.addRow("Revie&wers:", self.reviewers)
-        form.addRow("F&ollow-ups:", self.follow_ups)
-        layout.addWidget(self.review_box)
+        self.follow_ups.setPlaceholderText("add tickets or actions, separated by commas")
+        fields = (
+            ("S&everity:", self.severity),
+            ("A&ppropriate?:", self.appropriate),
+            ("Revie&wers:", self.reviewers),
+            ("F&ollow-ups:", self.follow_ups),
+        )
+        for n, (caption, edit) in enumerate(fields):
+            buddy = QLabel(caption, self.review_box)
+            buddy.setBuddy(edit)
+            grid.addWidget(buddy, n // 2, (n % 2) * 2)
+            grid.addWidget(edit, n // 2, (n % 2) * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        review.addLayout(grid)
+        buttons = QHBoxLayout()
+        self.store_review = QPushButton("Save re&view", self.review_box)
+        self.store_review.setObjectName("storeReview")
+        self.store_review.setToolTip("Store what is typed in the registry's review record now")
+        self.store_review.clicked.connect(self.store_answers)
+        self.export_review = QPushButton("E&xport YAML…", self.review_box)
+        self.export_review.setObjectName("exportReview")
+        self.review_status = QLabel(self.review_box)
+        self.review_status.setObjectName("reviewStatus")
+        self.review_status.setWordWrap(True)
+        buttons.addWidget(self.store_review)
+        buttons.addWidget(self.export_review)
+        buttons.addWidget(self.review_status, 1)
+        review.addLayout(buttons)
+        self.review_text = QPlainTextEdit(self.review_box)
+        self.review_text.setObjectName("reviewRecord")
+        self.review_text.setReadOnly(True)
+        self.review_text.setTabChangesFocus(True)
+        self.review_text.setFont(mono)
+        self.review_text.setMinimumHeight(200)
+        self.review_text.setAccessibleName("the review record as stored in the registry")
+        review.addWidget(self.review_text, 1)
+        layout.addWidget(self.review_box, 1)
+        self.view: ReviewView | None = None
 
     def review_answers(self) -> dict[str, str | list[str]]:
         def items(text: str) -> list[str]:
@@ -626,6 +667,48 @@ class AfterPage(WizardPage):
             "reviewers": items(self.reviewers.text()),
             "follow_ups": items(self.follow_ups.text()),
         }
+
+    def show_review(self) -> None:
+        """Show the record as the registry holds it now (refreshed from the log)."""
+        try:
+            self.view = self.flow.recorder.review()
+        except (BreakglassError, ValueError) as exc:
+            self.view = None
+            self.review_status.setText(f"The review record could not be read: {exc}")
+            return
+        view = self.view
+        if view is None:
+            self.review_text.setPlainText("")
+            self.review_status.setText("No review record: nothing was reconstructed.")
+            return
+        self.review_box.setTitle(
+            f"Review record {view.review_id} — the registry's (breakglass review show "
+            f"{view.review_id})"
+            if view.stored
+            else "Review record (not stored: no audit log in this session)"
+        )
+        self.review_text.setPlainText(view.text)
+        if view.status == "completed":
+            self.review_status.setText("✔ Complete. Later changes: breakglass review complete.")
+        else:
+            self.review_status.setText(
+                "Draft — still missing: "
+                + ", ".join(view.missing)
+                + ". Saved at Finish and when this window closes; until complete it shows as "
+                "“review due”."
+            )
+
+    def store_answers(self) -> bool:
+        """Store what is typed now; the added reviewers and follow-ups move into the record."""
+        try:
+            self.flow.recorder.review_answers(self.review_answers())
+        except (BreakglassError, ValueError) as exc:  # ReviewError is a ValueError
+            self.review_status.setText(f"Not stored: {exc}")
+            return False
+        self.reviewers.clear()
+        self.follow_ups.clear()
+        self.show_review()
+        return True
 
     def defer_open_steps(self) -> None:
         """Let Finish through with unticked items; the end page and the review record say
@@ -648,8 +731,11 @@ class AfterPage(WizardPage):
             self.checks[key].setChecked(False)
             return
         self.flow.tick_item(key, on)
-        if self.record.toPlainText() == self._generated_record:  # not edited by hand yet
-            self._fill_record()
+        if self.flow.drill:
+            if self.record.toPlainText() == self._generated_record:  # not edited by hand yet
+                self._fill_record()
+        elif on:
+            self.show_review()  # the step done is in the record's actions now
         self.defer.setEnabled(bool(self.open_steps()) and not self.flow.checklist_deferred)
         self.changed.emit()
 
@@ -685,13 +771,22 @@ class AfterPage(WizardPage):
         self.real_box.setVisible(not drill)
         self.drill_box.setVisible(drill)
         self.review_box.setVisible(not drill)
+        for w in (self.record_label, self.record, self.save_record):
+            w.setVisible(drill)
         if self.flow.outcome.not_shown:  # a drill on a live set: proven, never shown
             self.heading.setText(self.flow.outcome.not_shown + " " + self.heading.text())
         self.report.setVisible(report is not None)
         if report is not None:
             self.report.show_report(report)
         self._bypass_rate = bypass_rate
-        self._fill_record()
+        if drill:
+            self._fill_record()
+        else:
+            self.show_review()
+            values = self.view.values if self.view is not None else {}
+            for edit, key in ((self.severity, "severity"), (self.appropriate, "appropriate")):
+                if not edit.text().strip():
+                    edit.setText(str(values.get(key) or ""))
         self.refresh()
 
 
@@ -757,6 +852,7 @@ class ReconstructWizard(WizardFrame):
         self.after_page.changed.connect(self.refresh_buttons)
         self.after_page.resplit.clicked.connect(self._resplit)
         self.after_page.save_record.clicked.connect(self._save_record)
+        self.after_page.export_review.clicked.connect(self._export_review)
         self.ceremony_over.connect(self.closed_with.emit)
         flow.wipe_listeners.append(self._on_wipe)
         self.attach(
@@ -903,19 +999,29 @@ class ReconstructWizard(WizardFrame):
             self.resplit_requested.emit(fp)
 
     def _save_record(self) -> None:
-        text = self.after_page.record.toPlainText()
+        """A drill's own record, to a file."""
+        self._save_text(self.after_page.record.toPlainText(), "drill-record.txt", "Drill record")
+
+    def _export_review(self) -> None:
+        """The registry's review record as YAML (what 'breakglass review export --yaml'
+        writes), after storing what is typed."""
+        page = self.after_page
+        if not page.store_answers() or page.view is None:
+            return
+        name = f"review-{page.view.review_id or 'record'}.yaml"
+        self._save_text(page.view.text, name, "Review record")
+
+    def _save_text(self, text: str, name: str, what: str) -> None:
         if self._save_review is not None:
             where = self._save_review(text)
         else:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save the review record", "review-record.txt", "Text (*.txt)"
-            )
+            path, _ = QFileDialog.getSaveFileName(self, f"Save the {what.lower()}", name)
             if not path:
                 return
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
             where = path
-        self.problems.setText(f"Review record saved: {where}")
+        self.problems.setText(f"{what} saved: {where}")
 
     # -- wipe ------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:

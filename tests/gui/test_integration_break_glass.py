@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from reconstruct_photos import blank_frame, sheet_photo
 
 from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.service import AuditTrail
 from breakglass_gui.ceremony.ports import ManualClock
 from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST
+from breakglass_gui.cli.main import main as cli_main
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
 from breakglass_gui.gui.app import build_services
@@ -29,6 +31,7 @@ from breakglass_gui.scan.sources import FakeCamera
 
 pytestmark = pytest.mark.gui
 
+OUT = Path(__file__).parent / "out"
 SECRET = b"prod-db root: staple battery horse"
 MADE = dt.date(2026, 2, 1)
 PEOPLE = [
@@ -106,12 +109,29 @@ def authorise(wizard: ReconstructWizard, incident: str) -> None:
     assert wizard.wizard.current == "collect"
 
 
+def cli_review_show(capsysbinary: Any, services: Services, rid: int) -> str:
+    """What 'breakglass review show RID' prints for the same home."""
+    capsysbinary.readouterr()
+    assert cli_main(["--home", str(services.home), "review", "show", str(rid)]) == 0
+    return str(capsysbinary.readouterr().out.decode())
+
+
+def save_png(widget: Any, name: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    QApplication.processEvents()  # the layout after the last show/hide
+    widget.grab().save(str(OUT / name))
+
+
 def row_of(window: MainWindow, fp: str) -> Any:
     return next(r for r in window.rows if r.fingerprint == fp)
 
 
 def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
-    qtbot: Any, services: Services, sets: dict[str, ShareSet], clock: ManualClock
+    qtbot: Any,
+    services: Services,
+    sets: dict[str, ShareSet],
+    clock: ManualClock,
+    capsysbinary: Any,
 ) -> None:
     main, old = sets["main"], sets["old"]
     fp = main.fingerprint_text
@@ -175,24 +195,48 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     wizard.after_page._resplit_done = lambda: True
     wizard.after_page.refresh()
     assert wizard.after_page.checks["resplit"].isChecked()
-    record = wizard.after_page.record.toPlainText()
-    announced = wizard.flow.announcement()
-    assert announced is not None and f"audit_anchor:    {announced.anchor}\n" in record
-    assert "bypass_rate:     1 real use / 90 days" in record  # this use, from the registry
-    assert record.count("  - [x] ") == len(CHECKLIST)  # the ticks follow into the record
+    # the After page shows the registry's review record of this ceremony, already stored
+    # (a draft), exactly as 'breakglass review show' prints it
     after = wizard.after_page
+    record = after.review_text.toPlainText()
+    [(rid, _cid, status, stored)] = trail.registry.reviews()
+    assert status == "draft" and after.view is not None and after.view.review_id == rid
+    assert cli_review_show(capsysbinary, services, rid) == f"# status: draft\n{record}"
+    announced = wizard.flow.announcement()
+    assert announced is not None and f"announced anchor {announced.anchor}" in record
+    assert 'bypass_rate: "1 / 90 d, was 0 / 90 d"' in record  # this use, from the registry
+    assert "credential: prod-db root" in record and "incident: INC-5150" in record
+    assert record.count('"post-use: ') == len(CHECKLIST)  # the ticks follow into the record
+    assert "still missing: severity, appropriate, reviewers" in after.review_status.text()
+    # typed and saved on the page: in the registry at once, and the page shows it
     after.severity.setText("SEV1")
+    after.reviewers.setText("security")
+    after.store_review.click()
+    assert after.reviewers.text() == ""  # added to the record, shown there
+    assert "severity: SEV1" in after.review_text.toPlainText()
+    assert "  - security" in after.review_text.toPlainText()
+    assert "still missing: appropriate" in after.review_status.text()
+    _, status, stored = trail.registry.review(rid) or (0, "", {})
+    assert status == "draft" and stored["severity"] == "SEV1" and stored["reviewers"] == [
+        "security"
+    ]
     after.appropriate.setText("YES — minimal and scoped")
     after.reviewers.setText("security, Dee Host")
     after.follow_ups.setText("OPS-2210, fix SSO failover")
+    save_png(wizard, "integration-after-review.png")
+    save_png(after, "integration-after-page.png")
     with qtbot.waitSignal(wizard.closed_with):
         wizard.next_button.click()
     # the After page's review is the registry's review record (what 'review show' prints)
-    [(_rid, _cid, status, stored)] = trail.registry.reviews()
-    assert status == "completed" and stored["severity"] == "SEV1"
+    [(rid2, _cid, status, stored)] = trail.registry.reviews()
+    assert rid2 == rid and status == "completed" and stored["severity"] == "SEV1"
     assert stored["reviewers"] == ["security", "Dee Host"]
     assert stored["follow_ups"] == ["OPS-2210", "fix SSO failover"]
     assert stored["credential"] == "prod-db root" and "announced anchor" in stored["audit_verified"]
+    assert stored["audit_verified"].startswith("YES — signed log intact")
+    assert "(still open)" not in stored["window"]  # refreshed from the log at the end
+    shown = cli_review_show(capsysbinary, services, rid)
+    assert shown.startswith("# status: completed\n") and "  - OPS-2210\n" in shown
 
     report = trail.verify()
     assert report.ok, report.summary()
@@ -210,12 +254,10 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
         "announcement_posted",
         "secret_revealed",
     ]
-    assert kinds[-4:] == [
-        "reconstruction_finished",
-        "set_rotation_due",
-        "review_created",
-        "review_completed",
-    ]
+    # the record was opened when the After page showed (once), completed at Finish
+    assert kinds.count("review_created") == 1
+    assert kinds.index("review_created") > kinds.index("secret_wiped")
+    assert kinds[-3:] == ["reconstruction_finished", "set_rotation_due", "review_completed"]
     assert kinds.count("post_use_step_done") == len(CHECKLIST)
     assert "secret_wiped" in kinds
     assert row_of(window, fp).status == "rotation-due"  # the window refreshed on close

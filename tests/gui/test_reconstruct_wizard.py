@@ -232,9 +232,12 @@ def test_break_glass_end_to_end_with_photographed_sheets(
     assert panel.view.accessibleName() == "credential, wiped"
     assert camera.closed
     assert wizard.wizard.current == "after"
-    record = wizard.after_page.record.toPlainText()
+    # the review record (in memory here: no audit trail in this test)
+    record = wizard.after_page.review_text.toPlainText()
     assert "# break-glass review record — INC-4821" in record
-    assert "witnesses:       Ben Okafor, Chen Wu" in record
+    assert "witnesses:\n  - Ben Okafor\n  - Chen Wu\n" in record
+    assert "not stored" in wizard.after_page.review_box.title()
+    assert not wizard.after_page.record.isVisible()  # the drill record is for drills
     assert not wizard.next_button.isEnabled()  # the checklist is mandatory
     resplit = wizard.after_page.checks["resplit"]
     assert not resplit.isEnabled() and "split ceremony" in wizard.after_page.resplit_note.text()

@@ -165,7 +165,7 @@ def test_break_glass_is_one_real_ceremony_and_marks_the_set_rotation_due(
     assert rec.incident == "INC-4821"
     row = next(r for r in trail_rows(trail) if r.fingerprint == main.fingerprint_text)
     assert row.status == "rotation-due" and row.real_uses == 1
-    assert audit.review is not None  # the review record was opened
+    assert audit.review_id is not None  # the review record was opened
     finished = [e for e in read_entries(trail.log_path) if e.event == "reconstruction_finished"]
     assert finished[-1].fields["outcome"] == "revealed"
     logged = trail.log_path.read_text()
@@ -362,3 +362,67 @@ def test_checkin_checks_alone_names_unknown_and_retired_sets_and_records(
     logged = trail.log_path.read_text()
     for share in (*main.shares, *old.shares, *foreign.shares):
         assert share.qr_texts()[0] not in logged and " ".join(share.words) not in logged
+
+
+def test_the_after_step_completes_the_one_registry_review_record(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    """What a front end shows after the wipe is the registry's record of the ceremony (opened
+    then, once); answers go into it; the end refreshes it from the log, keeping the answers;
+    unticked post-use steps become its follow-ups."""
+    main = sets["main"]
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    assert audit.review() is None  # nothing reconstructed yet: no record
+    for k in (0, 1):
+        assert flow.offer_text(main.shares[k].qr_texts()[0], "camera").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+    flow.announcement_posted(True, "confirmed in the test")
+    flow.reveal()
+    clock.advance(30)
+    flow.wizard.next()  # Done: wiped; the After step
+    view = audit.review()
+    assert view is not None and view.stored and view.status == "draft"
+    assert view.missing == ("severity", "appropriate", "reviewers")
+    [(rid, cid, status, stored)] = trail.registry.reviews()
+    assert (rid, cid) == (view.review_id, audit.ceremony) and dict(view.values) == stored
+    assert view.text.startswith("# break-glass review record — INC-4821\n")
+    assert "(still open)" in stored["window"]
+    flow.tick_item("rotate")
+    assert audit.review_answers({"severity": "SEV2", "reviewers": ["security"]}) == (
+        rid,
+        "draft",
+        ["appropriate"],
+    )
+    again = audit.review()  # refreshed from the log: the tick is there, the answers kept
+    assert again is not None and again.review_id == rid
+    assert "post-use: rotate" in again.values["actions_taken"]
+    assert again.values["severity"] == "SEV2" and again.values["reviewers"] == ["security"]
+    flow.defer_checklist()  # the rest is done later
+    flow.wizard.finish()
+    [(rid2, _, status, stored)] = trail.registry.reviews()  # still one record
+    assert rid2 == rid and status == "draft"
+    assert stored["severity"] == "SEV2" and "(still open)" not in stored["window"]
+    assert stored["audit_verified"].startswith("YES — signed log intact")
+    labels = dict(CHECKLIST)
+    assert stored["follow_ups"] == [
+        f"post-use step open: {labels[k]}" for k in ("resplit", "redistribute", "postmortem")
+    ]
+    assert ceremony_events(trail, cid).count("review_created") == 1
+
+
+def test_a_drill_and_an_attempt_never_reconstructed_have_no_review_from_the_after_step(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    main = sets["main"]
+    flow, audit = flow_for(trail, clock, drill=True)
+    authorise(flow, "quarterly drill")
+    for k in (0, 1):
+        flow.offer_text(main.shares[k].qr_texts()[0], "camera")
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    assert audit.review() is None and audit.review_answers({"severity": "SEV1"}) is None
+    flow.close()
+    assert trail.registry.reviews() == []

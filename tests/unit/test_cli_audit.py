@@ -147,7 +147,10 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     assert code == 0 and "review 1 completed" in out
     y, pdf = tmp_path / "r.yaml", tmp_path / "r.pdf"
     code, _, _ = run(capsysbinary, *h, "review", "export", "1", "--yaml", str(y), "--pdf", str(pdf))
-    assert code == 0 and "follow_ups:\n  - OPS-2210\n" in y.read_text()
+    exported = y.read_text()
+    # the post-use steps the CLI cannot tick are the record's first follow-ups, then people's
+    assert code == 0 and 'follow_ups:\n  - "post-use step open: Rotate the credential' in exported
+    assert exported.count('  - "post-use step open: ') == 4 and "  - OPS-2210\n" in exported
     assert pdf.read_bytes().startswith(b"%PDF")
     code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
     assert [r["status"] for r in json.loads(out)] == ["completed"]  # INC-5 opened none
