@@ -177,6 +177,14 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "appropriate": _req(S),
         "reviewers": _req(L),
     },
+    "follow_up_closed": {
+        "review": _req(N),
+        "ceremony": _req(N),
+        "follow_up": _req(N),
+        "text": _req(S),
+        "by": _req(S),
+        "note": _opt(S),
+    },
 }
 
 _QR_PAYLOAD = re.compile(r"BG[12]\s*\d{12,}", re.IGNORECASE)
@@ -352,4 +360,9 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             return f"review record {f['review']} opened for ceremony {f['ceremony']}"
         case "review_completed":
             return f"review record {f['review']} completed: appropriate? {f['appropriate']}"
+        case "follow_up_closed":
+            return (
+                f"follow-up {f['follow_up']} of review record {f['review']} closed by {f['by']}: "
+                f"{f['text']}"
+            )
     return event.replace("_", " ")  # pragma: no cover - every event has a case above

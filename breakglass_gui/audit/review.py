@@ -9,6 +9,7 @@ breaking glass was appropriate, and at least one reviewer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +25,10 @@ __all__ = [
     "EDITABLE",
     "FIELDS",
     "ReviewError",
+    "close_follow_up",
     "complete_review",
     "get_review",
+    "open_follow_ups",
     "open_review",
     "prefill",
     "to_yaml",
@@ -48,6 +51,7 @@ FIELDS: list[tuple[str, str]] = [
     ("appropriate", "Appropriate?"),
     ("audit_verified", "Audit verified"),
     ("follow_ups", "Follow-ups"),
+    ("follow_ups_closed", "Follow-ups closed"),
     ("reviewers", "Reviewers"),
     ("reviewed_on", "Reviewed on"),
     ("bypass_rate", "Bypass rate"),
@@ -59,6 +63,7 @@ LIST_FIELDS = {
     "shares_refused",
     "actions_taken",
     "follow_ups",
+    "follow_ups_closed",
     "reviewers",
 }
 EDITABLE = {
@@ -276,6 +281,92 @@ def complete_review(
         )
         return "completed", []
     return "draft", missing
+
+
+_CLOSED = re.compile(r"#(\d+) ")
+
+
+def closed_follow_ups(record: Mapping[str, Any]) -> dict[int, str]:
+    """Follow-up number (1-based, as listed) -> how it was closed."""
+    out: dict[int, str] = {}
+    for line in record.get("follow_ups_closed") or []:
+        m = _CLOSED.match(str(line))
+        if m:
+            out[int(m.group(1))] = str(line)
+    return out
+
+
+def open_follow_ups(record: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """The follow-ups not closed yet, as (number, text); numbers as listed, from 1."""
+    closed = closed_follow_ups(record)
+    items = record.get("follow_ups") or []
+    return [(n, str(t)) for n, t in enumerate(items, start=1) if n not in closed]
+
+
+def close_follow_up(
+    trail: AuditTrail, review_id: int, item: str, *, by: str, note: str = ""
+) -> tuple[int, str]:
+    """Close one follow-up of a review record, by its number as listed or its exact text.
+
+    The follow-up stays in the record (follow-ups only grow); the closing is written under
+    ``follow_ups_closed`` — who, when, what was done — and logged (``follow_up_closed``).
+    Refused with a ``ReviewError`` naming the problem: an unknown record or follow-up, a
+    text that is another record's follow-up, one already closed, no name. Returns (number,
+    text)."""
+    found = trail.registry.review(review_id)
+    if found is None:
+        raise ReviewError(f"no review record {review_id}")
+    trail.require_sound()  # an act on the record: never appended quietly to a broken trail
+    ceremony, _status, record = found
+    by, note, item = by.strip(), note.strip(), item.strip()
+    if not by:
+        raise ReviewError("say who closes it (--by NAME)")
+    for text in (by, note):
+        if looks_like_share_material(text):
+            raise ReviewError("looks like share material; refused")
+    items = [str(t) for t in record.get("follow_ups") or []]
+    if not items:
+        raise ReviewError(f"review record {review_id} has no follow-ups")
+    listed = f"it has {len(items)}: 1–{len(items)}" if len(items) > 1 else "it has 1: 1"
+    if item.isdigit():
+        number = int(item)
+        if not 1 <= number <= len(items):
+            raise ReviewError(f"review record {review_id} has no follow-up {number} ({listed})")
+    elif item in items:
+        number = items.index(item) + 1
+    else:
+        others = [
+            rid
+            for rid, _cid, _st, rec in trail.registry.reviews()
+            if rid != review_id and item in (rec.get("follow_ups") or [])
+        ]
+        where = f"; it is a follow-up of review record {others[0]}" if others else ""
+        raise ReviewError(
+            f"review record {review_id} has no follow-up {item!r}{where} "
+            f"(give its number as listed: {listed})"
+        )
+    closed = closed_follow_ups(record)
+    if number in closed:
+        raise ReviewError(
+            f"follow-up {number} of review record {review_id} is already closed: {closed[number]}"
+        )
+    text = items[number - 1]
+    when = trail.now().strftime("%Y-%m-%dT%H:%MZ")
+    line = f"#{number} {text} — closed {when} by {by}" + (f": {note}" if note else "")
+    record["follow_ups_closed"] = [*(record.get("follow_ups_closed") or []), line]
+    trail.registry.replace_review_record(review_id, record)
+    trail.record(
+        "follow_up_closed",
+        {
+            "review": review_id,
+            "ceremony": ceremony,
+            "follow_up": number,
+            "text": text[:500],
+            "by": by[:500],
+            "note": note[:500] or None,
+        },
+    )
+    return number, text
 
 
 def ordered(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from .log import (
 )
 from .mirrors import FileMirror, Mirror, MirrorError, Settings, load_settings
 from .registry import CeremonyRecord, CustodianRecord, Registry, SetRecord
-from .review import open_review
+from .review import open_follow_ups, open_review
 
 if TYPE_CHECKING:  # annotations only: the first window does not load the crypto
     from breakglass_gui.core.sealing import ShareSet
@@ -1066,12 +1066,13 @@ class AuditTrail:
             rate = self.bypass_rate(s.credential_id)
             if rate.rising:
                 n = len(loop.get(s.credential_id, {}).get("follow_ups", []))
-                lines.append(f"{s.label}: {rate.words()} ({n} follow-ups recorded)")
+                lines.append(f"{s.label}: {rate.words()} ({n} follow-ups open)")
         return lines
 
     def review_loop(self) -> dict[int, dict[str, list[Any]]]:
-        """Per credential id: the follow-ups written in its review records (there is no way to
-        close one yet, so all are listed as open) and the review records still due."""
+        """Per credential id: the follow-ups of its review records still open (closed ones,
+        ``breakglass review close-follow-up``, are left out) and the review records still
+        due."""
         out: dict[int, dict[str, list[Any]]] = {}
         for rid, cid, status, rec in self.registry.reviews():
             cer = self.registry.ceremony(cid)
@@ -1080,9 +1081,14 @@ class AuditTrail:
             if set_rec is None:
                 continue
             slot = out.setdefault(set_rec.credential_id, {"follow_ups": [], "due": []})
-            for item in rec.get("follow_ups") or []:
+            for number, item in open_follow_ups(rec):
                 slot["follow_ups"].append(
-                    {"review": rid, "incident": rec.get("incident"), "text": item}
+                    {
+                        "review": rid,
+                        "number": number,
+                        "incident": rec.get("incident"),
+                        "text": item,
+                    }
                 )
             if status != "completed":
                 slot["due"].append(

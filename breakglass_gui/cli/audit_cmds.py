@@ -31,8 +31,10 @@ from breakglass_gui.audit.mirrors import (
 )
 from breakglass_gui.audit.review import (
     ReviewError,
+    close_follow_up,
     complete_review,
     get_review,
+    open_follow_ups,
     ordered,
     to_yaml,
 )
@@ -307,7 +309,7 @@ def register(sub: Any) -> None:
     # -- review ----------------------------------------------------------------------------
     review = sub.add_parser(
         "review",
-        help="blameless review records of reconstructions: list, show, complete, export",
+        help="blameless review records: list, show, complete, close-follow-up, export",
         description="Every real reconstruction opens a review record pre-filled from the log.",
     )
     rsub = review.add_subparsers(dest="review_command", metavar="ACTION")
@@ -334,6 +336,21 @@ def register(sub: Any) -> None:
     p.add_argument("--follow-up", action="append", default=[], metavar="TEXT")
     p.add_argument("--reviewer", action="append", default=[], metavar="NAME")
     p.set_defaults(func=cmd_review_complete)
+    p = rsub.add_parser(
+        "close-follow-up",
+        help="close a follow-up once it is done",
+        description="Close one follow-up of a review record (an open post-use step, a "
+        "ticket...) once it is done: who closed it, when and the note are written into the "
+        "record and the audit log. The follow-up stays listed; 'breakglass report' stops "
+        "showing it as open. A follow-up is closed once.",
+    )
+    p.add_argument("id", type=int, metavar="ID", help="the review record")
+    p.add_argument(
+        "item", metavar="FOLLOW_UP", help="its number as listed (from 1), or its exact text"
+    )
+    p.add_argument("--by", required=True, metavar="NAME", help="who closes it")
+    p.add_argument("--note", default="", metavar="TEXT", help="what was done, e.g. a ticket")
+    p.set_defaults(func=cmd_review_close_follow_up)
     p = rsub.add_parser(
         "export",
         help="write a record as YAML and/or PDF",
@@ -794,7 +811,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         for r in c["reviews_due"]:
             out(f"  review due: review {r['review']} (incident {r['incident'] or '-'})")
         for f in c["follow_ups"]:
-            out(f"  follow-up open (review {f['review']}, {f['incident'] or '-'}): {f['text']}")
+            out(
+                f"  follow-up open (review {f['review']} #{f['number']}, "
+                f"{f['incident'] or '-'}): {f['text']}"
+            )
         for s in c["sets"]:
             out(f"  set {s['fingerprint']}  {s['policy']:<8} {s['status']}")
     if data["rotation_due"]:
@@ -912,6 +932,26 @@ def cmd_review_complete(args: argparse.Namespace) -> int:
         out(f"review {args.id} completed")
     else:
         out(f"review {args.id} saved as a draft; still missing: {', '.join(missing)}")
+    return EXIT_OK
+
+
+def cmd_review_close_follow_up(args: argparse.Namespace) -> int:
+    trail = open_trail(args)
+    try:
+        _review(args, trail)
+        try:
+            number, text = close_follow_up(trail, args.id, args.item, by=args.by, note=args.note)
+        except ReviewError as exc:  # refused: nothing recorded
+            raise CliError(str(exc), EXIT_FAIL) from exc
+        left = [n for n, _t in open_follow_ups(get_review(trail, args.id)[1])]
+    finally:
+        trail.close()
+    out(f"review {args.id}: follow-up {number} closed ({text})")
+    out(
+        f"still open: {', '.join(map(str, left))}"
+        if left
+        else f"review {args.id}: no follow-up left open"
+    )
     return EXIT_OK
 
 

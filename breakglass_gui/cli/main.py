@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sets": ("audit_cmds", "the share sets this installation made: list, show, retire"),
     "checkin": ("audit_cmds", "check in a custodian's share: checked alone, nothing reconstructed"),
     "report": ("audit_cmds", "sets, rotation due, shares not checked in, drills, bypass rate"),
-    "review": ("audit_cmds", "blameless review records: list, show, complete, export"),
+    "review": ("audit_cmds", "review records: list, show, complete, close-follow-up, export"),
     "remote-key": ("remote_cmds", "make this ceremony's one-time key for remote custodians"),
     "send-share": ("remote_cmds", "encrypt your share to the operator's one-time key"),
     "settings": ("settings_cmds", "the ceremony rules of this installation: show, set"),

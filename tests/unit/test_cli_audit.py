@@ -8,6 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
+from breakglass_gui.audit.log import read_entries
 from breakglass_gui.cli.main import main
 from breakglass_gui.core.share import parse_text
 
@@ -156,7 +157,7 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     assert [r["status"] for r in json.loads(out)] == ["completed"]  # INC-5 opened none
     # reviews close the loop: the report shows the follow-ups and what is still due
     code, out, _ = run(capsysbinary, *h, "report")
-    assert "follow-up open (review 1, INC-4821): OPS-2210" in out
+    assert "follow-up open (review 1 #5, INC-4821): OPS-2210" in out
     assert "review due: " not in out
 
     # audit: show, verify, export, verify elsewhere
@@ -296,3 +297,82 @@ def test_split_needs_a_named_custodian_for_every_share(
     )  # fmt: skip
     assert code != 0
     assert "Name the custodian of shares 2, 3" in err
+
+
+def test_follow_ups_are_closed_once_by_name_and_on_the_record(
+    tmp_path: Path, home: Path, capsysbinary: Capture
+) -> None:
+    """The post-use steps a CLI use leaves open are its review record's follow-ups; each is
+    closed once, by number or exact text, by a named person, in the record and the log; an
+    unknown record or follow-up, another record's follow-up, a second close and share
+    material are refused with nothing recorded."""
+    h = ["--home", str(home)]
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    _split(capsysbinary, home, tmp_path / "set", secret)
+    s = [str(tmp_path / "set" / f"share-{k}.txt") for k in (1, 2, 3)]
+    for incident, pair in (("INC-4821", s[:2]), ("INC-4822", s[1:])):
+        code, _, err = run(
+            capsysbinary, *h, "combine", *pair, "--incident", incident, "--operator", "Ana",
+            "--witness", "Cy", "--trigger", "1", "--announced",
+        )  # fmt: skip
+        assert code == 0, err
+    run(capsysbinary, *h, "review", "complete", "2", "--follow-up", "OPS-77 fix SSO failover")
+    code, out, _ = run(capsysbinary, *h, "report")
+    assert out.count("follow-up open (review 1 #") == 4
+    assert "follow-up open (review 1 #1, INC-4821): post-use step open: Rotate" in out
+    assert "follow-up open (review 2 #5, INC-4822): OPS-77 fix SSO failover" in out
+    log = home / "audit.log"
+
+    def refused(*argv: str, needle: str, code: int = 1) -> None:
+        before = log.read_bytes()
+        got, out, err = run(capsysbinary, *h, "review", "close-follow-up", *argv)
+        assert got == code and out == "" and needle in err, err
+        assert log.read_bytes() == before  # nothing recorded
+
+    refused("99", "1", "--by", "Ana", needle="no review record 99")
+    refused("1", "5", "--by", "Ana", needle="review record 1 has no follow-up 5 (it has 4: 1–4)")
+    refused("1", "0", "--by", "Ana", needle="review record 1 has no follow-up 0")
+    refused(
+        "1", "OPS-77 fix SSO failover", "--by", "Ana",
+        needle="review record 1 has no follow-up 'OPS-77 fix SSO failover'; it is a follow-up "
+        "of review record 2",
+    )  # fmt: skip
+    refused("1", "1", "--by", "  ", needle="say who closes it")
+    refused("1", "1", needle="--by", code=2)  # argparse: required
+    words = " ".join(["academic"] * 12)
+    refused("1", "1", "--by", "Ana", "--note", words, needle="looks like share material")
+
+    code, out, err = run(
+        capsysbinary, *h, "review", "close-follow-up", "1", "1", "--by", "Ana Ruiz",
+        "--note", "rotated in the vault, CHG-12",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "review 1: follow-up 1 closed (post-use step open: Rotate the credential" in out
+    assert "still open: 2, 3, 4" in out
+    refused("1", "1", "--by", "Bo", needle="follow-up 1 of review record 1 is already closed: #1 ")
+    text = "OPS-77 fix SSO failover"
+    code, out, err = run(capsysbinary, *h, "review", "close-follow-up", "2", text, "--by", "Bo")
+    assert code == 0 and "review 2: follow-up 5 closed (OPS-77 fix SSO failover)" in out, err
+    refused("2", text, "--by", "Bo", needle="follow-up 5 of review record 2 is already closed")
+
+    code, out, _ = run(capsysbinary, *h, "review", "show", "1")
+    assert 'follow_ups_closed:\n  - "#1 post-use step open: Rotate the credential' in out
+    assert 'by Ana Ruiz: rotated in the vault, CHG-12"\n' in out
+    assert '  - "post-use step open: Rotate the credential' in out  # still listed
+    code, out, _ = run(capsysbinary, *h, "report")
+    assert "(review 1 #1," not in out and out.count("follow-up open (review 1 #") == 3
+    assert "(review 2 #5," not in out and out.count("follow-up open (review 2 #") == 4
+    code, out, _ = run(capsysbinary, *h, "report", "--json")
+    (cred,) = json.loads(out)["credentials"]
+    assert sorted((f["review"], f["number"]) for f in cred["follow_ups"]) == [
+        (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (2, 4),
+    ]  # fmt: skip
+    closes = [e for e in read_entries(log) if e.event == "follow_up_closed"]
+    assert [(e.fields["review"], e.fields["follow_up"], e.fields["by"]) for e in closes] == [
+        (1, 1, "Ana Ruiz"),
+        (2, 5, "Bo"),
+    ]
+    assert closes[0].fields["note"] == "rotated in the vault, CHG-12"
+    code, out, _ = run(capsysbinary, *h, "audit", "verify")
+    assert code == 0, out
