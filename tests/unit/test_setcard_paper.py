@@ -54,6 +54,10 @@ def test_runbook_and_record_carry_the_card_a_clean_laptop_imports(tmp_path: Path
     )
     signer_fp = card.signer_key.fingerprint()
     assert signer_fp in text and "Import a set card" in text
+    # the runbook tells the operator both paths: the clean laptop and the remote custodian
+    flat = " ".join(text.split())
+    assert "photograph the set card's QR code at the end of this runbook" in flat
+    assert "Remote share" in flat and "Send my share from afar" in flat
     assert signer.strip()
     # B, a clean installation, imports what the scanner read off the runbook's page
     read = tmp_path / "from-runbook.txt"
