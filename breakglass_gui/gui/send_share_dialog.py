@@ -66,11 +66,10 @@ class SendShareDialog(QDialog):
         self.setWindowTitle("Send my share to a ceremony elsewhere — Breakglass")
 
         intro = QLabel(
-            "For a custodian who is not in the room. 1. Show your sheet to the camera, load a "
-            "photo of it, or type it: it is checked alone, nothing is revealed. 2. Paste the "
-            "one-time key the operator gives you (age1…). 3. Read the safety code to the "
-            "operator: it must be the one on their screen. 4. Send the envelope over any "
-            "channel: only that ceremony's key opens it.",
+            "For a custodian who is not in the room: 1. show your sheet (checked alone, nothing "
+            "is revealed); 2. paste the operator's one-time key (age1…); 3. read its safety "
+            "code to the operator; 4. send the envelope over any channel: only that "
+            "ceremony's key opens it.",
             self,
         )
         intro.setWordWrap(True)
@@ -153,7 +152,8 @@ class SendShareDialog(QDialog):
         self.outcome.setObjectName("sendResult")
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        env_box = QGroupBox("4. The envelope: send it to the operator", self)
+        env_box = self.envelope_box = QGroupBox("4. The envelope: send it to the operator", self)
+        env_box.setVisible(False)  # shown once there is an envelope: room for the camera
         el = QVBoxLayout(env_box)
         top = QHBoxLayout()
         top.addWidget(self.envelope, 1)
@@ -290,6 +290,7 @@ class SendShareDialog(QDialog):
         self._update()
 
     def _update(self) -> None:
+        self.envelope_box.setVisible(self.armored is not None)
         self.encrypt_button.setEnabled(
             self.share_sender.share is not None
             and self.confirmed.isChecked()

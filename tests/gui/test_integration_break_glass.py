@@ -217,9 +217,9 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert "  - security" in after.review_text.toPlainText()
     assert "still missing: appropriate" in after.review_status.text()
     _, status, stored = trail.registry.review(rid) or (0, "", {})
-    assert status == "draft" and stored["severity"] == "SEV1" and stored["reviewers"] == [
-        "security"
-    ]
+    assert (
+        status == "draft" and stored["severity"] == "SEV1" and stored["reviewers"] == ["security"]
+    )
     after.appropriate.setText("YES — minimal and scoped")
     after.reviewers.setText("security, Dee Host")
     after.follow_ups.setText("OPS-2210, fix SSO failover")

@@ -49,6 +49,8 @@ def test_custodian_sends_and_operator_receives(
     dialog = window.open_dialogs[-1]
     assert dialog.objectName() == "sendShareDialog"
     assert not dialog.encrypt_button.isEnabled()
+    assert not dialog.envelope_box.isVisible()  # nothing to send yet: the camera has the room
+    assert dialog.minimumSizeHint().height() <= 600 and dialog.minimumSizeHint().width() <= 800
 
     # a photo of share 1's code
     [text1] = shares[0].qr_texts()
@@ -77,6 +79,7 @@ def test_custodian_sends_and_operator_receives(
     qtbot.mouseClick(dialog.encrypt_button, qtbot_button())
     armored = dialog.armored
     assert armored is not None and armored.startswith(ARMOR_HEADER)
+    assert dialog.envelope_box.isVisible()
     assert dialog.envelope.toPlainText() == armored and text1 not in armored
     # its QR code decodes back to the envelope (a phone photographing the screen)
     from breakglass_gui.scan.decoders import ZxingDecoder

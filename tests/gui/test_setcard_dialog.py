@@ -71,6 +71,8 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
     window.buttons["import_card"].click()
     dialog = window.open_dialogs[-1]
     assert dialog.objectName() == "setCardDialog"
+    hint = dialog.minimumSizeHint()
+    assert hint.width() <= 800 and hint.height() <= 600  # fits a small laptop's screen
 
     # a tampered card: refused by name, nothing to import, nothing recorded
     entries = _log(trail)
