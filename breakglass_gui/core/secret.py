@@ -133,16 +133,67 @@ class SecretBytes(bytearray):
             self.wipe()
 
 
+def _c_allocator() -> tuple[Any, Any, Any, Any] | None:
+    """The C library's malloc, free, malloc_usable_size and malloc_trim (None when absent)."""
+    if _LIBC is None:
+        return None
+    try:
+        malloc, free, usable = _LIBC.malloc, _LIBC.free, _LIBC.malloc_usable_size
+    except AttributeError:  # pragma: no cover - not glibc/musl
+        return None
+    malloc.restype, malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    free.restype, free.argtypes = None, [ctypes.c_void_p]
+    usable.restype, usable.argtypes = ctypes.c_size_t, [ctypes.c_void_p]
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None:
+        trim.restype, trim.argtypes = ctypes.c_int, [ctypes.c_size_t]
+    return malloc, free, usable, trim
+
+
+_C_ALLOCATOR = _c_allocator()
+
+
+def _scrub_c_heap(per_class: int, largest: int = 1024) -> None:
+    """Take back and zero the C library's freed small blocks of this thread.
+
+    Libraries (zxing-cpp's decoded text, grown a few digits at a time; OpenCV; Qt) allocate
+    small blocks straight from malloc, which CPython's allocator never sees: freed, they keep
+    their bytes in this thread's cache (glibc's tcache) and its arena's bins until reused.
+    Allocating every size class from 16 bytes to ``largest`` many times over takes them back
+    (exact-size bins first), each is overwritten with zeros (its whole usable size), then all
+    are freed; last, ``malloc_trim`` zeroes the pages of every arena that are entirely free.
+    """
+    if _C_ALLOCATOR is None:
+        return
+    malloc, free, usable, trim = _C_ALLOCATOR
+    held: list[int] = []
+    try:
+        for size in range(8, largest + 1, 16):  # one request per 16-byte chunk class
+            for _ in range(max(16, per_class // (size + 8))):
+                p = malloc(size)
+                if not p:
+                    break
+                ctypes.memset(p, 0, usable(p))
+                held.append(p)
+    finally:
+        for p in reversed(held):
+            free(p)
+        held.clear()
+    if trim is not None:
+        trim(0)
+
+
 def scrub_freed_memory(per_class: int = 96 * 1024, large: int = 8 << 20) -> None:
     """Overwrite freed memory that held share material, in this thread's allocators.
 
     Decoded QR texts, typed shares and a remote ceremony's one-time identity pass through
     CPython strings (and library buffers) that are freed without being overwritten: strings up
     to 512 bytes in CPython's small-object pools (one pool per 8-byte size class), longer ones
-    in the thread's malloc arena.
+    and the libraries' own blocks in the thread's malloc arena.
     Zero-filled allocations (``bytearray(n)`` is zeroed) of every small size class, then of
-    larger sizes, take freed blocks back and overwrite them; then they are freed again. A
-    measure, not a proof: the residue test counts what is left.
+    larger sizes, take freed blocks back and overwrite them; then they are freed again. The C
+    library's small blocks are taken back the same way, through malloc itself
+    (:func:`_scrub_c_heap`). A measure, not a proof: the residue test counts what is left.
     """
     held: list[bytearray] = []
     for k in range(1, 65):  # CPython's size classes: 8, 16, ... 512 bytes (the +1 is the NUL)
@@ -155,3 +206,4 @@ def scrub_freed_memory(per_class: int = 96 * 1024, large: int = 8 << 20) -> None
         used += count * size
         size = min(size * 2, 96 * 1024)  # under glibc's mmap threshold: from the arena
     held.clear()
+    _scrub_c_heap(per_class)
