@@ -12,6 +12,7 @@ whole or part by part), checked alone, and sealed to the operator's recipient wi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,7 @@ __all__ = [
     "SenderOffer",
     "ShareSender",
     "ShareSink",
+    "envelope_without_key",
     "share_envelope",
 ]
 
@@ -48,6 +50,7 @@ class RemoteIntake:
         self._sink = sink
         self._key = key or OneTimeKey.generate()
         self.received = 0
+        self._scanned: set[bytes] = set()  # digests of envelopes read from pictures
 
     @property
     def recipient(self) -> str:
@@ -72,6 +75,16 @@ class RemoteIntake:
             self.received += 1
         return offer
 
+    def receive_scanned(self, armored: str, source: str) -> Offer | None:
+        """An envelope read from a picture (the camera, a loaded photo of a screen): opened
+        once; ``None`` when this very envelope was read before (a camera sees it frame after
+        frame). Sending the same share again in a new envelope is still a named duplicate."""
+        digest = hashlib.sha256(armored.strip().encode("utf-8", "replace")).digest()
+        if digest in self._scanned:
+            return None
+        self._scanned.add(digest)
+        return self.receive(armored, f"the envelope shown to the {source}")
+
     def close(self) -> None:
         """The ceremony is over: drop the one-time identity, then overwrite the freed memory
         that held it and the shares' texts (pyrage's own copies are immutable: see
@@ -81,6 +94,18 @@ class RemoteIntake:
 
 
 # -- the custodian's side -------------------------------------------------------------------------
+
+
+def envelope_without_key(source: str) -> Offer:
+    """An envelope read before this ceremony made its one-time key: it cannot be for it."""
+    return Offer(
+        OfferKind.REFUSED,
+        f"Refused an age envelope ({source}): this ceremony has not made its one-time key yet, "
+        "so the envelope was made for another ceremony's key. Open “Remote share…”, give the "
+        "custodian this ceremony's key and ask for a new envelope.",
+        None,
+        "envelope for another ceremony",
+    )
 
 
 def share_envelope(share: Share, recipient: str) -> str:

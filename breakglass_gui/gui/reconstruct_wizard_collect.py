@@ -11,7 +11,7 @@ No camera is not an error: the panel says so and "Load image" and "Type share" r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.ports import FrameSource
 from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind, ReconstructFlow
-from breakglass_gui.ceremony.remote import RemoteIntake
+from breakglass_gui.ceremony.remote import RemoteIntake, envelope_without_key
 from breakglass_gui.ceremony.typed_share import is_qr_text
+from breakglass_gui.core.envelope import is_envelope
 from breakglass_gui.core.errors import DuplicateShareError
 from breakglass_gui.core.secret import scrub_freed_memory
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
@@ -123,6 +124,7 @@ class CollectPage(WizardPage):
         self.remote_button.clicked.connect(self.open_remote)
         self.remote_dialog: RemoteShareDialog | None = None
         self._intake: RemoteIntake | None = None
+        self._keyless_seen: set[str] = set()  # envelopes read before the key existed (public)
 
         side = QVBoxLayout()
         side.addWidget(QLabel("Accepted shares (custodian, role, credential, set):", self))
@@ -188,6 +190,8 @@ class CollectPage(WizardPage):
 
     # -- offers -----------------------------------------------------------------------------------
     def offer(self, text: str, source: str) -> Offer:
+        if is_envelope(text):  # a remote custodian's envelope shown as a QR code
+            return self._offer_envelope(text, source)
         outcome = self.flow.offer_text(text, source)
         if not outcome.repeat:
             self._show(outcome)
@@ -290,6 +294,21 @@ class CollectPage(WizardPage):
         self.remote_dialog.show()
         self.remote_dialog.raise_()
         return self.remote_dialog
+
+    def _offer_envelope(self, text: str, source: str) -> Offer:
+        if self._intake is None:
+            outcome = envelope_without_key(source)
+            if text.strip() in self._keyless_seen:
+                return replace(outcome, repeat=True)
+            self._keyless_seen.add(text.strip())
+        else:
+            opened = self._intake.receive_scanned(text, source)
+            if opened is None:
+                return Offer(OfferKind.REFUSED, "", repeat=True)
+            outcome = opened
+        self._show(outcome)
+        self.offered.emit()
+        return outcome
 
     def _remote_offer(self, outcome: Offer) -> None:
         self._show(outcome)
