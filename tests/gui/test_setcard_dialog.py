@@ -115,3 +115,45 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
     cv2.imwrite(str(blank), np.full((200, 300), 255, np.uint8))
     assert dialog.load_photo(blank) is None and "No set card" in dialog.outcome.text()
     dialog.close()
+
+
+def test_import_from_a_photographed_runbook_page(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """The issue's case: the card's QR code on the last page of a real split's runbook,
+    photographed (rasterised at 100 dpi, tilted, softened, noisy, JPEG), imported in the GUI."""
+    import pypdfium2 as pdfium
+
+    from tests.unit.test_cli_core import run
+    from tests.unit.test_setcard_homes import _fp, _split
+
+    home_a = tmp_path / "A"
+    shares = _split(tmp_path, home_a, "set1", b"db-master-1", "--pdf")
+    signer = run("audit", "pubkey", home=home_a).stdout.decode()
+    doc = pdfium.PdfDocument(shares / "runbook.pdf")
+    page = np.array(doc[len(doc) - 1].render(scale=100 / 72, grayscale=True).to_pil())
+    doc.close()
+    h, w = page.shape
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[30, 20], [w - 15, 0], [w - 45, h - 10], [0, h - 35]])
+    shot = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=90)
+    shot = cv2.GaussianBlur(shot, (3, 3), 0.8)
+    shot = np.clip(shot + np.random.default_rng(3).normal(0, 5, shot.shape), 0, 255)
+    photo = tmp_path / "runbook-photo.jpg"
+    cv2.imwrite(str(photo), shot.astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 80])
+
+    window = MainWindow(gui_services)
+    qtbot.addWidget(window)
+    dialog = window.open_import_card()
+    review = dialog.load_photo(photo)
+    assert review is not None, dialog.outcome.text()
+    assert review.card.fingerprint == _fp(shares)
+    printed = review.signer_fingerprint
+    assert f"fingerprint {printed}" in signer  # the signer is A's audit key
+    dialog.signer.setText(printed)
+    assert dialog.import_card() is True, dialog.outcome.text()
+    assert _fp(shares) in [r.fingerprint for r in window.rows]
+    OUT.mkdir(exist_ok=True)
+    qtbot.wait(50)
+    dialog.grab().save(str(OUT / "setcard-dialog-runbook-photo.png"))
+    dialog.close()
