@@ -119,12 +119,12 @@ def share_envelope(share: Share, recipient: str) -> str:
 class SenderOffer:
     """What one read of the custodian's own sheet did. ``message`` names, never shows."""
 
-    kind: str  # "share", "part", "repeat", "refused"
+    kind: str  # "share", "part", "repeat", "refused" ("key": the GUI read the recipient)
     message: str
 
     @property
     def ok(self) -> bool:
-        return self.kind in ("share", "part", "repeat")
+        return self.kind in ("share", "part", "repeat", "key")
 
 
 class ShareSender:

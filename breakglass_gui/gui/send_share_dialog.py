@@ -67,7 +67,8 @@ class SendShareDialog(QDialog):
 
         intro = QLabel(
             "For a custodian who is not in the room: 1. show your sheet (checked alone, nothing "
-            "is revealed); 2. paste the operator's one-time key (age1…); 3. read its safety "
+            "is revealed); 2. paste the operator's one-time key (age1…), or show its QR code "
+            "like a sheet; 3. read its safety "
             "code to the operator; 4. send the envelope over any channel: only that "
             "ceremony's key opens it.",
             self,
@@ -182,6 +183,12 @@ class SendShareDialog(QDialog):
 
     # -- the share -------------------------------------------------------------------------------
     def offer(self, text: str, source: str) -> SenderOffer:
+        if text.strip().startswith("age1") and len(text.strip()) < 100:
+            # the operator's key shown as a QR code (on a video call, a photo of their screen)
+            key = text.strip()
+            if key != self.recipient.text().strip():
+                self.recipient.setText(key)
+            return SenderOffer("key", f"The operator's key was read ({source}).")
         offer = self.share_sender.offer_text(text, source)
         if offer.kind == "share":
             self.share_status.setStyleSheet(OK_STYLE)

@@ -70,8 +70,12 @@ def test_custodian_sends_and_operator_receives(
     assert "not an age recipient" in dialog.safety.text()
     dialog.confirmed.setChecked(True)
     assert dialog.encrypt() is None and dialog.armored is None
-    # the operator's key: the safety code shown is the operator's; encrypt needs it confirmed
-    dialog.recipient.setText(intake.recipient)
+    # the operator's key, photographed off their screen's QR code: the safety code shown is
+    # the operator's; encrypt needs it confirmed
+    key_photo = tmp_path / "operator-key.png"
+    assert operator.qr.pixmap().save(str(key_photo))
+    assert [o.kind for o in dialog.load_image(key_photo)] == ["key"]
+    assert dialog.recipient.text() == intake.recipient
     assert intake.safety_code in dialog.safety.text()
     assert not dialog.confirmed.isChecked() and not dialog.encrypt_button.isEnabled()
     dialog.confirmed.setChecked(True)

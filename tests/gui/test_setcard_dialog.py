@@ -51,7 +51,8 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
         card_file = tmp_path / "db.card"
         card_file.write_text(card_of(a, fp))
         photo = tmp_path / "runbook-card.jpg"
-        _photo_of(qr_of(a, fp), photo)
+        qr_of_text = qr_of(a, fp)
+        _photo_of(qr_of_text, photo)
         # the adversary's cards: one tampered, one for a set of their own that "retires" ours
         doc = json.loads(card_file.read_text())
         doc["card"]["custodians"][0]["name"] = "Mallory"
@@ -100,6 +101,12 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
     qtbot.wait(50)  # let the layout take the new texts in before the picture
     dialog.grab().save(str(OUT / "setcard-dialog-imported.png"))
 
+    # the camera shows the same card again, frame after frame: read once, then refused as
+    # already imported (not newer), and the camera stops
+    from types import SimpleNamespace
+
+    dialog._on_scan(SimpleNamespace(texts=["https://example.org", qr_of_text]), "camera")
+    assert "older, stale or replayed" in dialog.outcome.text()
     # the older card file (a lower sequence than the photographed one): refused by name
     assert dialog.load_file(card_file) is None
     assert "older, stale or replayed" in dialog.outcome.text()
