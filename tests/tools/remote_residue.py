@@ -46,6 +46,27 @@ sys.stdin.readline()
 """
 
 
+_SENDER = r"""
+import gc, sys
+from pathlib import Path
+from breakglass_gui.ceremony.remote import ShareSender
+folder = Path(sys.argv[1])
+sender = ShareSender()
+text = (folder / "share.txt").read_text()
+offer = sender.offer_text(text.strip(), "typed")
+assert offer.kind == "share", offer.message
+armored = sender.seal(sys.argv[2])
+del text, offer
+print("open", flush=True)
+sys.stdin.readline()
+sender.clear()
+del sender, armored
+gc.collect()
+print("closed", flush=True)
+sys.stdin.readline()
+"""
+
+
 def _places(pid: int, needle: bytes) -> int:
     """Places in the process's readable memory holding any WINDOW-byte slice of ``needle``
     (a run of overlapping hits counts once)."""
@@ -129,5 +150,45 @@ def measure() -> dict[str, int]:
     return out
 
 
+def measure_sender() -> dict[str, int]:
+    """The custodian's side (``ShareSender``, what "Send my share from afar" and send-share
+    use): the share read from a file, sealed, then Start over (``clear``)."""
+    from breakglass_gui.core.envelope import OneTimeKey
+    from breakglass_gui.core.policy import Policy
+    from breakglass_gui.core.sealing import Custodian, split_credential
+
+    share = split_credential(
+        b"remote-residue-credential-0123456789",
+        policy=Policy.simple(2, 3),
+        label="residue",
+        custodians=[Custodian(f"Custodian {i}", "on-call") for i in range(3)],
+    ).shares[1]
+    share_text = "\n".join(share.qr_texts()) + "\n"
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d)
+        (folder / "share.txt").write_text(share_text)
+        recipient = OneTimeKey.generate().recipient
+        child = subprocess.Popen(
+            [sys.executable, "-c", _SENDER, str(folder), recipient],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        )
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            assert child.stdout.readline().strip() == "open"
+            out = {"sender_share_while_held": _places(child.pid, share_text.encode())}
+            child.stdin.write("\n")
+            child.stdin.flush()
+            assert child.stdout.readline().strip() == "closed"
+            out["sender_share_after_clear"] = _places(child.pid, share_text.encode())
+            child.stdin.write("\n")
+            child.stdin.flush()
+        finally:
+            child.wait(timeout=30)
+    return out
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(json.dumps(measure(), indent=1))
+    print(json.dumps({**measure(), **measure_sender()}, indent=1))
