@@ -517,11 +517,20 @@ def _sync_message(p: Path, name: str) -> str:
     )
 
 
-def default_folder(label: str, fingerprint_text: str, home: Path | None = None) -> Path:
+def default_folder(
+    label: str,
+    fingerprint_text: str,
+    home: Path | None = None,
+    drives: Sequence[Path] = (),
+) -> Path:
+    """Where the PDFs are proposed to go: on the first removable drive mounted (``drives``,
+    see ``platform.removable``), else under Documents (which ``folder_risk`` warns about)."""
+    slug = _slug(label) or "credential"
+    if drives:
+        return Path(drives[0]) / "Breakglass" / f"{slug}-{fingerprint_text}"
     base = (home or Path.home()) / "Documents"
     if not base.is_dir():
         base = home or Path.home()
-    slug = _slug(label) or "credential"
     return base / "Breakglass" / f"{slug}-{fingerprint_text}"
 
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from breakglass_gui import __version__
 from breakglass_gui.platform import hardening
+from breakglass_gui.platform.removable import removable_drives
 
 from .main_window import MainWindow
 from .services import CameraOption, Quad, Services
@@ -140,6 +141,7 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
         verify_log=verify_log,
         decode=_LazyDecode(),
         printers=_printers,
+        removable_drives=removable_drives,
         # print_pdf left unset: the GUI prints through the system print dialog (QPrinter);
         # lp stays for the command line
         cameras=list_cameras,

@@ -21,6 +21,7 @@ from breakglass_gui.ceremony.ports import (
     SplitRecorder,
     SystemClock,
 )
+from breakglass_gui.platform.removable import RemovableDrive
 
 if TYPE_CHECKING:
     from breakglass_gui.audit.service import AuditTrail
@@ -89,6 +90,8 @@ class Services:
     operator: str = ""
     home: Path | None = None
     documents_root: Path | None = None  # where "Print and save" proposes to save
+    # removable drives mounted now (asked when the print page opens and on "Look again")
+    removable_drives: Callable[[], list[RemovableDrive]] | None = None
     trail: AuditTrail | None = None  # the audit trail when running for real
     audit_text: Callable[[], str] | None = None  # the log, one line per entry
     verify_log: Callable[[], tuple[bool, str]] | None = None

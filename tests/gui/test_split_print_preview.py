@@ -94,3 +94,38 @@ def test_preview_of_the_record_and_closing_prints_nothing(qtbot: Any, gui_servic
     assert printing.preview is None
     assert not wizard.ceremony.document("record").done
     assert dialog.page_label.pixmap().isNull()  # the page image is dropped on close
+
+
+def test_the_print_page_proposes_a_removable_drive(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """No drive: Documents is proposed (and warned about); a stick plugged in and "Look
+    again": the stick is proposed; a folder the host chose is never replaced."""
+    from breakglass_gui.platform.removable import RemovableDrive
+
+    drives: list[RemovableDrive] = []
+    gui_services.removable_drives = lambda: list(drives)
+    _window, wizard = open_wizard(qtbot, gui_services)
+    fill_to_review(qtbot, wizard, preset="2of3")
+    assert wizard.go_next()
+    printing = wizard.pages["print"]
+    fingerprint = wizard.ceremony.share_set.fingerprint_text
+    assert "No removable drive is mounted" in printing.drives_note.text()
+    assert "Documents" in printing.folder.text() or "Breakglass" in printing.folder.text()
+    stick = Path("/media/dee/KEYS SAFE")
+    drives.append(RemovableDrive(stick, "/dev/sdb1", "sdb", "vfat", usb=True))
+    printing.look_button.click()
+    assert printing.folder.text() == str(stick / "Breakglass" / f"prod-db-root-{fingerprint}")
+    assert printing.drives_note.text() == (
+        "Removable drive found: KEYS SAFE (/media/dee/KEYS SAFE). The first is proposed."
+    )
+    assert printing.risk.text() == ""  # a stick is where the sheets should go
+    OUT.mkdir(exist_ok=True)
+    wizard.grab().save(str(OUT / "split-print-drive.png"))
+    chosen = tmp_path / "chosen"
+    printing.folder.setText(str(chosen))
+    drives.insert(0, RemovableDrive(Path("/media/dee/OTHER"), "/dev/sdc1", "sdc", "exfat", True))
+    printing.look_button.click()
+    assert printing.folder.text() == str(chosen)  # the host's choice stays
+    assert "Removable drives found: OTHER" in printing.drives_note.text()
+    assert "Browse" in printing.drives_note.text()

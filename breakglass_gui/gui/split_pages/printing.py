@@ -59,6 +59,14 @@ class PrintPage(SplitPage):
         row.addWidget(self.folder, 1)
         row.addWidget(browse)
         layout.addLayout(row)
+        self.drives_note = note("", "drivesNote")
+        self.drives_note.setAccessibleName("Removable drives")
+        self.look_button = QPushButton("Look &again for drives")
+        named(self.look_button, "lookDrivesButton", "Look again for removable drives")
+        self.look_button.clicked.connect(self.look_for_drives)
+        row.addWidget(self.look_button)
+        layout.addWidget(self.drives_note)
+        self._proposed = ""  # the folder this page proposed (replaced by a drive found later)
         self.risk = note("", "folderRisk")
         self.risk.setStyleSheet("color: #8a5300;")
         layout.addWidget(self.risk)
@@ -108,13 +116,46 @@ class PrintPage(SplitPage):
         self.setFocusProxy(self.save_all_button)
 
     def enter(self) -> None:
-        share_set = self.ceremony.share_set
-        if share_set is not None and not self.folder.text():
-            root = self.wizard.services.documents_root
-            base = default_folder(share_set.header.label, share_set.fingerprint_text, root)
-            self.folder.setText(str(base))
+        self.look_for_drives()
         self.refresh()
         self.table.setCurrentCell(0, 0)
+
+    def look_for_drives(self) -> list[Path]:
+        """Propose the first removable drive mounted (else Documents), unless the host has
+        typed or chosen a folder; say which drives were found."""
+        services = self.wizard.services
+        try:
+            drives = services.removable_drives() if services.removable_drives else []
+        except OSError:
+            drives = []
+        mounts = [d.mount_point for d in drives]
+        share_set = self.ceremony.share_set
+        current = self.folder.text().strip()
+        if share_set is not None and (not current or current == self._proposed):
+            base = default_folder(
+                share_set.header.label,
+                share_set.fingerprint_text,
+                services.documents_root,
+                drives=mounts,
+            )
+            self._proposed = str(base)
+            self.folder.setText(self._proposed)
+        if drives:
+            listed = ", ".join(f"{d.name} ({d.mount_point})" for d in drives)
+            self.drives_note.setText(
+                f"Removable drive{'s' if len(drives) > 1 else ''} found: {listed}. "
+                + (
+                    "The first is proposed."
+                    if self._proposed and self.folder.text() == self._proposed
+                    else "Browse… to save there."
+                )
+            )
+        else:
+            self.drives_note.setText(
+                "No removable drive is mounted: plug in a USB stick for the sheets and look "
+                "again, or choose a folder on purpose."
+            )
+        return mounts
 
     def refresh(self) -> None:
         docs = self.ceremony.documents
