@@ -814,6 +814,7 @@ class SplitCeremony:
                 again.wipe()
         if problem is None:
             self.state["typed_confirmed"] = True
+            self.state["credential_seen"] = "typed twice by the host"
         elif held is not None and again is not None and len(again) > 0:
             self.clear_secret()
         self._changed()

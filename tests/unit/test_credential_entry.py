@@ -52,6 +52,7 @@ def test_a_typed_credential_needs_its_second_entry_before_the_next_step() -> Non
     again = SecretBytes(TYPED)
     assert c.confirm_typed_secret(again) is None
     assert again.is_wiped  # the second entry is not kept
+    assert c.state["credential_seen"] == "typed twice by the host"  # logged at Finish
     assert c.wizard.problems() == []
     c.wizard.next()
     assert c.wizard.current == "policy"
