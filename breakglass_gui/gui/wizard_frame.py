@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -44,7 +44,7 @@ from breakglass_gui.ceremony.wizard import Wizard, WizardError, WizardStatus
 from .geometry import fit_and_centre
 from .workers import run_task
 
-__all__ = ["EndPage", "WizardFrame", "WizardPage", "fit_and_centre"]
+__all__ = ["CurrentPageStack", "EndPage", "WizardFrame", "WizardPage", "fit_and_centre"]
 
 Confirm = Callable[[str, str], bool]
 
@@ -104,6 +104,40 @@ class WizardPage(QWidget):
     def show_error(self, message: str) -> None:
         if self.frame is not None:
             self.frame.problems.setText(message)
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack of pages sized by the page shown, not by the tallest one.
+
+    ``QStackedWidget`` asks every page for its height at a width; in a scroll area that made
+    each page as tall as the tallest (the verify page, camera above list), so a short page
+    scrolled, its table pushed out of view.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def _shown(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def sizeHint(self) -> QSize:
+        page = self._shown()
+        return page.sizeHint() if page is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        page = self._shown()
+        return page.minimumSizeHint() if page is not None else super().minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        page = self._shown()
+        return page.hasHeightForWidth() if page is not None else super().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        page = self._shown()
+        if page is not None and page.hasHeightForWidth():
+            return page.heightForWidth(width)
+        return super().heightForWidth(width)
 
 
 class EndPage(QWidget):
@@ -175,7 +209,7 @@ class WizardFrame(QDialog):
         self.title.setFont(tf)
         self.title.setWordWrap(True)
 
-        self.stack = QStackedWidget(self)
+        self.stack = CurrentPageStack(self)
         self.page_scroll = QScrollArea(self)
         self.page_scroll.setObjectName("pageScroll")
         self.page_scroll.setWidgetResizable(True)

@@ -129,3 +129,24 @@ def test_the_print_page_proposes_a_removable_drive(
     assert printing.folder.text() == str(chosen)  # the host's choice stays
     assert "Removable drives found: OTHER" in printing.drives_note.text()
     assert "Browse" in printing.drives_note.text()
+
+
+def test_a_short_page_is_not_scrolled_as_tall_as_the_tallest(qtbot: Any, gui_services: Any) -> None:
+    """The page stack is sized by the page shown: the print page's table stays in view even
+    when another page (as the verify page with camera above list, when narrow) is taller."""
+    from PySide6.QtWidgets import QLabel
+
+    _window, wizard = open_wizard(qtbot, gui_services)
+    wizard.show()
+    wizard.resize(980, 672)
+    tall = QLabel("a line of a page taller than the window\n" * 100)  # a hidden, tall page
+    tall.setWordWrap(True)
+    wizard.stack.addWidget(tall)
+    fill_to_review(qtbot, wizard, preset="2of3")
+    assert wizard.go_next()
+    printing = wizard.pages["print"]
+    viewport = wizard.page_scroll.viewport()
+    assert tall.heightForWidth(viewport.width()) > viewport.height()  # the control
+    qtbot.waitUntil(lambda: wizard.stack.height() == viewport.height())
+    assert wizard.page_scroll.verticalScrollBar().maximum() == 0
+    assert printing.table.visibleRegion().boundingRect().height() == printing.table.height()
