@@ -374,6 +374,7 @@ def _estimate(raw: bytearray, low: bytearray, deleet: bytearray) -> Strength:
     found: list[str] = []
     bits = 0.0
     i = 0
+    letters_from = 0  # word-like runs are looked for from here on
     while i < n:
         word = max(_match(_words(), low, i), _match(_words(), deleet, i))
         if word >= 4 or (word == 3 and i + 3 == n):
@@ -395,7 +396,7 @@ def _estimate(raw: bytearray, low: bytearray, deleet: bytearray) -> Strength:
             found.append("a repeated part")
             i += rep
             continue
-        run = _word_like(raw, low, i)
+        run = _word_like(raw, low, i) if i >= letters_from else 0
         if run:
             # letters that read like words: the cheaper of a word of a ~32,000-word
             # vocabulary per 7 letters and the letters one by one
@@ -405,11 +406,11 @@ def _estimate(raw: bytearray, low: bytearray, deleet: bytearray) -> Strength:
             if as_words < as_letters:
                 bits += as_words
                 found.append("word-like letters")
-            else:
-                bits += as_letters
-                found += [what for _, what in letters if what]
-            i += run
-            continue
+                i += run
+                continue
+            # cheaper letter by letter: go on one at a time (repeats still count), and do
+            # not read this run as words again
+            letters_from = i + run
         cost, what = _char_cost(raw, low, i, per_char)
         bits += cost
         if what:

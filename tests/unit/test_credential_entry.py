@@ -148,6 +148,9 @@ def test_a_generated_credential_has_an_exact_figure() -> None:
         b"prod-db-root-1987",
         b"1234567890123456",
         b"CorrectHorse",
+        b"a" * 1024,  # long is not strong: a run of one letter
+        b"ab" * 512,
+        b"Summer2024!" * 20,
     ],
 )
 def test_guessable_typed_credentials_are_estimated_weak_and_warned(weak: bytes) -> None:
