@@ -1473,10 +1473,35 @@ class SplitCeremony:
                 f"The old set {self.replaces.fingerprint} is retired: collect and destroy its "
                 "sheets."
             )
+        self.summary += self._saved_files_lines(state)
         self.summary.append(
             "Next: give each custodian their sheet, file the ceremony record, and schedule a "
             "drill within the quarter."
         )
+
+    def _saved_files_lines(self, state: WizardState) -> list[str]:
+        """What is still on disk, said at the end (the print page is behind the host now)."""
+        out = []
+        kept = self.saved_files()
+        if kept:
+            sheets = sum(
+                1
+                for d in self.documents
+                if d.id.startswith("share-")
+                for how in d.emitted
+                if how.startswith("saved to ") and how[len("saved to ") :] in kept
+            )
+            folders = sorted({str(Path(p).parent) for p in kept})
+            out.append(
+                f"{len(kept)} saved PDF(s) are still on disk in {', '.join(folders)}"
+                + (f", {sheets} of them custodians' share sheets" if sheets else "")
+                + ": move them into the safe with the paper, or delete them. Deleting does not "
+                "reliably erase them on SSDs, USB sticks or copy-on-write file systems."
+            )
+        deleted = state.get("deleted_files") or []
+        if deleted:
+            out.append(f"{len(deleted)} saved PDF(s) were overwritten and deleted.")
+        return out
 
     def _cancel(self, state: WizardState) -> None:
         share_set = self.share_set

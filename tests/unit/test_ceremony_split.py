@@ -503,3 +503,34 @@ def test_delete_saved_overwrites_then_unlinks(tmp_path: Path) -> None:
         _os.close(fd)
     assert c.saved_files() == []
     assert c.state["deleted_files"] == files
+
+
+def _finish_saved_to(c: SplitCeremony, folder: Path, *, delete: bool) -> list[str]:
+    _to_review(c)
+    share_set = c.make_shares()
+    c.wizard.next()
+    c.save_all(FolderSink(folder))
+    if delete:
+        c.delete_saved()
+    c.wizard.next()
+    for share in share_set.shares:
+        assert c.verify_scanned_text(share.transcription(), how="typed").ok
+    c.confirm_credential_set()
+    return c.finish()
+
+
+def test_the_end_says_which_saved_pdfs_are_still_on_disk(tmp_path: Path) -> None:
+    c, _ = _ceremony()
+    summary = _finish_saved_to(c, tmp_path / "stick", delete=False)
+    (line,) = [s for s in summary if "still on disk" in s]
+    assert line.startswith(f"5 saved PDF(s) are still on disk in {tmp_path / 'stick'}, 3 of them")
+    assert "move them into the safe" in line and "does not reliably erase" in line
+    assert not any("overwritten and deleted" in s for s in summary)
+
+
+def test_the_end_says_the_saved_pdfs_were_deleted(tmp_path: Path) -> None:
+    c, _ = _ceremony()
+    summary = _finish_saved_to(c, tmp_path / "stick", delete=True)
+    assert "5 saved PDF(s) were overwritten and deleted." in summary
+    assert not any("still on disk" in s for s in summary)
+    assert not list((tmp_path / "stick").iterdir())
