@@ -6,10 +6,11 @@ import argparse
 import os
 import stat
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: ``--version`` and ``--help`` load no crypto at all
+    from pathlib import Path
+
     from breakglass_gui.ceremony.rules import CeremonyRules
     from breakglass_gui.core.errors import ShareError
     from breakglass_gui.core.secret import SecretBytes
@@ -161,7 +162,8 @@ def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
     errors: list[ShareError] = []
     for path in paths:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
         except UnicodeDecodeError:
             errors.append(MalformedShareError("not a text file", path))
             continue

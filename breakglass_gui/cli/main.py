@@ -15,9 +15,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from breakglass_gui import __version__
-
 from .common import EXIT_ERROR, EXIT_USAGE, CliError
+from .entry import VERSION_TEXT
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -78,7 +77,7 @@ def build_parser(command: str | None = None, *, load_all: bool = False) -> argpa
         description="Break-glass custodian ceremonies: split a credential into sealed shares, "
         "recover it from a quorum, and keep a log nobody can quietly edit.",
     )
-    parser.add_argument("--version", action="version", version=f"breakglass {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION_TEXT)
     parser.add_argument(
         "--home",
         metavar="DIR",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import sys
 from collections.abc import Iterable
 from types import TracebackType
@@ -22,8 +21,17 @@ __all__ = ["SecretBytes", "scrub_freed_memory", "wipe_buffer"]
 def _libc() -> Any:
     if not sys.platform.startswith(("linux", "darwin")):
         return None
+    # The C library is already loaded: the process's own symbol table (dlopen(NULL)) has it.
+    # ctypes.util.find_library, the fallback, runs /sbin/ldconfig in a child process (~9 ms of
+    # every start).
+    with contextlib.suppress(OSError):
+        own = ctypes.CDLL(None, use_errno=True)
+        if hasattr(own, "mlock"):
+            return own
+    from ctypes.util import find_library  # noqa: PLC0415
+
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return ctypes.CDLL(find_library("c") or None, use_errno=True)
     except OSError:  # pragma: no cover - exotic platforms
         return None
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from breakglass_gui.cli.main import main
+from breakglass_gui.cli.entry import main
 
 sys.exit(main())
