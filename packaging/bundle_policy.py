@@ -9,6 +9,7 @@ while any ``breakglass_gui`` module imports an excluded one.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
@@ -117,6 +118,20 @@ def other_platforms_modules(platform: str = sys.platform) -> list[str]:
     alone; analysed elsewhere, PyInstaller warns that the shell32/ole32 it loads through ctypes
     are "not found" (noise in every Linux build)."""
     return [] if platform == "win32" else ["platformdirs.windows"]
+
+
+# Modules the app loads in ways PyInstaller's analysis cannot follow. reportlab imports its C
+# accelerator (PyPI rl-accel, the top-level extension module ``_rl_accel``) by name inside
+# ``exec`` (reportlab/lib/rl_accel.py): without the hidden import a frozen app silently runs
+# reportlab's pure-Python fallbacks (issue 16; a build of 26 November had no _rl_accel).
+ACCELERATORS = ("_rl_accel",)
+
+
+def hidden_imports() -> list[str]:
+    """The accelerators installed where this runs (the build environment): ``hiddenimports=``
+    for both analyses (the CLI renders PDFs too). rl-accel has no wheel for Windows on ARM,
+    where reportlab's own Python code is all there is."""
+    return [name for name in ACCELERATORS if importlib.util.find_spec(name) is not None]
 
 
 def excluded_modules() -> list[str]:

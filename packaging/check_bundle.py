@@ -5,6 +5,8 @@
 - both executables are there and executable, and resources/ came along;
 - no excluded Qt module, dropped Qt plugin or forbidden library is in the folder
   (packaging/bundle_policy.py says which);
+- every accelerator the build environment has (bundle_policy.hidden_imports(): reportlab's
+  _rl_accel) came along, so the app does not quietly run pure-Python fallbacks;
 - every shared library in the folder finds its dependencies inside the folder, except the
   ones a Linux desktop always provides (glibc, the graphics stack, Wayland's client
   libraries), so the app does not lean on whatever else the build machine had installed.
@@ -19,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -82,9 +85,18 @@ def library_problems(bundle: Path) -> list[str]:
     return problems
 
 
-def policy_problems(bundle: Path) -> list[str]:
+def policy_problems(bundle: Path, accelerators: Iterable[str] | None = None) -> list[str]:
+    """``accelerators``: the extension modules that must be in the folder (default: those the
+    interpreter running this, the build environment's, has installed)."""
     problems: list[str] = []
     internal = bundle / "_internal"
+    wanted = bundle_policy.hidden_imports() if accelerators is None else list(accelerators)
+    for module in wanted:
+        if not any(internal.rglob(f"{module}.*")):
+            problems.append(
+                f"{module}: installed where the app was built but not in the bundle "
+                "(bundle_policy.ACCELERATORS, the spec's hiddenimports)"
+            )
     for name in EXECUTABLES:
         exe = bundle / name
         if not (exe.is_file() and os.access(exe, os.X_OK)):

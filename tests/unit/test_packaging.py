@@ -88,6 +88,21 @@ def test_spec_analyses_use_the_exclusion_lists() -> None:
         assert ast.unparse(_keyword(exe, "strip")) == "False"
 
 
+def test_spec_analyses_carry_the_accelerators() -> None:
+    # reportlab imports _rl_accel inside exec(): PyInstaller cannot see it (issue 16)
+    hidden = sorted(ast.unparse(_keyword(a, "hiddenimports")) for a in _spec_calls("Analysis"))
+    assert hidden == [
+        "cli_hidden + bundle_policy.hidden_imports()",
+        "gui_hidden + bundle_policy.hidden_imports()",
+    ]
+    assert "_rl_accel" in policy.ACCELERATORS
+    rl_accel = importlib.util.find_spec("_rl_accel") is not None
+    assert ("_rl_accel" in policy.hidden_imports()) == rl_accel
+    reportlab = Path(importlib.util.find_spec("reportlab").origin or "").parent  # type: ignore[union-attr]
+    loader = (reportlab / "lib" / "rl_accel.py").read_text(encoding="utf-8")
+    assert "from _rl_accel import" in loader  # still the dynamic import the list is for
+
+
 def test_heavy_unused_qt_modules_are_excluded() -> None:
     excluded = set(policy.excluded_modules())
     for module in (
@@ -353,6 +368,8 @@ def _fake_bundle(root: Path) -> Path:
     for name in ("breakglass-gui", "breakglass"):
         (app / name).write_bytes(b"#!/bin/sh\n")
         (app / name).chmod(0o755)
+    for module in policy.ACCELERATORS:
+        (internal / f"{module}.abi3.so").write_bytes(b"not elf")
     return app
 
 
@@ -361,6 +378,16 @@ def test_check_bundle_accepts_a_clean_bundle(tmp_path: Path) -> None:
     app = _fake_bundle(tmp_path)
     (app / "_internal" / "PySide6" / "QtWidgets.abi3.so").write_bytes(b"not elf")
     assert check.policy_problems(app) == []
+
+
+def test_check_bundle_names_a_missing_accelerator(tmp_path: Path) -> None:
+    check = _load("check_bundle")
+    app = _fake_bundle(tmp_path)
+    (app / "_internal" / "_rl_accel.abi3.so").unlink()
+    problems = check.policy_problems(app, accelerators=["_rl_accel"])
+    assert len(problems) == 1
+    assert problems[0].startswith("_rl_accel: installed where the app was built but not in")
+    assert check.policy_problems(app, accelerators=[]) == []
 
 
 def test_check_bundle_names_each_problem(tmp_path: Path) -> None:
