@@ -16,7 +16,18 @@ reads no share do the costly stages run, each on a few small crops rather than t
 4. last, one faint square that only shows once edges are judged against their surroundings.
 
 A place where the cheap pass already read a code (not a share) is not searched again, and
-then each other place gets one quick look only.
+then each other place gets one quick look only; an unbudgeted scan (``breakglass scan``, a
+loaded photo) then looks only where the decoder saw a code it could not read (on the bench and
+the public photo set, the region finder's guesses beside a code already read held a code in none
+of 240 frames, and searching them doubled the time of every frame with a non-share code).
+
+Unbudgeted scans also give up on a region once two sharpened reads of it found not even a
+code's outline there (the costlier retries of that region never read one that those two did not
+at least see). The camera's budgeted scan keeps every step (see :meth:`FrameScanner.scan`).
+
+OpenCV runs on one thread here (:func:`_one_opencv_thread`): its thread pool splits work too
+small to gain from it (640-pixel morphology, a crop's blur) and its idle workers spin, so a busy
+2-core machine saw each frame take 3-9 times its CPU time in wall-clock time.
 
 A payload is accepted only when it parses as a share or a share part
 (:func:`breakglass_gui.core.share.parse_text`: checksums, Merkle path). Everything else (a
@@ -87,6 +98,8 @@ class ScanResult:
     # False when a budgeted scan stopped before every step had run: "no share read" then
     # does not mean "no share in view" (the camera must not take it for a sheet taken away)
     complete: bool = True
+    # the steps that ran, in order ("direct" first): what the bench counts per step
+    steps: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -118,6 +131,7 @@ class FrameScanner:
         shares_only: bool = True,
         max_regions: int = 3,
     ) -> None:
+        _one_opencv_thread()
         if decoder is None:
             decoder = ZxingDecoder() if zxing_available() else ArucoDecoder()
         self.decoder = decoder
@@ -142,6 +156,7 @@ class FrameScanner:
         self.max_regions = max_regions
         self._resume = 0  # the budgeted scan's next recovery step
         self._cost: dict[str, float] = {}  # each step's recent cost, ms
+        self._budgeted = False  # the scan under way has a budget (the camera)
 
     # -- the ceremony's QrDecoder port -----------------------------------------------------
     def decode(self, frame: Frame) -> list[str]:
@@ -165,15 +180,18 @@ class FrameScanner:
         grey = np.ascontiguousarray(to_grey(np.asarray(frame)))
         rejected: list[Rejected] = []
         seen: set[str] = set()
+        self._budgeted = budget_ms is not None
         steps = self._steps(grey)
         others: list[Accepted] = []  # codes that are not shares (``shares_only=False``)
+        ran: list[str] = []
 
         def result(found: list[Accepted], stage: str) -> ScanResult:
+            ran.append(stage)
             shares = [a for a in found if a.item is not None]
             others.extend(a for a in found if a.item is None)
             if not shares:
                 return ScanResult([], rejected, "", 0.0)
-            return ScanResult(shares + others, rejected, stage, _ms(start))
+            return ScanResult(shares + others, rejected, stage, _ms(start), steps=tuple(ran))
 
         direct = next(steps)
         done = result(self._judge(direct[1](), seen, rejected), direct[0])
@@ -208,7 +226,9 @@ class FrameScanner:
         if budget_ms is not None:
             self._resume = 0 if complete else (order[0] + tried) if plan else 0
         # no share: the other codes read, if any (they do not stop the search for a share)
-        return ScanResult(others, rejected, "direct" if others else "", _ms(start), complete)
+        return ScanResult(
+            others, rejected, "direct" if others else "", _ms(start), complete, tuple(ran)
+        )
 
     def reset(self) -> None:
         """Forget where the budgeted scan stopped (a new camera, a new scene)."""
@@ -239,7 +259,10 @@ class FrameScanner:
         budgeted scan pays only for the steps it runs). Regions are found after the direct
         pass, which also reports where it saw codes it could not read. A region where the
         direct pass already read a code (one that is not a share, or the search would have
-        ended) is not searched again: the code there has been read."""
+        ended) is not searched again: the code there has been read. Unbudgeted, once a code
+        was read, the region finder is not consulted at all, and a region whose first two
+        reads saw no code at all gets no costlier retries (see the module's notes)."""
+        budgeted = self._budgeted
         misses: list[Quad] = []
         read: list[Quad] = []
 
@@ -256,12 +279,15 @@ class FrameScanner:
         # from it are searched: no whole-frame retries, no faint squares
         if self.global_decoder is not None and not read:
             yield "direct-global", functools.partial(self._read_with, self.global_decoder, grey)
-        regions = [r.quad for r in code_regions(grey, limit=self.max_regions, faint=0)]
+        if read and not budgeted:
+            regions: list[Quad] = []
+        else:
+            regions = [r.quad for r in code_regions(grey, limit=self.max_regions, faint=0)]
         misses[:] = [q for q in misses if not _covered(q, read)]
         regions = [q for q in regions if not _covered(q, read)]
         # a place where the decoder saw a code but could not read it comes first
         for rank, quad in enumerate(misses + regions):
-            cropped = _LazyCrop(grey, quad)
+            cropped = _LazyCrop(grey, quad, give_up=not budgeted)
             variants: list[tuple[str, Callable[[Frame], Frame]]] = [
                 ("crop-sharpened", sharpen),
                 ("crop-smoothed-sharpened", _smooth_then_sharpen),
@@ -312,13 +338,17 @@ class FrameScanner:
         enhance: Callable[[Frame], Frame],
         decoder: Decoder | None = None,
     ) -> list[Detection]:
+        if cropped.empty:
+            return []
         crop, scale, origin = cropped.get()
         if crop.size == 0:
             return []
         if decoder is None:
-            found, _ = self._read(enhance(crop), crop=True)
+            found, missed = self._read(enhance(crop), crop=True)
         else:
             found = decoder.decode(enhance(crop))
+            missed = []
+        cropped.looked(bool(found or missed))
         return [d.scaled(1.0 / scale, origin) for d in found]
 
     def _read_with(self, decoder: Decoder, image: Frame) -> list[Detection]:
@@ -341,13 +371,31 @@ class FrameScanner:
 _FIRST_GUESS_MS = 4.0  # a recovery step's cost before one has been timed (1280x720, 2 cores)
 
 
-class _LazyCrop:
-    """A region's crop, cut and scaled once, on first use."""
+#: Reads of a region that see no code at all (not even one they cannot read) before an
+#: unbudgeted scan gives the region up.
+_EMPTY_AFTER = 2
 
-    def __init__(self, grey: Frame, quad: Quad) -> None:
+
+class _LazyCrop:
+    """A region's crop, cut and scaled once, on first use. With ``give_up``, it counts the reads
+    that saw nothing there, and is :attr:`empty` after :data:`_EMPTY_AFTER` of them in a row
+    with nothing seen in any."""
+
+    def __init__(self, grey: Frame, quad: Quad, *, give_up: bool = False) -> None:
         self._grey = grey
         self._quad = quad
         self._done: tuple[Frame, float, tuple[float, float]] | None = None
+        self._give_up = give_up
+        self._blank = 0
+        self._seen = False
+
+    @property
+    def empty(self) -> bool:
+        return self._give_up and not self._seen and self._blank >= _EMPTY_AFTER
+
+    def looked(self, saw_code: bool) -> None:
+        self._seen = self._seen or saw_code
+        self._blank += not saw_code
 
     def get(self) -> tuple[Frame, float, tuple[float, float]]:
         if self._done is None:
@@ -388,3 +436,9 @@ def _cpu_ms(start: float) -> float:
     """This thread's CPU time since ``start`` (``time.thread_time``): what the budget counts,
     so that other programs busy on the same cores make a frame slower, not shorter."""
     return (time.thread_time() - start) * 1000.0
+
+
+def _one_opencv_thread() -> None:
+    """Run OpenCV's own work on the calling thread (process-wide; see the module's notes)."""
+    if cv2.getNumThreads() != 1:
+        cv2.setNumThreads(1)
