@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import math
 import random
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ import qrcode.util
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 
 from breakglass_gui.core import sealing
+from breakglass_gui.core import slip39 as core_slip39
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
 from breakglass_gui.core.secret import SecretBytes
@@ -75,13 +77,17 @@ def _seeded_shares(seed: int) -> Iterator[None]:
     def key(length: int = 32) -> SecretBytes:
         return SecretBytes(rand(length))
 
-    saved = (sealing.random_key, sm.RANDOM_BYTES)
+    # breakglass_gui.core.slip39 draws its identifier and share randomness from ``secrets``:
+    # without this the payloads (and so every frame) changed from one run to the next, and two
+    # runs of the bench read different frames
+    saved = (sealing.random_key, sm.RANDOM_BYTES, core_slip39.secrets)
     sealing.random_key = key  # type: ignore[assignment]
     sm.RANDOM_BYTES = rand
+    core_slip39.secrets = types.SimpleNamespace(token_bytes=rand)  # type: ignore[assignment]
     try:
         yield
     finally:
-        sealing.random_key, sm.RANDOM_BYTES = saved  # type: ignore[assignment]
+        sealing.random_key, sm.RANDOM_BYTES, core_slip39.secrets = saved  # type: ignore[assignment]
 
 
 def qr_version(text: str, ecc: str) -> int:
