@@ -105,6 +105,8 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     },
     "custodian_risk_accepted": {"ceremony": _opt(N), "reason": _req(S), "risks": _req(L)},
     "credential_set_confirmed": {"ceremony": _opt(N), "how": _req(S)},
+    # the PDFs a split saved: still on disk at Finish (paths), or overwritten and deleted
+    "saved_pdfs": {"ceremony": _opt(N), "kept": _req(L), "deleted": _req(L)},
     # reconstruction (real or drill)
     "reconstruction_started": {
         "ceremony": _req(N),
@@ -288,6 +290,10 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             return f"{c}custodian risk accepted: {f['reason']} ({'; '.join(f['risks'])})"
         case "credential_set_confirmed":
             return f"{c}host confirmed the new credential is set on the target system ({f['how']})"
+        case "saved_pdfs":
+            kept = f"{len(f['kept'])} still on disk ({', '.join(f['kept'])})" if f["kept"] else ""
+            gone = f"{len(f['deleted'])} overwritten and deleted" if f["deleted"] else ""
+            return f"{c}saved PDFs at Finish: " + "; ".join(x for x in (kept, gone) if x)
         case "share_verified":
             return f"share {f['share']} of set {f['set']} verified ({f['custodian']})"
         case "reconstruction_started":

@@ -1455,6 +1455,9 @@ class SplitCeremony:
         share_set = self.share_set
         assert share_set is not None
         policy = share_set.header.policy
+        kept, deleted = self.saved_files(), list(state.get("deleted_files") or [])
+        if kept or deleted:  # what was kept where, on the record
+            self.ports.recorder.note("saved_pdfs", {"kept": kept, "deleted": deleted})
         self.ports.recorder.finished(
             share_set,
             replaces=self.replaces.fingerprint if self.replaces else None,

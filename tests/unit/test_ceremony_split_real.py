@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.service import AuditTrail
 from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder, trail_rows
 from breakglass_gui.ceremony.ports import FolderSink, ManualClock
@@ -86,3 +87,13 @@ def test_abort_before_anything_is_on_the_record(tmp_path: Path) -> None:
     (ceremony,) = trail.registry.ceremonies("split")
     assert ceremony.status == "aborted"
     assert ceremony.outcome == "cancelled at the credential step"
+
+
+def test_the_log_says_which_saved_pdfs_were_kept_where(tmp_path: Path) -> None:
+    _c, trail = _run(tmp_path / "home", tmp_path / "out")
+    kept = sorted(str(p) for p in (tmp_path / "out").iterdir())
+    (entry,) = [e for e in read_entries(trail.log_path) if e.event == "saved_pdfs"]
+    assert sorted(entry.fields["kept"]) == kept and entry.fields["deleted"] == []
+    assert trail.verify().ok
+    text = trail.log_path.read_text()
+    assert SECRET.decode() not in text
