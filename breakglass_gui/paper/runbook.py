@@ -429,16 +429,11 @@ class _Runbook:
                     f"If a first-call custodian has not answered after <b>{minutes} minutes</b>, "
                     "call their alternate, then the other custodians (same group, if the quorum "
                     "names groups). Do not wait longer.",
-                    "A custodian who cannot be there in person sends their share encrypted "
-                    "for this ceremony only: at the laptop, open <b>Remote share…</b> on the "
-                    "page that collects the shares (command line: <i>breakglass remote-key</i>) "
-                    "and give them the one-time key (age1…). They read its safety code back to "
-                    "you by voice, then send the envelope made by <b>Send my share from "
-                    "afar</b> in Breakglass (or <i>breakglass send-share</i>, or <i>age -r KEY "
-                    "-a</i>) over chat or mail, or show its QR code to your camera.",
-                    "Never send a photo or scan of a sheet. Reading a sheet's words aloud hands "
-                    "the share to the line: only over a trusted, unrecorded call, and only if "
-                    "your policy allows it.",
+                    "A custodian who cannot come sends an encrypted envelope: give them the "
+                    "one-time key from <b>Remote share…</b> (on the page that collects shares), "
+                    "compare its safety code by voice; they use <b>Send my share from afar</b> "
+                    "(or <i>age -r KEY -a</i>). Never a photo of a sheet; its words aloud only "
+                    "if your policy allows it.",
                 ]
             ),
         ]
@@ -474,11 +469,13 @@ class _Runbook:
             Spacer(1, 2 * mm),
             *self.st.steps(
                 [
-                    "On a laptop that has never seen this set (a clean one): open Breakglass, "
-                    "choose <b>Import a set card</b>, photograph the set card's QR code "
-                    + ("at the end of this runbook" if self.card[0] else "(its card file)")
-                    + " and type the signer fingerprint printed beside it. Without the card "
-                    "the app refuses an unknown set.",
+                    "A clean laptop first needs the set card: <b>Import a set card</b>, "
+                    + (
+                        "photograph the code at the end of this runbook"
+                        if self.card[0]
+                        else "load its file"
+                    )
+                    + ", type the signer fingerprint printed there.",
                     "Open Breakglass and choose <b>Reconstruct</b>.",
                     "Each custodian checks their envelope is intact and its serial matches the "
                     "ceremony record, then opens it in front of the others.",

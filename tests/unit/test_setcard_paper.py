@@ -56,7 +56,7 @@ def test_runbook_and_record_carry_the_card_a_clean_laptop_imports(tmp_path: Path
     assert signer_fp in text and "Import a set card" in text
     # the runbook tells the operator both paths: the clean laptop and the remote custodian
     flat = " ".join(text.split())
-    assert "photograph the set card's QR code at the end of this runbook" in flat
+    assert "Import a set card, photograph the code at the end of this runbook" in flat
     assert "Remote share" in flat and "Send my share from afar" in flat
     assert signer.strip()
     # B, a clean installation, imports what the scanner read off the runbook's page
