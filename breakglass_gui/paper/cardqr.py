@@ -21,8 +21,10 @@ from .qr import MAX_MODULE, MIN_MODULE, QUIET_ZONE, QrCode, make_qr
 
 __all__ = ["MAX_CARD_VERSION", "CardQr", "set_card_section"]
 
-#: The largest QR version printed for a card: 129 modules with the quiet zone, 13 cm at 1 mm.
-MAX_CARD_VERSION = 28
+#: The largest QR version printed for a card: 169 modules with the quiet zone, 17 cm at 1 mm
+#: (a page's width); 7 custodians with contacts fit. Read back from a tilted 100-dpi rendering
+#: in tests/unit/test_setcard_paper.py.
+MAX_CARD_VERSION = 36
 
 
 class CardQr(Flowable):  # type: ignore[misc]

@@ -139,3 +139,87 @@ def test_the_split_documents_card_is_made_on_a_worker_thread(tmp_path: Path) -> 
     assert card.fingerprint == share_set.fingerprint_text
     assert [c.get("contact") for c in card.custodians] == [None, "+1 555 0100", None]
     assert "set_card" not in log
+
+
+def test_a_large_card_still_prints_and_reads_back_from_a_tilted_scan(tmp_path: Path) -> None:
+    """Seven custodians with contacts, two mirrors, a retired set: a version-35 code, printed
+    at most 1 mm a module, read from a tilted, softened 100-dpi rendering; a card too large
+    for version 36 is not drawn and the page says to import the file."""
+    import cv2
+
+    from breakglass_gui.audit.keys import SigningKey
+    from breakglass_gui.audit.setcard import SetCard, sign_card
+    from breakglass_gui.core.policy import Policy
+    from breakglass_gui.core.sealing import Custodian, split_credential
+    from breakglass_gui.paper.cardqr import MAX_CARD_VERSION, card_qr
+    from breakglass_gui.paper.runbook import RunbookInputs, runbook_pdf
+    from breakglass_gui.paper.setinfo import SetInfo
+
+    key = SigningKey.unsaved()
+
+    def card_text(people: int) -> str:
+        card = SetCard(
+            set_digest="ab" * 32,
+            fingerprint="ABAB-ABAB-ABAB-ABAB",
+            label="Production database root credential",
+            policy={
+                "description": f"any 3 of these {people} shares",
+                "short": "3",
+                "shares": people,
+            },
+            custodians=[
+                {
+                    "number": i + 1,
+                    "name": f"Custodian Name {i}",
+                    "role": "on-call engineer",
+                    "contact": "+34 600 000 000, someone@example.org",
+                }
+                for i in range(people)
+            ],
+            created="2026-11-25",
+            signer=key.public.text(),
+            sequence=40,
+            retired=["cd" * 32],
+            incident_pattern=r"INC-\d+",
+            triggers=["identity provider down"],
+            mirrors=[
+                {"kind": "syslog", "host": "logs.example.net"},
+                {"kind": "webhook", "host": "hooks.example.com"},
+            ],
+        )
+        return card.qr_text(sign_card(card, key))
+
+    big = card_text(7)
+    code = card_qr(big)
+    assert code is not None and 30 < code.version <= MAX_CARD_VERSION
+    s = split_credential(
+        b"x" * 16,
+        policy=Policy.simple(2, 3),
+        label="db",
+        custodians=[Custodian("Ana"), Custodian("Bo"), Custodian("Cy")],
+    )
+    pdf = tmp_path / "big.pdf"
+    pdf.write_bytes(
+        runbook_pdf(RunbookInputs(SetInfo.from_share_set(s), set_card=big, set_card_signer="k"))
+    )
+    doc = pdfium.PdfDocument(pdf)
+    page = np.array(doc[len(doc) - 1].render(scale=100 / 72, grayscale=True).to_pil())
+    doc.close()
+    h, w = page.shape
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[25, 15], [w - 10, 0], [w - 35, h - 10], [0, h - 30]])
+    shot = cv2.warpPerspective(page, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=90)
+    shot = cv2.cvtColor(cv2.GaussianBlur(shot, (3, 3), 0.7), cv2.COLOR_GRAY2BGR)
+    assert card_codes(CameraDecoder(budget_ms=None).scan_photo(shot).texts) == [big]
+    # far too large: no code drawn, the page says to import the file
+    huge = card_text(40)
+    assert card_qr(huge) is None
+    pdf.unlink()
+    pdf.write_bytes(
+        runbook_pdf(RunbookInputs(SetInfo.from_share_set(s), set_card=huge, set_card_signer="k"))
+    )
+    assert _cards_in(pdf) == []
+    doc = pdfium.PdfDocument(pdf)
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    doc.close()
+    assert "too large for one QR code" in " ".join(text.split())
