@@ -1118,6 +1118,15 @@ class SplitCeremony:
                     },
                 )
 
+    def _secret_review(self) -> str:
+        """``32 bytes (hidden); strength: 190 bits, exact`` (or the estimate, labelled)."""
+        text = f"{self.secret_length} bytes (hidden)"
+        strength = self.strength
+        if strength is not None:
+            figure = strength.describe().removeprefix("Strength: ")
+            text += f"; strength: {figure[0].lower()}{figure[1:]}"
+        return text
+
     def review_lines(self) -> list[tuple[str, str]]:
         """Everything on one page, as (label, value) pairs; no secret, no share material."""
         policy = self.policy
@@ -1125,7 +1134,7 @@ class SplitCeremony:
             ("Credential", self.state.get("name", "")),
             ("Scope", self.state.get("scope", "") or "—"),
             ("Notes", self.state.get("notes", "") or "—"),
-            ("Secret", f"{self.secret_length} bytes (hidden)"),
+            ("Secret", self._secret_review()),
             ("Policy", f"{policy.short()}: {policy.describe()}" if policy else "—"),
         ]
         if self.replaces is not None:

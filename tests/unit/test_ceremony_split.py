@@ -105,7 +105,8 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert share_set.proof is not None and not share_set.proof.sampled  # proven before paper
     rows = dict(c.review_lines())
     assert rows["Set fingerprint"] == share_set.fingerprint_text
-    assert rows["Secret"] == f"{len(SECRET)} bytes (hidden)"
+    assert rows["Secret"].startswith(f"{len(SECRET)} bytes (hidden); strength: about ")
+    assert "bits at most — an estimate" in rows["Secret"]  # loaded, not generated
     assert SECRET.decode() not in repr(rows)
     c.wizard.next()
     assert c.wizard.problems()[0].startswith("Print or save: Share sheet 1 of 3")

@@ -130,6 +130,9 @@ def test_a_generated_credential_has_an_exact_figure() -> None:
     assert strength.describe().startswith("Strength: 190 bits, exact")
     assert c.strength == strength
     assert c.credential_warnings() == []
+    assert c._secret_review() == (
+        "32 bytes (hidden); strength: 190 bits, exact (every character drawn at random) — strong"
+    )
     hexa = c.generate(8, "hexadecimal")  # short but exact: 32 bits, called very weak
     assert hexa.bits == 32 and hexa.rating == "very weak"
     assert len(ALPHABETS["unambiguous (no 0/O, 1/l/I)"]) == 57
