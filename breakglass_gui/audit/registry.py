@@ -83,6 +83,8 @@ def _private_files(path: Path) -> None:
 
 SET_STATUSES = ("active", "rotation-due", "retired")
 CEREMONY_KINDS = ("split", "reconstruction", "drill", "check-in")
+#: The outcome of an open reconstruction that has recovered its credential (a use).
+QUORUM_REACHED = "quorum reached"
 
 MIGRATIONS: list[str] = [
     # 1: the first schema
@@ -654,13 +656,24 @@ class Registry:
         return CeremonyRecord(**d)
 
     def count_real_uses(self, credential_id: int, since: dt.datetime, until: dt.datetime) -> int:
-        """Real reconstructions (never drills) of a credential started in [since, until)."""
+        """Real uses (never drills) of a credential started in [since, until): reconstructions
+        that recovered the credential (done), or are still open past the quorum. Attempts that
+        never recovered it (aborted, failed) are not uses."""
         row = self.conn.execute(
             "SELECT COUNT(*) FROM ceremonies WHERE kind = 'reconstruction' AND credential_id = ? "
+            "AND (status = 'done' OR (status = 'open' AND outcome = ?)) "
             "AND started_at >= ? AND started_at < ?",
-            (credential_id, _iso(since), _iso(until)),
+            (credential_id, QUORUM_REACHED, _iso(since), _iso(until)),
         ).fetchone()
         return int(row[0])
+
+    def ceremony_quorum(self, ceremony_id: int) -> None:
+        """An open ceremony recovered its credential (a use from now on, until it ends)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE ceremonies SET outcome = ? WHERE id = ? AND status = 'open'",
+                (QUORUM_REACHED, ceremony_id),
+            )
 
     def last_drill(self, credential_id: int) -> CeremonyRecord | None:
         row = self.conn.execute(

@@ -858,6 +858,7 @@ class AuditTrail:
         """Record the quorum. For a real use this entry is also "announcement made": once it
         is fsynced its number and hash become the announcement's anchor (``announcement``)."""
         self.registry.ceremony_set(ceremony, set_fp)
+        self.registry.ceremony_quorum(ceremony)
         rec = self._ceremony(ceremony)
         real = not rec.drill
         entry = self.record(
@@ -938,8 +939,22 @@ class AuditTrail:
         return open_review(self, ceremony)
 
     def ceremony_aborted(self, ceremony: int, reason: str) -> Entry:
+        """End a ceremony without a result. A real reconstruction that ends this way after
+        shares of a set were refused (retired, foreign, forged, a quorum that would not open)
+        gets a review record — one per ceremony, however many refusals — naming that set and
+        its credential; it is not a use. Unreadable input alone (a stray file, a QR code that
+        is no share) opens none."""
         entry = self.record("ceremony_aborted", {"ceremony": ceremony, "reason": reason})
         self.registry.finish_ceremony(ceremony, "aborted", reason, self.clock())
+        rec = self.registry.ceremony(ceremony)
+        if rec is not None and rec.kind == "reconstruction" and not rec.drill:
+            refused = any(
+                e.event == "share_refused" and e.fields.get("set")
+                for e in read_entries(self.log_path)
+                if e.fields.get("ceremony") == ceremony
+            )
+            if refused:
+                open_review(self, ceremony)
         return entry
 
     def _ceremony(self, ceremony: int) -> CeremonyRecord:

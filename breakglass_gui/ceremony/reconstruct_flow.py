@@ -346,7 +346,7 @@ class ShareCollector:
         retired: RetiredSets | None = None,
         expected_fingerprint: bytes | None = None,
         on_accepted: Callable[[Share, str], None] | None = None,
-        on_refused: Callable[[str, str, str], None] | None = None,
+        on_refused: Callable[[str, str, str, str | None], None] | None = None,
         known: KnownSets | None = None,
     ) -> None:
         self._retired = retired
@@ -417,17 +417,18 @@ class ShareCollector:
                     self._last[source] = (digest, offer)
                     return offer
                 parsed = whole
-            offer = self._offer_share(parsed, source)
         except ShareError as exc:
             offer = self._refuse(exc)
+        else:
+            offer = self.offer_share(parsed, source)
         self._last[source] = (digest, offer)
         return offer
 
     def offer_share(self, share: Share, source: str) -> Offer:
         try:
             return self._offer_share(share, source)
-        except ShareError as exc:
-            return self._refuse(exc)
+        except ShareError as exc:  # a share read whole: its set is named with the refusal
+            return self._refuse(exc, share.fingerprint_text)
 
     def _offer_share(self, share: Share, source: str) -> Offer:
         name = share.describe()
@@ -477,7 +478,7 @@ class ShareCollector:
             self._on_accepted(share, source)
         return Offer(OfferKind.ACCEPTED, f"accepted {name}. {status}", name)
 
-    def _refuse(self, exc: ShareError) -> Offer:
+    def _refuse(self, exc: ShareError, set_fp: str | None = None) -> Offer:
         name = exc.share or "the share"
         kind = type(exc)
         label = {
@@ -498,7 +499,7 @@ class ShareCollector:
         )
         self.refusals.append(offer)
         if self._on_refused is not None:
-            self._on_refused(name, f"{label}: {exc.reason}", label)
+            self._on_refused(name, f"{label}: {exc.reason}", label, set_fp)
         return offer
 
     def remove(self, number: int) -> None:
@@ -672,8 +673,8 @@ class ReconstructFlow:
         )
         self.recorder.share_accepted(share, source=source)
 
-    def _refused(self, description: str, reason: str, label: str) -> None:
-        self._refuse_event(description, reason, label, None)
+    def _refused(self, description: str, reason: str, label: str, set_fp: str | None) -> None:
+        self._refuse_event(description, reason, label, set_fp)
 
     def refuse_unread(self, description: str, reason: str) -> None:
         """Record an input that never reached the collector (an unreadable file, an envelope
@@ -770,8 +771,12 @@ class ReconstructFlow:
         recovery = result.take()
         if recovery is None:
             self.outcome.error = result.error or "the credential could not be reconstructed"
+            shares = result.shares
             self._refuse_event(
-                "the presented quorum", _clip(self.outcome.error), "reconstruction failed", None
+                "the presented quorum",
+                _clip(self.outcome.error),
+                "reconstruction failed",
+                shares[0].fingerprint_text if shares else None,
             )
             return False
         if not self.wizard.running:  # cancelled while the worker ran

@@ -24,6 +24,7 @@ from breakglass_gui.ceremony.ports import ManualClock
 from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST, OfferKind, ReconstructFlow
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
+from tests.forgery import forge_last_share
 
 SECRET = b"tier-zero: hunter2 but longer"
 MADE = dt.date(2026, 3, 1)
@@ -424,5 +425,87 @@ def test_a_drill_and_an_attempt_never_reconstructed_have_no_review_from_the_afte
     flow.wizard.next()
     assert flow.run_reconstruction()
     assert audit.review() is None and audit.review_answers({"severity": "SEV1"}) is None
+    flow.close()
+    assert trail.registry.reviews() == []
+
+
+def test_refused_attempts_in_one_ceremony_share_one_record_naming_set_and_credential(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    """A real ceremony that ends without the credential after shares were refused is worth a
+    blameless look: it gets one review record (never one per refusal), which names the set
+    and credential the shares were refused for; it is not a use."""
+    main, old, foreign = sets["main"], sets["old"], sets["foreign"]
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    for k, source in ((0, "camera"), (1, "camera"), (0, "typed")):  # retired, again and again
+        offer = flow.offer_text(old.shares[k].qr_texts()[0], source)
+        assert offer.kind is OfferKind.REFUSED
+    assert flow.offer_text(foreign.shares[0].qr_texts()[0], "file").kind is OfferKind.REFUSED
+    assert audit.review() is None  # nothing reconstructed: nothing to show on an After page
+    flow.close()  # the window closed: the attempt ends
+
+    cid = audit.ceremony
+    assert cid is not None
+    [(_rid, rcid, status, record)] = trail.registry.reviews()
+    assert rcid == cid and status == "draft"
+    assert record["credential"] == "prod-db root"
+    assert record["set"] == f"{old.fingerprint_text} (2-of-3)"
+    assert record["incident"] == "INC-4821" and record["shares_used"] == []
+    assert len(record["shares_refused"]) == 4
+    assert "unknown" not in record["bypass_rate"]
+    kinds = ceremony_events(trail, cid)
+    assert kinds.count("share_refused") == 4 and kinds.count("review_created") == 1
+    assert kinds[-2:] == ["ceremony_aborted", "review_created"]
+    # an attempt is not a use: the bypass rate of the credential does not move
+    assert rate(trail, main.fingerprint_text) == 0
+    assert trail.registry.get_set(main.fingerprint_text) is not None
+    row = next(r for r in trail_rows(trail) if r.fingerprint == main.fingerprint_text)
+    assert row.status == "active" and row.real_uses == 0
+
+
+def test_repeated_failed_reconstructions_in_one_ceremony_share_one_record(
+    trail: AuditTrail, clock: ManualClock
+) -> None:
+    """A tampered set (every share passes alone; two do not combine): the quorum is refused
+    at Reconstruct, tried again from Collect, refused again; one record names the set."""
+
+    def made(secret: bytes) -> ShareSet:
+        return split_credential(
+            secret, policy=Policy.simple(2, 3), label="vault unseal", custodians=PEOPLE
+        )
+
+    forged = forge_last_share(made(b"one").shares, made(b"two").shares)
+    register(trail, ShareSet(forged[0].header, forged[0].set_digest, forged))
+    fp = forged[0].fingerprint_text
+    flow, _audit = flow_for(trail, clock, drill=False)
+    authorise(flow)
+    flow.collector.offer_share(forged[0], "camera")
+    flow.collector.offer_share(forged[2], "camera")
+    for _ in range(2):
+        flow.wizard.next()
+        assert not flow.run_reconstruction()
+        assert flow.wizard.back() == "collect"
+    flow.close()
+
+    [(_rid, _cid, _status, record)] = trail.registry.reviews()
+    assert record["credential"] == "vault unseal" and record["set"] == f"{fp} (2-of-3)"
+    refused = [r for r in record["shares_refused"] if r.startswith("the presented quorum")]
+    assert len(refused) == 2
+    entries = [e for e in read_entries(trail.log_path) if e.event == "share_refused"]
+    assert [e.fields["set"] for e in entries] == [fp, fp]  # the log names the set too
+
+
+def test_a_drill_or_unreadable_input_alone_opens_no_record(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    old = sets["old"]
+    flow, _ = flow_for(trail, clock, drill=True)
+    authorise(flow, "quarterly drill")
+    assert flow.offer_text(old.shares[0].qr_texts()[0], "camera").kind is OfferKind.REFUSED
+    flow.close()
+    flow, _ = flow_for(trail, clock, drill=False)
+    authorise(flow, "INC-4900")
+    flow.refuse_unread("notes.txt", "not a Breakglass share")  # a stray file: no share at all
     flow.close()
     assert trail.registry.reviews() == []

@@ -180,11 +180,27 @@ def test_bypass_rate_counts_real_uses_not_drills(tmp_path: Path) -> None:
             cid = trail.reconstruction_started(
                 incident=None if drill else f"INC-{ago}", operator="ana", drill=drill, set_fp=fp
             )
-            trail.reconstruction_finished(cid, "failed", fp)
+            trail.reconstruction_finished(cid, "completed" if drill else "revealed", fp)
+            # an attempt that never recovered the credential is not a use, however it ended
+            for end in ("failed", "aborted"):
+                cid = trail.reconstruction_started(
+                    incident=f"INC-{ago}", operator="ana", drill=False, set_fp=fp
+                )
+                if end == "failed":
+                    trail.reconstruction_finished(cid, "failed", fp)
+                else:
+                    trail.ceremony_aborted(cid, "window closed")
         clock.now = NOW
+        # one still on screen past the quorum counts already (the After page shows it)
+        cid = trail.reconstruction_started(incident="INC-0", operator="ana", set_fp=fp)
         rate = trail.bypass_rate(credential)
         assert (rate.current, rate.previous) == (3, 2)
-        assert rate.text() == "3 / 90 d, was 2 / 90 d" and rate.rising
+        trail.quorum_reached(cid, fp, list(s.shares[:2]))
+        rate = trail.bypass_rate(credential)
+        assert (rate.current, rate.previous) == (4, 2)
+        trail.reconstruction_finished(cid, "reconstructed, never shown", fp)  # still a use
+        rate = trail.bypass_rate(credential)
+        assert rate.text() == "4 / 90 d, was 2 / 90 d" and rate.rising
         drill = trail.registry.last_drill(credential)
         assert drill is not None and drill.started_at.startswith("2026-06-17")
 

@@ -130,13 +130,19 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     data = json.loads(out)
     (cred,) = data["credentials"]
     # INC-5 was refused at the collect step (retired shares): nothing was reconstructed, so,
-    # as in the GUI, it is an aborted ceremony, not a use
+    # as in the GUI, it is an aborted ceremony, not a use; the refused attempt has its one
+    # review record, naming the set and credential it was refused for
     assert cred["bypass_rate"] == "1 / 90 d, was 0 / 90 d" and cred["last_drill"]
-    assert data["audit_log"]["ok"] and [r["incident"] for r in data["open_reviews"]] == ["INC-4821"]
+    assert data["audit_log"]["ok"]
+    assert [r["incident"] for r in data["open_reviews"]] == ["INC-4821", "INC-5"]
+    code, out, _ = run(capsysbinary, *h, "review", "show", "2")
+    assert code == 0 and "credential: aws root\n" in out and f'set: "{fp} (2-of-3)"' in out
+    assert "shares_used: []" in out and out.count("retired set: it belongs to set") == 2
     code, out, _ = run(capsysbinary, *h, "report")
     assert code == 0
     assert "real uses 1 use / 90 d, was 0: is break-glass becoming routine? see follow-ups" in out
     assert "review due: review 1 (incident INC-4821)" in out
+    assert "review due: review 2 (incident INC-5)" in out
 
     # review: pre-filled, completed by people, exported
     code, out, _ = run(capsysbinary, *h, "review", "show", "1")
@@ -154,11 +160,11 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     assert exported.count('  - "post-use step open: ') == 4 and "  - OPS-2210\n" in exported
     assert pdf.read_bytes().startswith(b"%PDF")
     code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
-    assert [r["status"] for r in json.loads(out)] == ["completed"]  # INC-5 opened none
+    assert [r["status"] for r in json.loads(out)] == ["completed", "draft"]
     # reviews close the loop: the report shows the follow-ups and what is still due
     code, out, _ = run(capsysbinary, *h, "report")
     assert "follow-up open (review 1 #5, INC-4821): OPS-2210" in out
-    assert "review due: " not in out
+    assert "review due: review 1 " not in out and "review due: review 2 (incident INC-5)" in out
 
     # audit: show, verify, export, verify elsewhere
     code, out, _ = run(capsysbinary, *h, "audit", "show", "--ceremony", "2")
