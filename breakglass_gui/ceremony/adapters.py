@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.audit.announce import Announcement
+from breakglass_gui.audit.review import close_follow_up as close_review_follow_up
 from breakglass_gui.audit.review import (
     complete_review,
     get_review,
@@ -29,6 +30,7 @@ from breakglass_gui.audit.review import (
     open_review,
     to_yaml,
 )
+from breakglass_gui.audit.review import open_follow_ups as review_follow_ups
 from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
 
@@ -41,11 +43,14 @@ if TYPE_CHECKING:  # the share code loads when a share is first read, not with t
 
 __all__ = [
     "CheckinOutcome",
+    "FollowUp",
     "PaperRenderer",
     "TrailCheckin",
     "TrailReconstructionRecorder",
     "TrailRetiredSets",
     "TrailSplitRecorder",
+    "close_follow_up",
+    "open_follow_ups",
     "trail_rows",
 ]
 
@@ -610,3 +615,44 @@ def trail_rows(trail: AuditTrail) -> list[SetRow]:
         )
     rows.sort(key=lambda r: (r.status == "retired", -r.created.toordinal()))
     return rows
+
+
+# -- follow-ups of review records ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One open follow-up of a review record (public words only)."""
+
+    review: int
+    number: int  # as listed in the record, from 1
+    incident: str
+    credential: str
+    text: str
+
+    def describe(self) -> str:
+        where = f"{self.incident or 'no incident'}, {self.credential or '?'}"
+        return f"review {self.review} #{self.number} ({where}): {self.text}"
+
+
+def open_follow_ups(trail: AuditTrail) -> list[FollowUp]:
+    """Every follow-up still open, over all review records, oldest record first."""
+    out = []
+    for rid, _cid, _status, rec in trail.registry.reviews():
+        for number, text in review_follow_ups(rec):
+            out.append(
+                FollowUp(
+                    rid,
+                    number,
+                    str(rec.get("incident") or ""),
+                    str(rec.get("credential") or ""),
+                    text,
+                )
+            )
+    return out
+
+
+def close_follow_up(trail: AuditTrail, item: FollowUp, *, by: str, note: str = "") -> None:
+    """Close one follow-up (the rule of ``breakglass review close-follow-up``: named, once,
+    recorded). ``ReviewError`` (a ValueError) or ``TrailBrokenError`` say why not."""
+    close_review_follow_up(trail, item.review, str(item.number), by=by, note=note)

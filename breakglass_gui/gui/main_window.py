@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
             "audit": lambda w: w.open_audit_log(),
             "import_card": lambda w: w.open_import_card(),
             "send_share": lambda w: w.open_send_share(),
+            "follow_ups": lambda w: w.open_follow_ups(),
         }
         self.open_dialogs: list[QDialog] = []
 
@@ -124,7 +125,20 @@ class MainWindow(QMainWindow):
         self.attention_label.setObjectName("attentionLabel")
         self.attention_label.setWordWrap(True)
         self.attention_label.setVisible(False)
-        outer.addWidget(self.attention_label)
+        attention = QHBoxLayout()
+        attention.addWidget(self.attention_label, 1)
+        # the review records' open follow-ups (post-use steps, tickets): closed once done
+        self.follow_ups_button = QPushButton("&Follow-ups…")
+        self.follow_ups_button.setObjectName("followUpsButton")
+        self.follow_ups_button.setAccessibleName("Follow-ups of the review records")
+        self.follow_ups_button.setToolTip(
+            "The follow-ups of the review records still open (post-use steps not ticked, "
+            "actions added); close one once it is done"
+        )
+        self.follow_ups_button.clicked.connect(lambda _=False: self.trigger("follow_ups"))
+        self.buttons["follow_ups"] = self.follow_ups_button
+        attention.addWidget(self.follow_ups_button)
+        outer.addLayout(attention)
         self.trail_message: QMessageBox | None = None
         self.trail_override: QInputDialog | None = None
 
@@ -307,6 +321,18 @@ class MainWindow(QMainWindow):
                 lines = [f"Could not read the review records: {exc}"]
         self.attention_label.setText("\n".join(lines))
         self.attention_label.setVisible(bool(lines))
+        open_items = 0
+        if trail is not None:
+            # the trail is open already, so its modules are loaded: nothing new at start-up
+            from breakglass_gui.ceremony.adapters import open_follow_ups  # noqa: PLC0415
+
+            try:
+                open_items = len(open_follow_ups(trail))
+            except Exception:  # a damaged registry is said above; the button stays usable
+                open_items = 0
+        self.follow_ups_button.setText(
+            f"&Follow-ups: {open_items} open…" if open_items else "&Follow-ups…"
+        )
         self.refreshed.emit()
 
     def selected_row(self) -> SetRow | None:
@@ -404,6 +430,17 @@ class MainWindow(QMainWindow):
         from .send_share_dialog import SendShareDialog  # noqa: PLC0415 - on first use
 
         dialog = SendShareDialog(self.services, self)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        self.open_dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def open_follow_ups(self) -> QDialog:
+        """The open follow-ups of the review records; each close refreshes the window."""
+        from .follow_ups_dialog import FollowUpsDialog  # noqa: PLC0415 - on first use
+
+        dialog = FollowUpsDialog(self.services.trail, self)
+        dialog.closed_one.connect(self.refresh)
         dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
         self.open_dialogs.append(dialog)
         dialog.show()

@@ -119,6 +119,7 @@ def test_every_action_has_a_button_and_a_replaceable_handler(qtbot: Any) -> None
         "drill",
         "checkin",
         "audit",
+        "follow_ups",
         "import_card",
         "send_share",
     ]
