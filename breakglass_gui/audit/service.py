@@ -27,7 +27,7 @@ from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
 
-from .announce import Announcement
+from .announce import ANCHOR_HEX, Announcement
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -1110,6 +1110,16 @@ class AuditTrail:
                     {"review": rid, "ceremony": cid, "incident": rec.get("incident")}
                 )
         return out
+
+    def split_anchor(self, set_fp: str) -> str | None:
+        """The anchor announced when a set was registered here (``COUNT:HEAD`` of its
+        ``split_finished`` entry, as the split's announcement gave it), or None when this
+        log holds no such entry (a set made or imported elsewhere)."""
+        found = None
+        for e in read_entries(self.log_path):
+            if e.event == "split_finished" and e.fields.get("set") == set_fp:
+                found = f"{e.seq}:{e.hash[:ANCHOR_HEX]}"
+        return found
 
     def anchors(self) -> list[Anchor]:
         """What the registry and the file mirrors remember about the log's length and head."""

@@ -230,6 +230,11 @@ class TrailSplitRecorder:
             self.ceremony = self.trail.registry.start_ceremony("split", self.trail.now())
         self.trail.ceremony_aborted(self.ceremony, reason)
 
+    def announcement(self) -> Announcement | None:
+        if self.ceremony is None:
+            return None
+        return self.trail.announcement(self.ceremony)
+
 
 def _digest_hex(share: Share) -> str:
     return share.set_digest.hex().upper()

@@ -456,6 +456,11 @@ class SplitRecorder(Protocol):
 
     def aborted(self, reason: str) -> None: ...
 
+    def announcement(self) -> Announcement | None:
+        """The split's announcement once ``finished`` registered the set (its anchor is
+        what the ceremony record, printed before, has a box for); None before or without."""
+        ...
+
 
 class PortsSplitRecorder:
     """A SplitRecorder over the small AuditSink and Registry ports (in-memory in tests)."""
@@ -546,6 +551,9 @@ class PortsSplitRecorder:
 
     def aborted(self, reason: str) -> None:
         self._record("ceremony_aborted", reason=reason)
+
+    def announcement(self) -> Announcement | None:
+        return None  # no signed log here: nothing to anchor
 
 
 # -- documents -------------------------------------------------------------------------------------

@@ -1485,6 +1485,13 @@ class SplitCeremony:
                 f"The old set {self.replaces.fingerprint} is retired: collect and destroy its "
                 "sheets."
             )
+        ann = self.ports.recorder.announcement()
+        if ann is not None:  # the record was printed before the set existed: no anchor on it
+            self.summary.append(
+                f"Audit anchor of this split: {ann.anchor}. Post it to the incident channel "
+                "and write it in the ceremony record's “Audit anchor” box (check later: "
+                f"breakglass audit verify --anchor {ann.anchor})."
+            )
         self.summary += self._saved_files_lines(state)
         self.summary.append(
             "Next: give each custodian their sheet, file the ceremony record, and schedule a "

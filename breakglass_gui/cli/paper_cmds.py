@@ -54,7 +54,9 @@ def register(sub: Any) -> None:
         "record",
         help="make the ceremony record PDF of a set",
         description="Make the ceremony record (set fingerprint, policy, custodians, "
-        "verification words, signature lines) from the set.json that split writes.",
+        "verification words, signature lines) from the set.json that split writes. For a set "
+        "this installation registered, the record carries the audit anchor announced at the "
+        "end of its split (a record printed during the split leaves a box to write it in).",
     )
     p.add_argument("set_json", metavar="SET_JSON", help="the set's set.json")
     p.add_argument("--out", required=True, metavar="PATH", help="PDF to write")
@@ -188,11 +190,33 @@ def cmd_record(args: argparse.Namespace) -> int:
     info = _set_info(args.set_json)
     target = _out_file(args.out)
     card, signer = _set_card(args, info)
+    anchor = _split_anchor(args, info)
     path = render_ceremony_record(
-        info, out=target, paper=args.paper, set_card=card, set_card_signer=signer
+        info,
+        out=target,
+        paper=args.paper,
+        set_card=card,
+        set_card_signer=signer,
+        audit_anchor=anchor,
     )
     out(f"{path}: ceremony record of set {info.fingerprint_text}")
+    if anchor:
+        out(f"audit anchor of its registration: {anchor}")
     return EXIT_OK
+
+
+def _split_anchor(args: argparse.Namespace, info: SetInfo) -> str:
+    """The anchor announced when this installation registered the set ("" if it did not:
+    the record then leaves a box to write it in)."""
+    from breakglass_gui.core.errors import BreakglassError  # noqa: PLC0415
+
+    from .audit_cmds import open_trail  # noqa: PLC0415
+
+    try:
+        with open_trail(args) as trail:
+            return trail.split_anchor(info.fingerprint_text) or ""
+    except BreakglassError:
+        return ""
 
 
 def settings_from_args(args: argparse.Namespace) -> RunbookSettings:

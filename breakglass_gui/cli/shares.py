@@ -505,6 +505,12 @@ def cmd_split(args: argparse.Namespace) -> int:
         from .audit_cmds import print_announcement  # noqa: PLC0415
 
         print_announcement(announcement)
+        if args.pdf:  # printed before the set existed in the registry: no anchor on it yet
+            err(
+                f"breakglass: write the audit anchor {announcement.anchor} in the ceremony "
+                "record's “Audit anchor” box (or make the record again now, with the anchor: "
+                f"breakglass record {Path(args.out) / 'set.json'} --out FILE)"
+            )
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
         f"{len(share_set.shares)} shares written to {args.out}"

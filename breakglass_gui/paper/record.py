@@ -40,6 +40,7 @@ def render_ceremony_record(
     custodian_risk: str = "",
     set_card: str = "",
     set_card_signer: str = "",
+    audit_anchor: str = "",
 ) -> Path:
     """Write the ceremony record of a set (a ``ShareSet`` or its ``set.json`` facts)."""
     return write_pdf(
@@ -51,6 +52,7 @@ def render_ceremony_record(
             custodian_risk,
             set_card=set_card,
             set_card_signer=set_card_signer,
+            audit_anchor=audit_anchor,
         ),
         private=False,
     )
@@ -64,6 +66,7 @@ def ceremony_record_pdf(
     *,
     set_card: str = "",
     set_card_signer: str = "",
+    audit_anchor: str = "",
 ) -> bytes:
     """The record; ``custodian_risk`` is the host's reason for accepting custodians who do
     not fail independently (printed in its own box), empty if none was needed; ``set_card``
@@ -106,6 +109,19 @@ def ceremony_record_pdf(
                 ("Shares", str(info.total)),
                 ("Created", info.created.isoformat()),
                 ("Printed by", f"Breakglass {esc(app_version)}, share format v{FORMAT_VERSION}"),
+                (
+                    "Audit anchor",
+                    Paragraph(
+                        f"<font name='{fonts.mono_bold}'>{esc(audit_anchor)}</font><br/>"
+                        "<font size='8'>announced when the set was registered; check: "
+                        f"breakglass audit verify --anchor {esc(audit_anchor)}</font>"
+                        if audit_anchor
+                        else "<br/>______________________________<br/><font size='8'>printed "
+                        "before the set was registered: copy here the anchor (COUNT:HEAD) "
+                        "the split announced at its end</font>",
+                        st.body,
+                    ),
+                ),
             ],
             width,
         ),

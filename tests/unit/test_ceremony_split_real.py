@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from breakglass_gui.audit.log import read_entries
+from breakglass_gui.audit.log import parse_anchor, read_entries
 from breakglass_gui.audit.service import AuditTrail
 from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder, trail_rows
 from breakglass_gui.ceremony.ports import FolderSink, ManualClock
@@ -52,7 +52,14 @@ def _run(home: Path, out: Path, replaces: str | None = None) -> tuple[SplitCerem
 
 
 def test_split_writes_pdfs_registry_and_a_verifiable_log(tmp_path: Path) -> None:
-    _c, trail = _run(tmp_path / "home", tmp_path / "out")
+    c, trail = _run(tmp_path / "home", tmp_path / "out")
+    # the record was printed before the set existed: the end names the anchor to write on it
+    ann = trail.last_announcement
+    assert ann is not None and ann.kind == "split"
+    [line] = [x for x in c.summary if x.startswith("Audit anchor of this split: ")]
+    assert f"Audit anchor of this split: {ann.anchor}. " in line and "“Audit anchor” box" in line
+    assert trail.split_anchor(ann.set_fp) == ann.anchor
+    assert trail.check_anchor(parse_anchor(ann.anchor, "the split's anchor")).ok
     pdfs = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(pdfs) == 5
     for p in (tmp_path / "out").iterdir():

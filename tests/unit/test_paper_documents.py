@@ -397,3 +397,38 @@ def test_paper_commands_have_help(command: str, capsys: pytest.CaptureFixture[st
         main([command, "--help"])
     assert done.value.code == 0
     assert "--paper" in capsys.readouterr().out
+
+
+def test_the_ceremony_record_carries_the_anchor_of_the_registration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The record printed during a split comes before the set is registered, so before the
+    anchor exists: it leaves a box for it and the split says what to write there. Made again
+    afterwards, from this installation, the record carries that anchor, which verifies."""
+    home = ["--home", str(tmp_path / "home")]
+    out = tmp_path / "set"
+    code = main(
+        [*home, "split", "-m", "2", "-n", "3", "--label", "db", "--custodian", "Ana:ops",
+         "--custodian", "Bo", "--custodian", "Cy", "--generate", "24",
+         "--generated-out", str(tmp_path / "gen"), "--out", str(out), "--pdf"]
+    )  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    anchor = re.search(r"Audit anchor: (\d+:[0-9a-f]{20})", err)
+    assert anchor is not None, err
+    assert f"write the audit anchor {anchor[1]} in the ceremony record" in err
+    during = text_of((out / "ceremony-record.pdf").read_bytes())
+    assert "Audit anchor" in during and "copy here the anchor" in during
+    assert anchor[1] not in during
+    again = tmp_path / "record-again.pdf"
+    assert main([*home, "record", str(out / "set.json"), "--out", str(again)]) == 0
+    assert f"audit anchor of its registration: {anchor[1]}" in capsys.readouterr().out
+    after = text_of(again.read_bytes())
+    assert anchor[1] in after and f"breakglass audit verify --anchor {anchor[1]}" in after
+    assert "copy here the anchor" not in after
+    assert main([*home, "audit", "verify", "--anchor", anchor[1]]) == 0
+    # another installation never registered the set: the box stays for the hand
+    other = tmp_path / "record-elsewhere.pdf"
+    args = ["--home", str(tmp_path / "other"), "record", str(out / "set.json"), "--out", str(other)]
+    assert main(args) == 0
+    assert "copy here the anchor" in text_of(other.read_bytes())
