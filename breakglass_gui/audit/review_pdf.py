@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -26,14 +27,22 @@ def _cell(value: Any, style: Any) -> Paragraph:
     return Paragraph(text, style)
 
 
-def render_review_pdf(record: Mapping[str, Any], status: str, path: Path) -> None:
-    """Write the record to ``path``. Reproducible: reportlab's invariant mode."""
+def review_pdf_bytes(record: Mapping[str, Any], status: str) -> bytes:
+    """The record as PDF bytes (the caller writes them to a new file)."""
+    buf = io.BytesIO()
+    render_review_pdf(record, status, buf)
+    return buf.getvalue()
+
+
+def render_review_pdf(record: Mapping[str, Any], status: str, path: Path | BinaryIO) -> None:
+    """Write the record to ``path`` (or a binary stream). Reproducible: reportlab's invariant
+    mode."""
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
     label_style = styles["BodyText"].clone("label", fontName="Helvetica-Bold")
     incident = record.get("incident") or f"ceremony {record.get('ceremony')}"
     doc = SimpleDocTemplate(
-        str(path),
+        path if not isinstance(path, Path) else str(path),
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,

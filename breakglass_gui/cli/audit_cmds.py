@@ -965,13 +965,18 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     if not args.yaml and not args.pdf:
         out(text.rstrip())
         return EXIT_OK
+    from .common import write_new  # noqa: PLC0415
+
+    for target in (args.yaml, args.pdf):  # both new, or nothing is written
+        if target and os.path.lexists(target):
+            raise CliError(f"{target} already exists; it is never replaced: name a new file")
     if args.yaml:
-        Path(args.yaml).write_text(text, encoding="utf-8")
+        write_new(args.yaml, text.encode("utf-8"))
         out(f"wrote {args.yaml}")
     if args.pdf:
-        from breakglass_gui.audit.review_pdf import render_review_pdf  # noqa: PLC0415 - reportlab
+        from breakglass_gui.audit.review_pdf import review_pdf_bytes  # noqa: PLC0415 - reportlab
 
-        render_review_pdf(record, status, Path(args.pdf))
+        write_new(args.pdf, review_pdf_bytes(record, status))
         out(f"wrote {args.pdf}")
     if status != "completed":
         err(f"breakglass: note: review {args.id} is still a draft")

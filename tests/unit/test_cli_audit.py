@@ -384,3 +384,35 @@ def test_follow_ups_are_closed_once_by_name_and_on_the_record(
     assert closes[0].fields["note"] == "rotated in the vault, CHG-12"
     code, out, _ = run(capsysbinary, *h, "audit", "verify")
     assert code == 0, out
+
+
+def test_review_export_never_replaces_a_file(
+    tmp_path: Path, home: Path, capsysbinary: Capture
+) -> None:
+    h = ["--home", str(home)]
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    _split(capsysbinary, home, tmp_path / "set", secret)
+    s = [str(tmp_path / "set" / f"share-{k}.txt") for k in (1, 2)]
+    code, _, err = run(
+        capsysbinary, *h, "combine", *s, "--incident", "INC-1", "--operator", "Ana",
+        "--witness", "Cy", "--trigger", "1", "--announced",
+    )  # fmt: skip
+    assert code == 0, err
+    kept = tmp_path / "notes.yaml"
+    kept.write_text("someone's notes\n")
+    pdf = tmp_path / "r.pdf"
+    code, out, err = run(
+        capsysbinary, *h, "review", "export", "1", "--yaml", str(kept), "--pdf", str(pdf)
+    )
+    assert code == 2 and out == "" and "already exists; it is never replaced" in err
+    assert kept.read_text() == "someone's notes\n" and not pdf.exists()  # nothing written
+    y = tmp_path / "r.yaml"
+    code, out, _ = run(
+        capsysbinary, *h, "review", "export", "1", "--yaml", str(y), "--pdf", str(pdf)
+    )
+    assert code == 0 and y.read_text().startswith("# break-glass review record — INC-1")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    first = pdf.read_bytes()
+    code, _, err = run(capsysbinary, *h, "review", "export", "1", "--pdf", str(pdf))
+    assert code == 2 and "already exists" in err and pdf.read_bytes() == first
