@@ -924,7 +924,8 @@ class ReconstructWizard(WizardFrame):
             still_open = self.after_page.open_steps()
             if still_open:
                 lines.append(
-                    "Still to do (kept in the review record): " + "; ".join(still_open) + "."
+                    "Still to do (follow-ups of the review record; close each under "
+                    "“Follow-ups” in the main window once done): " + "; ".join(still_open) + "."
                 )
             try:
                 stored = self.flow.recorder.review_answers(self.after_page.review_answers())

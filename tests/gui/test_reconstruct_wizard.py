@@ -457,7 +457,10 @@ def test_a_real_use_can_finish_with_steps_left_open_and_says_which(
         wizard.next_button.click()
     assert sig.args == ["finished"]
     end = wizard.end_page.text.text()
-    assert "Still to do (kept in the review record)" in end
+    assert "Still to do (follow-ups of the review record; close each under “Follow-ups”" in end
     for step in open_steps:
         assert step in end
+    view = flow.recorder.review()  # the open steps are the record's follow-ups
+    assert view is not None
+    assert list(view.values["follow_ups"]) == [f"post-use step open: {s}" for s in open_steps]
     assert wizard.close_button.isVisible() and wizard.close_button.isEnabled()
