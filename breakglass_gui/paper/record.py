@@ -112,13 +112,12 @@ def ceremony_record_pdf(
                 (
                     "Audit anchor",
                     Paragraph(
-                        f"<font name='{fonts.mono_bold}'>{esc(audit_anchor)}</font><br/>"
-                        "<font size='8'>announced when the set was registered; check: "
-                        f"breakglass audit verify --anchor {esc(audit_anchor)}</font>"
+                        f"<font name='{fonts.mono_bold}'>{esc(audit_anchor)}</font>"
+                        "<font size='7'> (announced when the set was registered; check: "
+                        "breakglass audit verify --anchor)</font>"
                         if audit_anchor
-                        else "<br/>______________________________<br/><font size='8'>printed "
-                        "before the set was registered: copy here the anchor (COUNT:HEAD) "
-                        "the split announced at its end</font>",
+                        else "<font size='7'>copy here the anchor the split announced at its "
+                        "end:</font> ________________________",
                         st.body,
                     ),
                 ),
