@@ -157,6 +157,8 @@ class FrameScanner:
         self._resume = 0  # the budgeted scan's next recovery step
         self._cost: dict[str, float] = {}  # each step's recent cost, ms
         self._budgeted = False  # the scan under way has a budget (the camera)
+        # where the last search found a faint square: () none, None not searched (this scene)
+        self._faint: tuple[Quad, ...] | None = None
 
     # -- the ceremony's QrDecoder port -----------------------------------------------------
     def decode(self, frame: Frame) -> list[str]:
@@ -196,6 +198,7 @@ class FrameScanner:
         direct = next(steps)
         done = result(self._judge(direct[1](), seen, rejected), direct[0])
         if done.found:
+            self._faint = None  # a sheet read: the next one is held elsewhere
             return done
         plan = list(steps) if self.thorough else []
         if budget_ms is None:
@@ -216,11 +219,11 @@ class FrameScanner:
             began = time.thread_time()
             done = result(self._judge(run(), seen, rejected), name)
             took = _cpu_ms(began)
-            old = self._cost.get(name)
-            self._cost[name] = took if old is None else 0.7 * old + 0.3 * took
+            self._cost[name] = next_guess(self._cost.get(name), took)
             tried += 1
             if done.found:
                 self._resume = 0  # the next scene starts from the likeliest step again
+                self._faint = None
                 return done
         complete = tried >= len(plan)
         if budget_ms is not None:
@@ -233,6 +236,7 @@ class FrameScanner:
     def reset(self) -> None:
         """Forget where the budgeted scan stopped (a new camera, a new scene)."""
         self._resume = 0
+        self._faint = None
 
     def _judge(
         self, detections: list[Detection], seen: set[str], rejected: list[Rejected]
@@ -313,24 +317,37 @@ class FrameScanner:
             yield "rectified", functools.partial(self._read_rectified, grey, quad, False)
             yield "rectified-sharpened", functools.partial(self._read_rectified, grey, quad, True)
         if not read:
-            yield "crop-faint", functools.partial(self._read_faint, grey, [*misses, *regions])
+            # the faintest chance last, as four steps (each within a frame's budget): the
+            # square is looked for (a search of the whole frame), then read sharpened, then
+            # with the global binarizer plain and smoothed
+            faint = _LazyFaint(grey, [*misses, *regions], self)
+            yield "find-faint", faint.find
+            yield "crop-faint", functools.partial(self._read_faint, faint, sharpen, None)
+            if self.crop_global_decoder is not None:
+                for name, enhance in (
+                    ("crop-faint-global", _same),
+                    ("crop-faint-global-smoothed", _smooth),
+                ):
+                    yield (
+                        name,
+                        functools.partial(
+                            self._read_faint, faint, enhance, self.crop_global_decoder
+                        ),
+                    )
 
-    def _read_faint(self, grey: Frame, known: list[Quad]) -> list[Detection]:
-        """The faintest chance last: a square that only shows once edges are judged against
-        their surroundings (see :func:`enhance.code_regions`), not one of ``known``; found only
-        when this step runs, then read sharpened, and with the global binarizer plain and
-        smoothed."""
-        faint = [
-            r.quad for r in code_regions(grey, limit=0, faint=2) if not _covered(r.quad, known)
-        ]
-        if not faint:
+    def _read_faint(
+        self,
+        faint: _LazyFaint,
+        enhance: Callable[[Frame], Frame],
+        decoder: Decoder | None,
+    ) -> list[Detection]:
+        """A square that only shows once edges are judged against their surroundings (see
+        :func:`enhance.code_regions`), not one of the places known; found the first time one
+        of the faint steps runs."""
+        cropped = faint.get()
+        if cropped is None:
             return []
-        cropped = _LazyCrop(grey, faint[0])
-        found = self._read_crop(cropped, sharpen)
-        if not found and self.crop_global_decoder is not None:
-            found = self._read_crop(cropped, _same, self.crop_global_decoder)
-            found = found or self._read_crop(cropped, _smooth, self.crop_global_decoder)
-        return found
+        return self._read_crop(cropped, enhance, decoder)
 
     def _read_crop(
         self,
@@ -368,12 +385,56 @@ class FrameScanner:
         return decoder.decode(image), []
 
 
+def next_guess(old: float | None, took: float) -> float:
+    """A recovery step's expected cost after a run that took ``took`` ms. Its cost varies with
+    the crop it gets (1 to 12 ms for the same step on the bench's hard frames): the guess
+    follows a dearer run at once and a cheaper one slowly, so a frame does not bet its budget
+    on the cheap case."""
+    return took if old is None else max(took, 0.85 * old + 0.15 * took)
+
+
 _FIRST_GUESS_MS = 4.0  # a recovery step's cost before one has been timed (1280x720, 2 cores)
 
 
 #: Reads of a region that see no code at all (not even one they cannot read) before an
 #: unbudgeted scan gives the region up.
 _EMPTY_AFTER = 2
+
+
+class _LazyFaint:
+    """The faint square's crop (or None when there is none). ``find`` (a step of its own)
+    looks for it in this frame; the reads that follow in later frames of a budgeted scan use
+    where the last search found it (the sheet is held still), so no read step pays for a search
+    of the whole frame; without a search yet, the first read looks for it."""
+
+    def __init__(self, grey: Frame, known: list[Quad], scanner: FrameScanner) -> None:
+        self._grey = grey
+        self._known = known
+        self._scanner = scanner
+        self._looked = False
+        self._crop: _LazyCrop | None = None
+
+    def find(self) -> list[Detection]:
+        """Look for the square (it reads nothing)."""
+        self._looked = True
+        faint = [
+            r.quad
+            for r in code_regions(self._grey, limit=0, faint=2)
+            if not _covered(r.quad, self._known)
+        ]
+        self._scanner._faint = (faint[0],) if faint else ()
+        self._crop = _LazyCrop(self._grey, faint[0]) if faint else None
+        return []
+
+    def get(self) -> _LazyCrop | None:
+        if not self._looked:
+            remembered = self._scanner._faint
+            if remembered is None:
+                self.find()
+            else:
+                self._looked = True
+                self._crop = _LazyCrop(self._grey, remembered[0]) if remembered else None
+        return self._crop
 
 
 class _LazyCrop:

@@ -317,3 +317,75 @@ def test_a_code_read_directly_is_not_searched_again() -> None:
     blank = np.full((720, 1280), 200, np.uint8)  # nothing read: every recovery step may run
     Counting(shares_only=False).scan(blank)
     assert tried[0] == "direct" and "direct-global" in tried
+
+
+def test_a_step_guess_follows_a_dear_run_at_once_and_a_cheap_one_slowly() -> None:
+    from breakglass_gui.scan.pipeline import next_guess
+
+    assert next_guess(None, 3.0) == 3.0
+    assert next_guess(2.0, 11.0) == 11.0  # one dear run: the next frame expects it again
+    guess = 11.0
+    for _ in range(3):  # three cheap runs in a row: still expects most of the dear one
+        guess = next_guess(guess, 1.0)
+    assert guess > 6.0
+    for _ in range(30):
+        guess = next_guess(guess, 1.0)
+    assert guess < 1.2  # and forgets it once the cheap case holds
+
+
+def test_the_faint_square_is_looked_for_in_a_step_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The search for a faint square (a pass over the whole frame, 3-6 ms at 1280x720) is a
+    step of its own, and the three reads of that square in later frames of a budgeted scan use
+    where it was found instead of searching again: no single step pays for both."""
+    from breakglass_gui.scan import pipeline
+    from breakglass_gui.scan.pipeline import FrameScanner as Scanner
+
+    frame = np.full((720, 1280), 128, np.uint8)
+    cv2.rectangle(frame, (500, 200), (800, 500), 0, -1)
+    cv2.randu(frame[200:500, 500:800], 0, 255)
+    searches: list[str] = []
+    real = pipeline.code_regions
+
+    def counting(grey, limit=3, faint=1):  # type: ignore[no-untyped-def]
+        if faint == 2:
+            searches.append("faint")
+        return real(grey, limit=limit, faint=faint)
+
+    monkeypatch.setattr(pipeline, "code_regions", counting)
+    tried: list[str] = []
+
+    class Counting(Scanner):
+        def _steps(self, grey):  # type: ignore[no-untyped-def]
+            for name, run in super()._steps(grey):
+                yield name, (lambda n=name, r=run: (tried.append(n), r())[1])
+
+    full = Counting()
+    full.scan(frame)
+    everything = list(tried)
+    faint_steps = [n for n in everything if "faint" in n]
+    assert faint_steps == [
+        "find-faint",
+        "crop-faint",
+        "crop-faint-global",
+        "crop-faint-global-smoothed",
+    ]
+    assert searches == ["faint"]  # the unbudgeted scan: one search, then the three reads
+    tried.clear()
+    budgeted = Counting()
+    budgeted._cost = {name: 1e6 for name in everything}  # one recovery step per frame
+    per_frame: dict[str, int] = {}
+    for _ in range(len(everything) - 1):
+        searches.clear()
+        before = len(tried)
+        budgeted.scan(frame, budget_ms=1000.0)
+        step = tried[before:][1]
+        per_frame[step] = len(searches)
+    assert per_frame["find-faint"] == 1
+    assert [per_frame[n] for n in faint_steps[1:]] == [0, 0, 0]
+    budgeted.reset()  # a new scene: the first faint read searches itself
+    budgeted._resume = everything.index("crop-faint") - 1
+    searches.clear()
+    budgeted.scan(frame, budget_ms=1000.0)
+    assert searches == ["faint"]
