@@ -78,7 +78,9 @@ def test_sigkill_200_times_log_verifies_and_registry_opens(tmp_path: Path) -> No
     for round_ in range(KILLS):
         h = round_ % HOMES
         home = homes[h]
-        pid = _spawn(home, wait_ready=round_ % 2 == 1)
+        # each home alternates start-up kills and kills among the appends (round_ % 2 would
+        # give homes 0 and 2 start-up kills only, with HOMES even)
+        pid = _spawn(home, wait_ready=(round_ // HOMES) % 2 == 1)
         time.sleep(rng.uniform(0.0, 0.04))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
