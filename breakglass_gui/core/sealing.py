@@ -27,10 +27,6 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from . import slip39
 from .errors import (
     AmbiguousSetError,
@@ -209,6 +205,10 @@ def _commitment(key: bytes | bytearray, associated_data: bytes, tag: bytes | byt
 
 def seal(key: bytes | bytearray, plaintext: bytes | bytearray, associated_data: bytes) -> bytes:
     """AES-256-GCM with its tag T replaced by SHA-256("BG2 commit"||K||N||AD||T)[:20]."""
+    # cryptography's cipher bindings load here, not at import: checking shares (``verify``,
+    # check-ins) never seals or opens, and the bindings are ~15 ms of its start (issue 16)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     buf = bytearray(len(plaintext) + GCM_TAG_BYTES)
     AESGCM(key).encrypt_into(AEAD_NONCE, plaintext, associated_data, buf)
     tag = buf[-GCM_TAG_BYTES:]
@@ -226,6 +226,10 @@ def open_sealed(
     """
     if len(sealed) <= COMMIT_BYTES:
         return None
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - see seal()
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: PLC0415
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
     body, commit = sealed[:-COMMIT_BYTES], sealed[-COMMIT_BYTES:]
     n = len(body)
     scratch = SecretBytes(n + 15)  # cryptography's update_into wants block_size - 1 spare

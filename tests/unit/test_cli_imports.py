@@ -40,7 +40,9 @@ try:
 except SystemExit as exc:
     code = exc.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.stdin.read())))
-print("LOADED=" + json.dumps({"code": code, "heavy": heavy, "spawned": spawned}))
+ciphers = "cryptography.hazmat.bindings._rust" in sys.modules
+print("LOADED=" + json.dumps({"code": code, "heavy": heavy, "spawned": spawned,
+                              "ciphers": ciphers}))
 """
 
 
@@ -213,3 +215,14 @@ def test_the_probe_sees_a_child_process(tmp_path: Path) -> None:
     prelude = "import ctypes.util; ctypes.util.find_library('c')"
     data = _probe("--version", home=tmp_path / "home", prelude=prelude)
     assert data["spawned"], data
+
+
+def test_verify_loads_no_cipher_bindings(share_file: Path, tmp_path: Path) -> None:
+    """Checking a share never seals or opens: cryptography's cipher bindings stay unloaded."""
+    data = _probe("verify", str(share_file), home=tmp_path / "home")
+    assert data["code"] in (0, 1)
+    assert data["ciphers"] is False
+    # the probe sees them once something seals
+    prelude = "from breakglass_gui.core import sealing; sealing.seal(bytes(32), b'x', b'')"
+    data = _probe("--version", home=tmp_path / "home", prelude=prelude)
+    assert data["ciphers"] is True
