@@ -95,8 +95,9 @@ class ScanResult:
     rejected: list[Rejected] = field(default_factory=list)
     stage: str = ""  # which stage read the accepted codes ("" if none)
     elapsed_ms: float = 0.0
-    # False when a budgeted scan stopped before every step had run: "no share read" then
-    # does not mean "no share in view" (the camera must not take it for a sheet taken away)
+    # False when a budgeted scan stopped before every step had run, in this frame or (since
+    # the last read) the frames before it: "no share read" then does not mean "no share in
+    # view" (the camera must not take it for a sheet taken away)
     complete: bool = True
     # the steps that ran, in order ("direct" first): what the bench counts per step
     steps: tuple[str, ...] = ()
@@ -157,6 +158,9 @@ class FrameScanner:
         self._resume = 0  # the budgeted scan's next recovery step
         self._cost: dict[str, float] = {}  # each step's recent cost, ms
         self._budgeted = False  # the scan under way has a budget (the camera)
+        # recovery steps the budgeted scan has run since it last read a share: once they
+        # make a whole rotation, the scene in view has been searched through
+        self._dry_steps = 0
         # where the last search found a faint square: () none, None not searched (this scene)
         self._faint: tuple[Quad, ...] | None = None
 
@@ -199,6 +203,7 @@ class FrameScanner:
         done = result(self._judge(direct[1](), seen, rejected), direct[0])
         if done.found:
             self._faint = None  # a sheet read: the next one is held elsewhere
+            self._dry_steps = 0
             return done
         plan = list(steps) if self.thorough else []
         if budget_ms is None:
@@ -224,10 +229,17 @@ class FrameScanner:
             if done.found:
                 self._resume = 0  # the next scene starts from the likeliest step again
                 self._faint = None
+                self._dry_steps = 0
                 return done
         complete = tried >= len(plan)
         if budget_ms is not None:
             self._resume = 0 if complete else (order[0] + tried) if plan else 0
+            # frames cut short by the budget, taken together: once the steps run since the
+            # last read make a whole rotation, nothing here can be read (the sheet was taken
+            # away), though no single frame ran every step
+            self._dry_steps += tried
+            if self._dry_steps >= len(plan):
+                complete = True
         # no share: the other codes read, if any (they do not stop the search for a share)
         return ScanResult(
             others, rejected, "direct" if others else "", _ms(start), complete, tuple(ran)
@@ -237,6 +249,7 @@ class FrameScanner:
         """Forget where the budgeted scan stopped (a new camera, a new scene)."""
         self._resume = 0
         self._faint = None
+        self._dry_steps = 0
 
     def _judge(
         self, detections: list[Detection], seen: set[str], rejected: list[Rejected]

@@ -142,7 +142,9 @@ def test_break_glass_end_to_end_with_photographed_sheets(
         s1,
         s1.copy(),
         s1.copy(),  # held in view: announced once
-        blank_frame(),
+        # taken away for a fifth of a second: the frames searched through, nothing there (one
+        # frame cut short by the per-frame budget is no proof the sheet left)
+        *[blank_frame() for _ in range(6)],
         sheet_photo(main.shares[0], 2),  # the same sheet again: a duplicate
         sheet_photo(foreign.shares[1], 3),  # another credential's set
         sheet_photo(old.shares[3], 4),  # a retired set
