@@ -31,7 +31,7 @@ from breakglass_gui.audit.review import (
     to_yaml,
 )
 from breakglass_gui.audit.review import open_follow_ups as review_follow_ups
-from breakglass_gui.audit.service import AuditTrail, GateStatus, RetiredShareError
+from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateStatus, RetiredShareError
 from breakglass_gui.core.errors import ShareError
 
 from .overview import SetRow
@@ -234,6 +234,11 @@ class TrailSplitRecorder:
         if self.ceremony is None:
             return None
         return self.trail.announcement(self.ceremony)
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        if self.ceremony is None:
+            raise CeremonyError("no split ceremony was recorded: nothing was announced")
+        self.trail.announcement_confirmed(self.ceremony, posted=posted, how=how)
 
 
 def _digest_hex(share: Share) -> str:

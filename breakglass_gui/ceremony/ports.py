@@ -461,6 +461,10 @@ class SplitRecorder(Protocol):
         what the ceremony record, printed before, has a box for); None before or without."""
         ...
 
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        """Log whether the split's announcement was posted (either way)."""
+        ...
+
 
 class PortsSplitRecorder:
     """A SplitRecorder over the small AuditSink and Registry ports (in-memory in tests)."""
@@ -554,6 +558,9 @@ class PortsSplitRecorder:
 
     def announcement(self) -> Announcement | None:
         return None  # no signed log here: nothing to anchor
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        self._record("announcement_posted", posted=posted, how=how)
 
 
 # -- documents -------------------------------------------------------------------------------------

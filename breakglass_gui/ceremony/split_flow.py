@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.core.errors import BreakglassError, PolicyError, RecoveryError, ShareError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import (
@@ -58,7 +59,7 @@ from .ports import (
     SplitRecorder,
     SystemClock,
 )
-from .wizard import Direction, Step, Wizard, WizardState
+from .wizard import Direction, Step, Wizard, WizardError, WizardState
 
 __all__ = [
     "ALPHABETS",
@@ -1535,6 +1536,17 @@ class SplitCeremony:
     def finish(self) -> list[str]:
         self.wizard.finish()
         return self.summary
+
+    def announcement(self) -> Announcement | None:
+        """The split's announcement for the incident channel (the same text the CLI prints),
+        once the set is registered; None before, or without a signed log to anchor."""
+        return self.ports.recorder.announcement()
+
+    def announcement_posted(self, posted: bool, how: str) -> None:
+        """Whether the operator posted the split's announcement: logged either way."""
+        if self.announcement() is None:
+            raise WizardError("there is no announcement for this split yet")
+        self.ports.recorder.announcement_posted(posted, how)
 
     def cancel(self) -> None:
         self.wizard.cancel()

@@ -109,9 +109,19 @@ class AnnouncementBox(QGroupBox):
         self.setVisible(announcement is not None)
         if announcement is None:
             return
+        if announcement.kind != "reconstruction":  # a split or a retirement: nothing sealed
+            self.setTitle("Announce it in the incident channel")
+            self.intro.setText(
+                "Post this message to the incident channel now (copy it, or photograph the QR "
+                "code with your phone). It records this change outside this laptop: the audit "
+                "anchor in it lets anyone check later that the log was not rewritten."
+            )
         text = announcement.text()
         self.text.setPlainText(text)
-        self.qr.setPixmap(QPixmap.fromImage(qr_image(text, 3)))
+        pixmap = QPixmap.fromImage(qr_image(text, 3))
+        self.qr.setPixmap(pixmap)
+        # never squeezed by a crowded page: a clipped code (its quiet zone gone) does not scan
+        self.qr.setMinimumSize(pixmap.size())
         self.status.setText("")
 
     def _copy(self) -> None:
@@ -126,10 +136,18 @@ class AnnouncementBox(QGroupBox):
         self._answer(False)
 
     def _answer(self, posted: bool) -> None:
-        self.status.setText(
-            "Logged: posted."
-            if posted
-            else "Logged: not posted. The credential stays sealed "
-            "unless a mirror has the record or you override with a typed reason."
-        )
+        sealed = self.announcement is None or self.announcement.kind == "reconstruction"
+        if posted:
+            said = "Logged: posted."
+        elif sealed:
+            said = (
+                "Logged: not posted. The credential stays sealed "
+                "unless a mirror has the record or you override with a typed reason."
+            )
+        else:
+            said = (
+                "Logged: not posted. Until it is, nothing outside this laptop can show the "
+                "log was not rewritten: post it as soon as you can."
+            )
+        self.status.setText(said)
         self.answered.emit(posted)

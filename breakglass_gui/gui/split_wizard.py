@@ -16,7 +16,9 @@ from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import SetRecord
 from breakglass_gui.ceremony.split_flow import STEP_TITLES, SplitCeremony, SplitPorts
 from breakglass_gui.ceremony.wizard import WizardError
+from breakglass_gui.core.errors import BreakglassError
 
+from .announcement import AnnouncementBox
 from .main_window import Services
 from .split_pages import PAGE_CLASSES, SplitPage
 from .wizard_frame import EndPage, WizardFrame, fit_and_centre
@@ -62,6 +64,11 @@ class SplitWizard(WizardFrame):
         self.ceremony = SplitCeremony(ports, replaces=record, on_change=self.refresh_buttons)
         pages: list[SplitPage] = [cls(self) for cls in PAGE_CLASSES]
         self.attach(self.ceremony.wizard, list(STEP_TITLES), pages)
+        # the last page: the split's announcement for the incident channel (text + QR), the
+        # same one the CLI prints; "Posted" / "Not posted" is logged either way
+        self.announce = AnnouncementBox(self.end_page)
+        self.announce.answered.connect(self._announced)
+        self.end_page.extra.addWidget(self.announce)
         fit_and_centre(self, parent, 980, 680)
 
         if record is not None:
@@ -87,7 +94,16 @@ class SplitWizard(WizardFrame):
         except WizardError as exc:
             self.problems.setText(str(exc))
             return None
+        self.announce.show_announcement(self.ceremony.announcement())
         return summary
+
+    def _announced(self, posted: bool) -> None:
+        """The host's answer to "was it posted?", logged either way (through the ceremony)."""
+        how = "confirmed posted in the app" if posted else "operator said it was not posted"
+        try:
+            self.ceremony.announcement_posted(posted, how)
+        except (BreakglassError, OSError) as exc:
+            self.announce.status.setText(f"Could not log the answer: {exc}")
 
     def entered_anything(self) -> bool:
         state = self.ceremony.state

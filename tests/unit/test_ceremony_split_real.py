@@ -6,11 +6,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from breakglass_gui.audit.log import parse_anchor, read_entries
 from breakglass_gui.audit.service import AuditTrail
 from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder, trail_rows
 from breakglass_gui.ceremony.ports import FolderSink, ManualClock
 from breakglass_gui.ceremony.split_flow import CustodianEntry, SplitCeremony, SplitPorts
+from breakglass_gui.ceremony.wizard import WizardError
 from breakglass_gui.core.secret import SecretBytes
 
 SECRET = b"tier-zero: p@ss-W0rd-for-db-root"
@@ -104,3 +107,31 @@ def test_the_log_says_which_saved_pdfs_were_kept_where(tmp_path: Path) -> None:
     assert trail.verify().ok
     text = trail.log_path.read_text()
     assert SECRET.decode() not in text
+
+
+def test_the_split_announcement_and_its_answer_go_through_the_ceremony(tmp_path: Path) -> None:
+    """One rule for every front end: the GUI's announcement is the trail's (what the CLI
+    prints), and "posted?" is logged through the ceremony, either way, for this ceremony."""
+    c, trail = _run(tmp_path / "home", tmp_path / "out")
+    ann = c.announcement()
+    assert ann is not None and ann is trail.last_announcement and ann.kind == "split"
+    c.announcement_posted(False, "operator said it was not posted")
+    c.announcement_posted(True, "confirmed posted in the app")
+    entries = list(read_entries(trail.log_path))
+    [made] = [e for e in entries if e.event == "split_finished"]
+    answers = [e for e in entries if e.event == "announcement_posted"]
+    assert [(a.fields["posted"], a.fields["ceremony"]) for a in answers] == [
+        (False, made.fields["ceremony"]),
+        (True, made.fields["ceremony"]),
+    ]
+    assert trail.verify().ok
+
+
+def test_no_answer_is_logged_for_a_split_that_announced_nothing(tmp_path: Path) -> None:
+    clock = ManualClock(dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC))
+    trail = AuditTrail(tmp_path / "home", clock=clock.now)
+    c = SplitCeremony(SplitPorts(TrailSplitRecorder(trail), PaperRenderer(), clock, host="Dee"))
+    assert c.announcement() is None
+    with pytest.raises(WizardError, match="no announcement"):
+        c.announcement_posted(True, "clicked too early")
+    assert not [e for e in read_entries(trail.log_path) if e.event == "announcement_posted"]

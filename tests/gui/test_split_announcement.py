@@ -1,0 +1,147 @@
+"""Loud by construction, for splits: the split wizard's last page shows the split's announcement
+(the same text the CLI prints on stderr, from the same audit-trail function), with a QR code the
+project's own scanner reads back to that text; "Posted" / "Not posted" is in the audit log
+either way; a rotation's announcement names the set it retired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from test_split_wizard import SECRET, fill_to_review, open_wizard
+
+from breakglass_gui.audit.log import AnchorKind, Entry, parse_anchor, read_entries
+from breakglass_gui.gui.split_wizard import SplitWizard
+from breakglass_gui.scan.pipeline import FrameScanner
+
+pytestmark = pytest.mark.gui
+
+OUT = Path(__file__).parent / "out"
+
+
+def grey(image: QImage) -> Any:
+    image = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * h)
+    return data.reshape(h, stride)[:, :w].copy()
+
+
+def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path) -> None:
+    """Review -> print (saved to a folder) -> verify (every share typed back) -> Finish."""
+    fill_to_review(qtbot, wizard, "2of3")
+    share_set = wizard.ceremony.share_set
+    assert wizard.go_next()
+    printing = wizard.pages["print"]
+    printing.folder.setText(str(folder))
+    printing.save_all_button.click()
+    qtbot.waitUntil(lambda: all(d.done for d in wizard.ceremony.documents), timeout=30000)
+    assert wizard.go_next()
+    verify = wizard.pages["verify"]
+    for share in share_set.shares:
+        verify.transcription.setPlainText(share.transcription())
+        verify.check_transcription()
+    assert wizard.ceremony.unverified() == []
+    verify.credential_set.setChecked(True)
+    verify.test_combine.setChecked(True)
+    qtbot.waitUntil(lambda: wizard.ceremony.state.get("test_combined") is True, timeout=10000)
+    assert not wizard.announce.isVisible()  # nothing to announce before the set exists
+    with qtbot.waitSignal(wizard.ceremony_over):
+        assert wizard.do_finish()
+
+
+def events(trail: Any) -> list[Entry]:
+    return list(read_entries(trail.log_path))
+
+
+@pytest.mark.parametrize("posted", [True, False])
+def test_the_split_ends_on_its_announcement_and_logs_the_answer(
+    qtbot: Any, gui_services: Any, tmp_path: Path, posted: bool
+) -> None:
+    _window, wizard = open_wizard(qtbot, gui_services)
+    wizard.resize(980, 680)
+    finish_split(qtbot, wizard, tmp_path / "usb")
+    share_set = wizard.ceremony.share_set
+    trail = gui_services.trail
+    ann = wizard.ceremony.announcement()
+    assert ann is not None and ann.kind == "split"
+    # the same announcement the trail made at the split (what `breakglass split` prints)
+    assert ann is trail.last_announcement
+    box = wizard.announce
+    assert box.isVisible() and wizard.stack.currentWidget() is wizard.end_page
+    text = box.text.toPlainText()
+    assert text == ann.text()
+    assert text.startswith("BREAK-GLASS SET MADE\n")
+    for needle in (
+        "Credential: prod-db root",
+        f"Set: {share_set.fingerprint_text}",
+        "Operator: Dee Host",
+        "Time: 2026-03-02 10:00:00 UTC",
+        f"Audit anchor: {ann.anchor}",
+        f"breakglass audit verify --anchor {ann.anchor}",
+    ):
+        assert needle in text
+    assert SECRET not in text
+    for s in share_set.shares:
+        assert " ".join(s.words[:3]) not in text
+    # the anchor is the split's entry, in the form `audit verify --anchor` takes, and matches
+    anchor = parse_anchor(ann.anchor)
+    assert len(anchor.head) >= 16
+    made = [e for e in events(trail) if e.event == "split_finished"]
+    assert [e.seq for e in made] == [anchor.count]
+    assert trail.check_anchor(anchor).kind is AnchorKind.MATCHES
+    # the QR code is that text: read back by the project's own scanner
+    pixmap = box.qr.pixmap()
+    assert pixmap is not None and not pixmap.isNull()
+    assert FrameScanner(shares_only=False).decode(grey(pixmap.toImage())) == [text]
+    # and as it is on the page (not clipped by the layout): what a phone would photograph
+    assert box.qr.width() >= pixmap.width() and box.qr.height() >= pixmap.height()
+    assert FrameScanner(shares_only=False).decode(grey(box.qr.grab().toImage())) == [text]
+    # the whole box is inside the page, nothing of the code under the buttons
+    qtbot.wait(50)
+    page_h = wizard.stack.height()
+    box_bottom = box.mapTo(wizard.stack, box.rect().bottomLeft()).y()
+    assert box_bottom <= page_h, (box_bottom, page_h)
+    qr_bottom = box.qr.mapTo(box, box.qr.rect().bottomLeft()).y()
+    assert qr_bottom < box.posted.mapTo(box, box.posted.rect().topLeft()).y() or (
+        box.qr.mapTo(box, box.qr.rect().topLeft()).x()
+        > box.posted.mapTo(box, box.posted.rect().topRight()).x()
+    )
+    OUT.mkdir(exist_ok=True)
+    wizard.grab().save(str(OUT / "split_announcement.png"))
+    wizard.page_scroll.verticalScrollBar().setValue(wizard.page_scroll.verticalScrollBar().maximum())
+    wizard.grab().save(str(OUT / "split_announcement_scrolled.png"))
+
+    (box.posted if posted else box.not_posted).click()
+    [answer] = [e for e in events(trail) if e.event == "announcement_posted"]
+    assert answer.fields["posted"] is posted
+    assert answer.fields["ceremony"] == made[0].fields["ceremony"]
+    assert box.status.text().startswith("Logged: posted." if posted else "Logged: not posted.")
+    assert "sealed" not in box.status.text()  # a split has no credential waiting to be shown
+    assert trail.verify().ok
+    assert trail.check_anchor(anchor).kind is AnchorKind.MATCHES  # still true after the answer
+
+
+def test_a_rotation_announces_the_set_it_retired(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    window, first = open_wizard(qtbot, gui_services)
+    finish_split(qtbot, first, tmp_path / "usb-1")
+    old = first.ceremony.share_set
+    first.close_button.click()
+    [row] = [r for r in gui_services.rows() if r.fingerprint == old.fingerprint_text]
+    rotation = window.open_split_wizard(replaces=row)
+    assert isinstance(rotation, SplitWizard)
+    rotation.confirm = lambda title, text: True
+    finish_split(qtbot, rotation, tmp_path / "usb-2")
+    new = rotation.ceremony.share_set
+    text = rotation.announce.text.toPlainText()
+    assert f"Set: {new.fingerprint_text}" in text
+    assert f"Replaces: {old.fingerprint_text}" in text
+    trail = gui_services.trail
+    assert trail.registry.get_set(old.fingerprint_text).retired_at
+    rotation.announce.posted.click()
+    answers = [e for e in events(trail) if e.event == "announcement_posted"]
+    assert [a.fields["posted"] for a in answers] == [True]
