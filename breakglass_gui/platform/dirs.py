@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 from pathlib import Path
-
-import platformdirs
 
 __all__ = [
     "APP_NAME",
@@ -29,7 +28,23 @@ HOME_ENV = "BREAKGLASS_HOME"
 
 
 def default_home() -> Path:
-    """The platform's per-user data directory for Breakglass (not created)."""
+    """The platform's per-user data directory for Breakglass (not created).
+
+    On Linux, in the usual case, the XDG rule is applied here (``$XDG_DATA_HOME`` when it is an
+    absolute path, else ``$HOME/.local/share``), which is what ``platformdirs`` answers there (a
+    test holds them equal): importing ``platformdirs`` (it pulls in ``tempfile`` and ``random``)
+    cost more than a whole ``breakglass verify``'s own work. Other platforms, and a Linux
+    environment without an absolute ``$HOME``, ask ``platformdirs``.
+    """
+    if sys.platform.startswith("linux"):
+        data = os.environ.get("XDG_DATA_HOME", "")
+        if os.path.isabs(data):
+            return Path(data) / APP_NAME
+        home = os.environ.get("HOME", "")
+        if os.path.isabs(home):
+            return Path(home) / ".local" / "share" / APP_NAME
+    import platformdirs  # noqa: PLC0415 - only where the rule above does not apply
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
 
 

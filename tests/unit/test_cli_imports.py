@@ -226,3 +226,47 @@ def test_verify_loads_no_cipher_bindings(share_file: Path, tmp_path: Path) -> No
     prelude = "from breakglass_gui.core import sealing; sealing.seal(bytes(32), b'x', b'')"
     data = _probe("--version", home=tmp_path / "home", prelude=prelude)
     assert data["ciphers"] is True
+
+
+def test_the_default_home_is_found_without_platformdirs(share_file: Path, tmp_path: Path) -> None:
+    """With no --home and no $BREAKGLASS_HOME, verify finds the data directory by the XDG rule
+    on Linux without importing platformdirs (it pulls in tempfile and random: more than verify's
+    own work); the probe sees the import when it happens."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Linux rule")
+    code = (
+        "import sys\n"
+        "from breakglass_gui.cli import main\n"
+        "try:\n    main.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('PLATFORMDIRS=' + str('platformdirs' in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("BREAKGLASS_HOME", "XDG_DATA_HOME")}
+    env["HOME"] = str(tmp_path / "home")
+    for args, expected in ((["verify", str(share_file)], "False"), (["--help"], "False")):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert f"PLATFORMDIRS={expected}" in done.stdout, done.stdout + done.stderr
+    # the control: where platformdirs is asked (a relative $HOME), the probe sees it (only the
+    # path is computed: nothing may be created where the real data directory would be)
+    env["HOME"] = "relative/home"
+    control = (
+        "import sys\n"
+        "from breakglass_gui.platform.dirs import default_home\n"
+        "default_home()\n"
+        "print('PLATFORMDIRS=' + str('platformdirs' in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", control],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert "PLATFORMDIRS=True" in done.stdout, done.stdout + done.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from breakglass_gui.platform.dirs import default_home, resolve_home
 
 
@@ -36,3 +38,30 @@ def test_guard_sees_a_write(tmp_path: Path) -> None:
     before = _snapshot(root)
     (root / "audit.log").write_text("x")
     assert _snapshot(root) != before
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home_under_tmp"),
+    [(None, True), ("", True), ("relative/data", True), ("ABS", True), (None, False)],
+)
+def test_default_home_is_what_platformdirs_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg: str | None, home_under_tmp: bool
+) -> None:
+    """The data directory is computed without importing platformdirs on Linux (start-up time);
+    it must stay the one platformdirs names, or an upgrade would move users' data."""
+    import sys
+
+    import platformdirs
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Linux rule")
+    if home_under_tmp:
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    else:
+        monkeypatch.setenv("HOME", "not/absolute")
+    if xdg is None:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg") if xdg == "ABS" else xdg)
+    expected = Path(platformdirs.user_data_dir("breakglass", appauthor=False, roaming=False))
+    assert default_home() == expected
