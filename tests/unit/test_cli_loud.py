@@ -4,6 +4,9 @@ again at the reveal, as its own call."""
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -160,3 +163,51 @@ def test_a_mirror_dying_between_recovery_and_reveal_stops_the_cli_reveal(
     assert len(used) == 1 and used[0].probes == 2, "the gate was checked twice: quorum, reveal"
     kinds = [e.event for e in events(home)]
     assert "quorum_reached" in kinds and "secret_revealed" not in kinds
+
+
+def test_retiring_a_set_announces_it_and_its_anchor_catches_an_undone_retirement(
+    made: tuple[Path, list[str]], capsysbinary: Capture, tmp_path: Path
+) -> None:
+    """``sets retire`` prints the retirement's announcement (stderr) through the same trail
+    function as splits and uses; its anchor is the retirement's own entry, so putting back a
+    copy of the home from before the retirement (the set "un-retired") is caught out of band."""
+    home, _files = made
+    before = tmp_path / "home-before"
+    shutil.copytree(home, before)
+    [fp] = [e.fields["set"] for e in events(home) if e.event == "split_finished"]
+    code, out, err = run(
+        capsysbinary, "--home", str(home), "sets", "retire", fp, "--by", "Dee Host",
+        "--reason", "sheet 2 lost on a train",
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"set {fp} retired".encode() in out
+    assert "Post this to the incident channel now:" in err
+    for needle in (
+        "BREAK-GLASS SET RETIRED",
+        "Credential: aws root",
+        f"Set: {fp}",
+        "Operator: Dee Host",
+        "Reason: sheet 2 lost on a train",
+        "Time: ",
+    ):
+        assert needle in err, needle
+    m = re.search(r"^Audit anchor: (\d+:[0-9a-f]{16,64})$", err, re.M)
+    assert m is not None, err
+    anchor = m.group(1)
+    assert f"breakglass audit verify --anchor {anchor}" in err
+    [retired] = [e for e in events(home) if e.event == "set_retired"]
+    assert anchor == f"{retired.seq}:{retired.hash[: len(anchor.split(':')[1])]}"
+
+    def verify() -> tuple[int, dict[str, Any]]:
+        code, out, _ = run(
+            capsysbinary, "--home", str(home), "audit", "verify", "--anchor", anchor, "--json"
+        )
+        return code, json.loads(out)
+
+    code, report = verify()
+    assert code == 0 and [a["kind"] for a in report["anchors"]] == ["matches"]
+    # the whole home put back as it was before the retirement: the set would work again
+    shutil.rmtree(home)
+    shutil.copytree(before, home)
+    code, report = verify()
+    assert code == 1 and [a["kind"] for a in report["anchors"]] == ["rolled-back"]
