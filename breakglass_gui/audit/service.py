@@ -714,7 +714,17 @@ class AuditTrail:
                 "replaces": replaces,
             },
         )
-        split_ann = self._announce(
+        if replaces is not None:
+            # the old set's retirement is part of this split: the split's announcement names
+            # it and anchors its entry (the last one written), so a log cut back to just
+            # after the new set, with the old set "un-retired", no longer matches the anchor
+            made = self.retire_set(
+                replaces,
+                by=_clean(operator) or _user(),
+                reason=f"replaced by set {fp}",
+                replaced_by=fp,
+            )
+        self._announce(
             "split",
             made,
             label=share_set.header.label,
@@ -724,17 +734,9 @@ class AuditTrail:
                 ("Policy", policy.describe()),
                 ("Custodians", ", ".join(p.holder for p in people) or "none"),
             ]
-            + ([("Replaces", replaces)] if replaces else []),
+            + ([("Replaces", f"{replaces} (retired)")] if replaces else []),
             ceremony=ceremony,
         )
-        if replaces is not None:
-            self.retire_set(
-                replaces,
-                by=_clean(operator) or _user(),
-                reason=f"replaced by set {fp}",
-                replaced_by=fp,
-            )
-            self.last_announcement = split_ann  # the set made names the one it replaces
         self.registry.finish_ceremony(ceremony, "done", "set made", self.clock())
 
     def share_printed(
@@ -1113,12 +1115,18 @@ class AuditTrail:
 
     def split_anchor(self, set_fp: str) -> str | None:
         """The anchor announced when a set was registered here (``COUNT:HEAD`` of its
-        ``split_finished`` entry, as the split's announcement gave it), or None when this
-        log holds no such entry (a set made or imported elsewhere)."""
+        ``split_finished`` entry, or for a rotation of the retirement of the set it replaced,
+        written right after: as the split's announcement gave it), or None when this log holds
+        no such entry (a set made or imported elsewhere)."""
         found = None
+        made = False
         for e in read_entries(self.log_path):
             if e.event == "split_finished" and e.fields.get("set") == set_fp:
                 found = f"{e.seq}:{e.hash[:ANCHOR_HEX]}"
+                made = bool(e.fields.get("replaces"))
+            elif made and e.event == "set_retired" and e.fields.get("replaced_by") == set_fp:
+                found = f"{e.seq}:{e.hash[:ANCHOR_HEX]}"
+                made = False
         return found
 
     def anchors(self) -> list[Anchor]:

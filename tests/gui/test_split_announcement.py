@@ -139,8 +139,11 @@ def test_a_rotation_announces_the_set_it_retired(
     new = rotation.ceremony.share_set
     text = rotation.announce.text.toPlainText()
     assert f"Set: {new.fingerprint_text}" in text
-    assert f"Replaces: {old.fingerprint_text}" in text
+    assert f"Replaces: {old.fingerprint_text} (retired)" in text
     trail = gui_services.trail
+    # its anchor is the old set's retirement (the last entry of the rotation)
+    [retired] = [e for e in events(trail) if e.event == "set_retired"]
+    assert f"Audit anchor: {retired.seq}:{retired.hash[:20]}\n" in text
     assert trail.registry.get_set(old.fingerprint_text).retired_at
     rotation.announce.posted.click()
     answers = [e for e in events(trail) if e.event == "announcement_posted"]
