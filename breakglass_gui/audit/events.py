@@ -155,6 +155,7 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
         "signer": _req(S),
         "sequence": _req(N),
         "retired": _req(L),
+        "signer_check": _opt(S),  # "printed" or "trusted on first use" (absent: older logs)
     },
     "set_retired": {
         "set": _req(S),
@@ -313,8 +314,13 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             return f"set card of {f['set']} exported, signed by {f['signer']}"
         case "set_card_imported":
             gone = f"; retired here: {', '.join(f['retired'])}" if f["retired"] else ""
+            how = (
+                " (signer TRUSTED ON FIRST USE, not compared with a printed fingerprint)"
+                if f.get("signer_check") == "trusted on first use"
+                else ""
+            )
             return (
-                f"set card imported: {f['set']} ({f['label']}), signed by {f['signer']}, "
+                f"set card imported: {f['set']} ({f['label']}), signed by {f['signer']}{how}, "
                 f"sequence {f['sequence']}{gone}"
             )
         case "share_accepted":

@@ -434,11 +434,18 @@ def known_signer(trail: AuditTrail, fingerprint: str) -> str:
 
 
 def import_card(
-    trail: AuditTrail, text: str, *, expected_signer: str | None = None
+    trail: AuditTrail,
+    text: str,
+    *,
+    expected_signer: str | None = None,
+    signer_check: str = "printed",
 ) -> ImportResult:
     """Verify a card and make its set known here; retire the sets it says were retired.
 
-    Every refusal is :func:`check_card`'s; nothing is recorded when one applies."""
+    Every refusal is :func:`check_card`'s; nothing is recorded when one applies.
+    ``signer_check`` is how the operator came to trust the signer ("printed": compared with the
+    printed fingerprint; "trusted on first use"), recorded with the import. Whether an import
+    may go ahead without a printed fingerprint is ceremony.setcards' rule."""
     card, found = check_card(trail, text, expected_signer=expected_signer)
     reg = trail.registry
     signer_fp = card.signer_key.fingerprint()
@@ -490,6 +497,7 @@ def import_card(
             "signer": signer_fp,
             "sequence": card.sequence,
             "retired": retired_here,
+            "signer_check": signer_check,
         },
     )
     return ImportResult(card, existing is None, retired_here)

@@ -22,6 +22,7 @@ from breakglass_gui.audit.setcard import (
     SetCard,
     check_card,
     import_card,
+    known_signer,
     new_set_card,
 )
 
@@ -30,9 +31,11 @@ if TYPE_CHECKING:
     from breakglass_gui.core.sealing import ShareSet
 
 __all__ = [
+    "SIGNER_WHERE",
     "CardError",
     "CardReview",
     "ImportResult",
+    "SignerNeeded",
     "after_import",
     "card_codes",
     "card_for_share_set",
@@ -91,11 +94,86 @@ def review_card(trail: AuditTrail, text: str, *, expected_signer: str | None = N
     )
 
 
+#: Where the operator finds the fingerprint a card must be signed by (both front ends say it).
+SIGNER_WHERE = (
+    "it is printed on the set's runbook and ceremony record, under \"Set card: for a clean "
+    'laptop" ("Signed by the audit key SHA256:xxxx-xxxx-xxxx-xxxx"), and \'breakglass audit '
+    "pubkey' shows it at the installation that made the set"
+)
+
+
+class SignerNeeded(CardError):
+    """An import with neither the printed signer fingerprint nor a trust-on-first-use choice."""
+
+
+def _first_use_refusal(trail: AuditTrail, card: SetCard) -> str | None:
+    """Why trusting ``card``'s signer on first use is refused here, or None when it may be.
+
+    Refused when this installation already knows a different key for any set the card names
+    (its own set, the set it replaces, the sets it says were retired), or for a set here with
+    the same label (a look-alike card from another key)."""
+    reg = trail.registry
+    signer_fp = card.signer_key.fingerprint()
+    digests = [card.set_digest, *card.retired, *([card.replaces] if card.replaces else [])]
+    for digest in digests:
+        rec = reg.set_by_digest(digest)
+        if rec is None:
+            continue
+        home = known_signer(trail, rec.fingerprint)
+        if home != signer_fp:
+            return (
+                f"this installation knows set {rec.fingerprint} ('{rec.label}'), which the card "
+                f"names, from another key {home}"
+            )
+    label = card.label.strip().casefold()
+    for rec in reg.sets():
+        if rec.status == "retired" or rec.label.strip().casefold() != label:
+            continue
+        home = known_signer(trail, rec.fingerprint)
+        if home != signer_fp:
+            return (
+                f"this installation knows a set with the same label '{rec.label}' "
+                f"({rec.fingerprint}) from another key {home}"
+            )
+    return None
+
+
 def import_set_card(
-    trail: AuditTrail, text: str, *, expected_signer: str | None = None
+    trail: AuditTrail,
+    text: str,
+    *,
+    expected_signer: str | None = None,
+    trust_on_first_use: bool = False,
 ) -> ImportResult:
-    """Import a card (the same checks as :func:`review_card`, then recorded in the log)."""
-    return import_card(trail, text, expected_signer=expected_signer)
+    """Import a card (the same checks as :func:`review_card`, then recorded in the log).
+
+    The one rule for every front end: the card's signer is checked against the fingerprint
+    printed on the runbook (``expected_signer``, any case, spaces or dashes), or the operator
+    explicitly trusts it on first use — refused when this installation already knows a
+    different key for a set the card names or for a set with the same label, and recorded in
+    the log as such. Neither: :class:`SignerNeeded`, nothing recorded."""
+    if expected_signer is not None and not expected_signer.strip():
+        expected_signer = None
+    if expected_signer is None and not trust_on_first_use:
+        card, _found = check_card(trail, text)  # a bad card is named as such first
+        raise SignerNeeded(
+            f"set card for '{card.label}' ({card.fingerprint}) is signed by "
+            f"{card.signer_key.fingerprint()}; nothing imported: that must be compared with the "
+            f"fingerprint printed for the set ({SIGNER_WHERE}); give that fingerprint, or — "
+            "only without a runbook — choose to trust this signer on first use (recorded in "
+            "the log)"
+        )
+    if expected_signer is not None:
+        return import_card(trail, text, expected_signer=expected_signer, signer_check="printed")
+    card, _found = check_card(trail, text)
+    why = _first_use_refusal(trail, card)
+    if why is not None:
+        raise CardError(
+            f"set card for '{card.label}' ({card.fingerprint}), signed by "
+            f"{card.signer_key.fingerprint()}: trust on first use refused — {why}; nothing "
+            f"imported. Compare with the fingerprint printed for the set ({SIGNER_WHERE})"
+        )
+    return import_card(trail, text, signer_check="trusted on first use")
 
 
 def after_import(trail: AuditTrail, result: ImportResult) -> list[str]:

@@ -262,15 +262,24 @@ def register(sub: Any) -> None:
     p = ssub.add_parser(
         "import",
         help="know a set from its signed card (made by 'sets export' elsewhere)",
-        description="Verify a set card, show its signer's key fingerprint to compare with the "
-        "one printed in the runbook, make the set known here and retire the sets it retired.",
+        description="Verify a set card against the signer fingerprint printed on the set's "
+        "runbook and ceremony record ('Set card: for a clean laptop'), make the set known here "
+        "and retire the sets it retired. Without --signer the import is refused unless "
+        "--trust-signer-on-first-use is given.",
     )
     p.add_argument("file", metavar="FILE", help="a card file, or a text file with its QR text")
     p.add_argument(
         "--signer",
         metavar="FINGERPRINT",
-        help="the signer's key fingerprint as printed (SHA256:xxxx-…): a card signed by any "
-        "other key is refused",
+        help="the signer's key fingerprint as printed on the runbook (SHA256:xxxx-xxxx-xxxx-"
+        "xxxx; case, spaces and dashes do not matter): a card signed by any other key is refused",
+    )
+    p.add_argument(
+        "--trust-signer-on-first-use",
+        action="store_true",
+        help="no printed fingerprint at hand: trust whichever key signed the card, recorded as "
+        "such in the log; refused when this installation knows another key for a set the card "
+        "names or for a set with the same label",
     )
     p.set_defaults(func=cmd_sets_import)
     p = ssub.add_parser(
@@ -1013,23 +1022,40 @@ def cmd_sets_export(args: argparse.Namespace) -> int:
 def cmd_sets_import(args: argparse.Namespace) -> int:
     from breakglass_gui.ceremony.setcards import (  # noqa: PLC0415
         CardError,
+        SignerNeeded,
         after_import,
         import_set_card,
     )
 
+    if args.signer is not None and args.trust_signer_on_first_use:
+        raise CliError("give --signer or --trust-signer-on-first-use, not both")
     try:
         text = Path(args.file).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CliError(f"{args.file}: not a set card (not text)", EXIT_FAIL) from None
     with open_trail(args) as trail:
         try:
-            result = import_set_card(trail, text, expected_signer=args.signer)
+            result = import_set_card(
+                trail,
+                text,
+                expected_signer=args.signer,
+                trust_on_first_use=args.trust_signer_on_first_use,
+            )
+        except SignerNeeded as exc:
+            raise CliError(
+                f"{args.file}: {exc}: run again with --signer SHA256:xxxx-xxxx-xxxx-xxxx, or "
+                "--trust-signer-on-first-use",
+                EXIT_FAIL,
+            ) from exc
         except CardError as exc:
             raise CliError(f"{args.file}: {exc}", EXIT_FAIL) from exc
         lines = after_import(trail, result)
-    card = result.card
-    out(f"signed by {card.signer_key.fingerprint()}: compare it with the fingerprint printed")
-    out("in that set's runbook and announcements before relying on this set.")
+    signer = result.card.signer_key.fingerprint()
+    if args.signer is not None:
+        out(f"signed by {signer}, the fingerprint you gave from the runbook")
+    else:
+        out(f"signed by {signer}: TRUSTED ON FIRST USE (recorded in the log). Compare it with")
+        out("the fingerprint printed in that set's runbook and announcements before relying on it.")
     for line in lines:
         out(line)
     return EXIT_OK

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.setcards import (
     CardError,
     CardReview,
+    SignerNeeded,
     after_import,
     card_codes,
     import_set_card,
@@ -259,15 +260,16 @@ class SetCardDialog(QDialog):
         if trail is None or self.card_text is None:
             return False
         printed = self.signer.text().strip()
-        if not printed:
+        try:
+            result = import_set_card(trail, self.card_text, expected_signer=printed or None)
+        except SignerNeeded as exc:
             self._say(
-                "Type the signer fingerprint printed on your runbook first: only a card signed "
-                "by the team's key may be imported.",
+                "Type the signer fingerprint printed on your runbook in the box above first: "
+                f"only a card signed by the team's key may be imported ({exc}).",
                 BAD_STYLE,
             )
+            self.signer.setFocus()
             return False
-        try:
-            result = import_set_card(trail, self.card_text, expected_signer=printed)
         except CardError as exc:
             self._say(f"✘ Refused: {exc}", BAD_STYLE)
             return False

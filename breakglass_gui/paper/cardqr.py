@@ -68,8 +68,8 @@ def set_card_section(st: Styles, text: str, signer: str, width: float) -> list[A
             Paragraph(
                 "The set card is too large for one QR code here. On a clean laptop, import its "
                 "file instead: <i>breakglass sets export FINGERPRINT --out set.card</i> on this "
-                "installation, then <i>breakglass sets import set.card</i> (or “Import a set "
-                "card” in the app). " + signed,
+                "installation, then <i>breakglass sets import set.card --signer "
+                f"{esc(signer)}</i> (or “Import a set card” in the app). " + signed,
                 st.body,
             ),
         ]

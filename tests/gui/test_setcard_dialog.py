@@ -87,6 +87,12 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
     assert review is not None and review.card.fingerprint == fp
     assert printed in dialog.summary.text() and "Ana Ruiz (on-call)" in dialog.summary.text()
     assert dialog.import_button.isEnabled() and trail.registry.get_set(fp) is None
+    # no fingerprint typed: the one rule (ceremony.setcards) refuses, says where to find it
+    dialog.signer.setText("   ")
+    assert dialog.import_card() is False
+    said = dialog.outcome.text()
+    assert "Type the signer fingerprint" in said and "Set card: for a clean laptop" in said
+    assert trail.registry.get_set(fp) is None and _log(trail) == entries
     # the operator's printed fingerprint is another key's: an unknown key, refused
     dialog.signer.setText(mallory_fp)
     assert dialog.import_card() is False

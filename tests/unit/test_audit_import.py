@@ -57,8 +57,9 @@ def registry_dump(home: Path) -> list[object]:
 def know_set(home: Path, source: Path, fp: str, card: Path) -> None:
     """Make ``home`` know the set ``fp`` of ``source`` the way a clean laptop does: the home
     installation exports its signed set card, the other imports it."""
-    ok(source, "sets", "export", fp, "--out", str(card))
-    assert "now known here" in ok(home, "sets", "import", str(card))
+    said = ok(source, "sets", "export", fp, "--out", str(card))
+    signer = said.split("signed by ")[1].split()[0]  # as the runbook prints it
+    assert "now known here" in ok(home, "sets", "import", str(card), "--signer", signer)
 
 
 @pytest.fixture

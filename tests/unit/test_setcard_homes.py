@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.unit.test_cli_core import combine_args, run
@@ -35,6 +36,13 @@ def _split(tmp: Path, home: Path, out: str, secret: bytes, *extra: str) -> Path:
     return tmp / out
 
 
+def _signer(export_stdout: bytes) -> str:
+    """The signer fingerprint 'sets export' prints (as the runbook prints it)."""
+    found = re.search(r"signed by (SHA256:[0-9a-f-]+)", export_stdout.decode())
+    assert found, export_stdout
+    return found.group(1)
+
+
 def _fp(share_dir: Path) -> str:
     return str(json.loads((share_dir / "set.json").read_text())["fingerprint"])
 
@@ -51,7 +59,8 @@ def test_card_makes_a_clean_installation_know_the_set(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     text = card.read_text()
     assert "db-master-1" not in text and "BG2" not in text  # public: no share material
-    r = run("sets", "import", str(card), home=home_b)
+    signer_fp = _signer(r.stdout)
+    r = run("sets", "import", str(card), "--signer", signer_fp, home=home_b)
     assert r.returncode == 0, r.stderr
     signer = run("audit", "pubkey", home=home_a).stdout.decode()
     assert "signed by SHA256:" in r.stdout.decode() and "now known here" in r.stdout.decode()
@@ -60,7 +69,7 @@ def test_card_makes_a_clean_installation_know_the_set(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout == b"db-master-1"
     # the same card again is stale (a replay), and nothing changes
-    r = run("sets", "import", str(card), home=home_b)
+    r = run("sets", "import", str(card), "--signer", signer_fp, home=home_b)
     assert r.returncode != 0 and "stale or replayed" in r.stderr.decode()
 
 
@@ -69,20 +78,22 @@ def test_a_newer_card_retires_the_old_set_in_the_clean_installation(tmp_path: Pa
     old = _split(tmp_path, home_a, "old", b"db-master-1")
     r = run("sets", "export", _fp(old), "--out", str(tmp_path / "old.card"), home=home_a)
     assert r.returncode == 0, r.stderr
-    assert run("sets", "import", str(tmp_path / "old.card"), home=home_b).returncode == 0
+    signer_fp = _signer(r.stdout)
+    r = run("sets", "import", str(tmp_path / "old.card"), "--signer", signer_fp, home=home_b)
+    assert r.returncode == 0, r.stderr
     r = run("sets", "retire", _fp(old), "--by", "Dee Host", "--reason", "rotated", home=home_a)
     assert r.returncode == 0, r.stderr
     new = _split(tmp_path, home_a, "new", b"db-master-2")
     r = run("sets", "export", _fp(new), "--out", str(tmp_path / "new.card"), home=home_a)
     assert r.returncode == 0, r.stderr
-    r = run("sets", "import", str(tmp_path / "new.card"), home=home_b)
+    r = run("sets", "import", str(tmp_path / "new.card"), "--signer", signer_fp, home=home_b)
     assert r.returncode == 0, r.stderr
     assert f"retired here per the card: set {_fp(old)}" in r.stdout.decode()
     files = [str(old / "share-1.txt"), str(old / "share-2.txt")]
     r = run("combine", *combine_args(tmp_path), *files, home=home_b)
     assert r.returncode != 0 and r.stdout == b"" and b"retired" in r.stderr
     # the old card cannot bring the retired set back
-    r = run("sets", "import", str(tmp_path / "old.card"), home=home_b)
+    r = run("sets", "import", str(tmp_path / "old.card"), "--signer", signer_fp, home=home_b)
     assert r.returncode != 0 and r.stdout == b""
 
 
@@ -94,7 +105,9 @@ def test_a_tampered_card_is_refused_and_changes_nothing(tmp_path: Path) -> None:
     doc = json.loads(card.read_text())
     doc["card"]["label"] = "DB master (prod)"
     (tmp_path / "bad.card").write_text(json.dumps(doc))
-    r = run("sets", "import", str(tmp_path / "bad.card"), home=home_b)
+    r = run(
+        "sets", "import", str(tmp_path / "bad.card"), "--trust-signer-on-first-use", home=home_b
+    )
     assert r.returncode != 0 and b"does not verify" in r.stderr
     r = run("sets", "list", home=home_b)
     assert _fp(shares).encode() not in r.stdout

@@ -77,7 +77,9 @@ def test_a_rotation_card_on_paper_retires_the_old_set(tmp_path: Path) -> None:
     old = _split(tmp_path, home_a, "old", b"db-master-1")
     r = run("sets", "export", _fp(old), "--out", str(tmp_path / "old.card"), home=home_a)
     assert r.returncode == 0, r.stderr
-    assert run("sets", "import", str(tmp_path / "old.card"), home=home_b).returncode == 0
+    signer_fp = r.stdout.decode().split("signed by ")[1].split()[0]
+    r = run("sets", "import", str(tmp_path / "old.card"), "--signer", signer_fp, home=home_b)
+    assert r.returncode == 0, r.stderr
     new = _split(tmp_path, home_a, "new", b"db-master-2", "--replaces", _fp(old), "--pdf")
     [from_runbook] = _cards_in(new / "runbook.pdf")
     card, _ = parse_card(from_runbook)
@@ -85,7 +87,7 @@ def test_a_rotation_card_on_paper_retires_the_old_set(tmp_path: Path) -> None:
     old_digest = old_digest.replace(" ", "").replace("-", "").lower()
     assert card.replaces == old_digest and old_digest in card.retired
     (tmp_path / "new.txt").write_text(from_runbook)
-    r = run("sets", "import", str(tmp_path / "new.txt"), home=home_b)
+    r = run("sets", "import", str(tmp_path / "new.txt"), "--signer", signer_fp, home=home_b)
     assert r.returncode == 0, r.stderr
     assert f"retired here per the card: set {_fp(old)}" in r.stdout.decode()
     # runbook/record made later from set.json carry a newer card (a larger sequence)
