@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.setcards import (
+    SIGNER_WHERE,
     CardError,
     CardReview,
     SignerNeeded,
@@ -262,10 +263,11 @@ class SetCardDialog(QDialog):
         printed = self.signer.text().strip()
         try:
             result = import_set_card(trail, self.card_text, expected_signer=printed or None)
-        except SignerNeeded as exc:
+        except SignerNeeded:
             self._say(
                 "Type the signer fingerprint printed on your runbook in the box above first: "
-                f"only a card signed by the team's key may be imported ({exc}).",
+                f"only a card signed by the team's key may be imported. Nothing imported; "
+                f"{SIGNER_WHERE}.",
                 BAD_STYLE,
             )
             self.signer.setFocus()

@@ -93,6 +93,9 @@ def test_import_a_card_from_a_photo_and_refuse_an_adversarys(
     said = dialog.outcome.text()
     assert "Type the signer fingerprint" in said and "Set card: for a clean laptop" in said
     assert trail.registry.get_set(fp) is None and _log(trail) == entries
+    OUT.mkdir(exist_ok=True)
+    qtbot.wait(50)  # let the layout take the message in before the picture
+    dialog.grab().save(str(OUT / "setcard-dialog-no-signer.png"))
     # the operator's printed fingerprint is another key's: an unknown key, refused
     dialog.signer.setText(mallory_fp)
     assert dialog.import_card() is False
