@@ -102,10 +102,12 @@ class AnnouncementBox(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self.announcement: Announcement | None = None
+        self.answer: bool | None = None  # the last answer given, None until one is
         self.setVisible(False)
 
     def show_announcement(self, announcement: Announcement | None) -> None:
         self.announcement = announcement
+        self.answer = None
         self.setVisible(announcement is not None)
         if announcement is None:
             return
@@ -150,4 +152,5 @@ class AnnouncementBox(QGroupBox):
                 "log was not rewritten: post it as soon as you can."
             )
         self.status.setText(said)
+        self.answer = posted
         self.answered.emit(posted)

@@ -10,7 +10,7 @@ PDFs, decoding photos) runs on pool workers; only this thread touches widgets.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import SetRecord
@@ -96,6 +96,21 @@ class SplitWizard(WizardFrame):
             return None
         self.announce.show_announcement(self.ceremony.announcement())
         return summary
+
+    def done(self, result: int) -> None:
+        """Closed (Close, the window's X, Escape) with the announcement unanswered: that is
+        logged too, as not confirmed posted."""
+        if self.announce.announcement is not None and self.announce.answer is None:
+            self.announce.answer = False
+            try:
+                self.ceremony.announcement_posted(
+                    False, "window closed without saying whether it was posted"
+                )
+            except (BreakglassError, OSError) as exc:  # closing never traps its user
+                QMessageBox.warning(
+                    self, "Breakglass", f"Could not log that the announcement was unanswered: {exc}"
+                )
+        super().done(result)
 
     def _announced(self, posted: bool) -> None:
         """The host's answer to "was it posted?", logged either way (through the ceremony)."""

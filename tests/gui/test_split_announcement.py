@@ -111,7 +111,9 @@ def test_the_split_ends_on_its_announcement_and_logs_the_answer(
     )
     OUT.mkdir(exist_ok=True)
     wizard.grab().save(str(OUT / "split_announcement.png"))
-    wizard.page_scroll.verticalScrollBar().setValue(wizard.page_scroll.verticalScrollBar().maximum())
+    wizard.page_scroll.verticalScrollBar().setValue(
+        wizard.page_scroll.verticalScrollBar().maximum()
+    )
     wizard.grab().save(str(OUT / "split_announcement_scrolled.png"))
 
     (box.posted if posted else box.not_posted).click()
@@ -122,6 +124,23 @@ def test_the_split_ends_on_its_announcement_and_logs_the_answer(
     assert "sealed" not in box.status.text()  # a split has no credential waiting to be shown
     assert trail.verify().ok
     assert trail.check_anchor(anchor).kind is AnchorKind.MATCHES  # still true after the answer
+    wizard.close_button.click()  # answered already: closing adds nothing
+    assert len([e for e in events(trail) if e.event == "announcement_posted"]) == 1
+
+
+def test_closing_the_split_without_answering_is_logged_as_not_posted(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    _window, wizard = open_wizard(qtbot, gui_services)
+    finish_split(qtbot, wizard, tmp_path / "usb")
+    assert wizard.announce.isVisible()
+    trail = gui_services.trail
+    assert not [e for e in events(trail) if e.event == "announcement_posted"]
+    wizard.close_button.click()
+    [answer] = [e for e in events(trail) if e.event == "announcement_posted"]
+    assert answer.fields["posted"] is False
+    assert "closed without saying" in answer.fields["how"]
+    assert trail.verify().ok
 
 
 def test_a_rotation_announces_the_set_it_retired(
@@ -147,4 +166,6 @@ def test_a_rotation_announces_the_set_it_retired(
     assert trail.registry.get_set(old.fingerprint_text).retired_at
     rotation.announce.posted.click()
     answers = [e for e in events(trail) if e.event == "announcement_posted"]
-    assert [a.fields["posted"] for a in answers] == [True]
+    # the first split was closed unanswered (logged as not posted); the rotation's "Posted"
+    assert [a.fields["posted"] for a in answers] == [False, True]
+    assert answers[1].fields["ceremony"] != answers[0].fields["ceremony"]

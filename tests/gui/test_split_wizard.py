@@ -130,7 +130,9 @@ def test_split_ceremony_end_to_end(qtbot: Any, gui_services: Any, tmp_path: Path
     events = [json.loads(line)["event"] for line in log.splitlines()]
     assert events.count("share_printed") == 5
     assert events.count("share_verified") == 5
-    assert events[-1] == "split_finished"
+    # closed without answering whether the announcement was posted: logged as not posted
+    assert events[-2:] == ["split_finished", "announcement_posted"]
+    assert json.loads(log.splitlines()[-1])["fields"]["posted"] is False
     assert SECRET not in log
     for s in share_set.shares:
         assert s.qr_texts()[0] not in log and " ".join(s.words[:3]) not in log
