@@ -109,6 +109,14 @@ def is_qr_text(text: str) -> bool:
     return text.strip()[:3].upper() in (PREFIX, *RETIRED_PREFIXES)
 
 
+def looks_like_share(text: str) -> bool:
+    """Whether ``text`` is share material — a share's QR payload, or three or more SLIP-39
+    words — pasted or typed where it does not belong (e.g. where the operator's key goes)."""
+    if is_qr_text(text):
+        return True
+    return sum(1 for w in text.lower().split() if w in _WORD_SET) >= 3
+
+
 def complete_word(prefix: str) -> str | None:
     """The SLIP-39 word ``prefix`` stands for (4 letters or more, a prefix of one word)."""
     p = prefix.lower()

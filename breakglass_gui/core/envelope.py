@@ -68,7 +68,11 @@ def safety_code(recipient: str) -> str:
     """The last 8 characters of an ``age1…`` recipient, in two groups of four ("abcd efgh")."""
     r = recipient.strip()
     if not r.startswith(_RECIPIENT_PREFIX) or len(r) < len(_RECIPIENT_PREFIX) + 8:
-        raise EnvelopeError(f"{r[:16]!r} is not an age recipient (they start with 'age1')")
+        # never echo what was given: it may be a share pasted in the wrong place
+        raise EnvelopeError(
+            f"the text given ({len(r)} characters) is not an age recipient: the operator's "
+            "key starts with 'age1' and is 62 characters long"
+        )
     tail = r[-8:]
     return f"{tail[:4]} {tail[4:]}"
 
@@ -81,8 +85,8 @@ def _recipient(text: str) -> Recipient:
         return pyrage.x25519.Recipient.from_str(r)
     except (pyrage.RecipientError, ValueError) as exc:
         raise EnvelopeError(
-            f"{r[:20]!r} is not a valid age X25519 recipient: copy the whole 'age1…' line "
-            "the operator shows"
+            f"the text given ({len(r)} characters) is not a valid age X25519 recipient: "
+            "copy the whole 'age1…' line the operator shows"
         ) from exc
 
 

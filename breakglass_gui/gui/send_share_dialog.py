@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.ceremony.remote import SenderOffer, ShareSender
-from breakglass_gui.ceremony.typed_share import is_qr_text
+from breakglass_gui.ceremony.typed_share import is_qr_text, looks_like_share
 from breakglass_gui.core.envelope import EnvelopeError, safety_code
 from breakglass_gui.platform.files import FileExistsRefusal, create_new
 
@@ -280,7 +280,20 @@ class SendShareDialog(QDialog):
         self.envelope.clear()
         self.qr.clear()
         text = self.recipient.text().strip()
-        if not text:
+        if text and looks_like_share(text):
+            # a share where the key goes: not kept in the field (nor its undo history), not
+            # shown back
+            del text
+            self.recipient.blockSignals(True)
+            self.recipient.setText("")
+            self.recipient.blockSignals(False)
+            self.safety.setStyleSheet(BAD_STYLE)
+            self.safety.setText(
+                "That was a share, not the operator's key: it has been cleared from this field. "
+                "Never send your share as it is. This field is for the operator's one-time key: it "
+                "starts with 'age1'."
+            )
+        elif not text:
             self.safety.setText("")
         else:
             try:

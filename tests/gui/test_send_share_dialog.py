@@ -147,3 +147,38 @@ def qtbot_button() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_share_pasted_where_the_key_goes_is_cleared_and_never_echoed(
+    qtbot: Any, gui_services: Any
+) -> None:
+    """A tired custodian pastes their share (or its words) into the operator-key field, or
+    pastes a whole chat log there: the share is not shown back, not kept in the field, and
+    the custodian is told what happened and what the key looks like."""
+    shares = split_credential(
+        b"remote-root-credential",
+        policy=Policy.simple(2, 3),
+        label="AWS root",
+        custodians=[Custodian("Ana Ruiz", "on-call"), Custodian("Bo Chen", "manager")],
+    ).shares
+    window = MainWindow(gui_services)
+    qtbot.addWidget(window)
+    window.buttons["send_share"].click()
+    dialog = window.open_dialogs[-1]
+    [qr_text] = shares[0].qr_texts()
+    words = " ".join(shares[0].words)
+    for pasted in [qr_text, f"  {qr_text.lower()}\n", words, words.upper()]:
+        dialog.recipient.setText(pasted)
+        said = dialog.safety.text()
+        assert dialog.recipient.text() == "", "the share stays in the key field"
+        assert "share" in said and "age1" in said and "cleared" in said
+        for i in range(0, len(pasted.strip()) - 8, 4):  # no 8 characters of it shown back
+            assert pasted.strip()[i : i + 8] not in said
+        assert not dialog.encrypt_button.isEnabled()
+    OUT.mkdir(exist_ok=True)
+    qtbot.wait(50)
+    dialog.grab().save(str(OUT / "send-share-share-in-key-field.png"))
+    # any other wrong text is named without being echoed either (it may be anything)
+    dialog.recipient.setText("hunter2-my-password-" * 5000)
+    said = dialog.safety.text()
+    assert "not an age recipient" in said and "hunter2" not in said and len(said) < 400

@@ -90,6 +90,22 @@ def test_envelope_round_trip_and_refusals_by_name() -> None:
         key.open(armored[: len(armored) // 2], "cut.age")
     with pytest.raises(EnvelopeError, match="not a valid age X25519 recipient"):
         seal_share(_text(share), "age1notarecipient")
+    # a share given where the key goes (arguments swapped): refused without echoing it
+    for wrong in (_text(share), "age1" + _text(share)):
+        with pytest.raises(EnvelopeError, match=r"not a (valid )?age") as refused:
+            seal_share(_text(share), wrong)
+        assert _text(share)[:8] not in str(refused.value)
+        assert _text(share)[-8:] not in str(refused.value)
+
+
+def test_share_material_is_recognised_where_it_does_not_belong() -> None:
+    from breakglass_gui.ceremony.typed_share import looks_like_share
+
+    share = _shares()[0]
+    assert looks_like_share(_text(share)) and looks_like_share(_text(share).lower())
+    assert looks_like_share(" ".join(share.words).upper())
+    assert not looks_like_share(OneTimeKey.generate().recipient)
+    assert not looks_like_share("age1notakey") and not looks_like_share("hello there world")
 
 
 def test_intake_offers_to_the_collector_duplicate_named_and_key_dies() -> None:
