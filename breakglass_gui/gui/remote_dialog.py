@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from breakglass_gui.ceremony.reconstruct_flow import Offer, OfferKind
 from breakglass_gui.ceremony.remote import RemoteIntake
 
 from .announcement import qr_image
+from .widgets.bounded_text import BoundedPlainTextEdit
 
 __all__ = ["RemoteShareDialog"]
 
@@ -75,7 +75,7 @@ class RemoteShareDialog(QDialog):
         self.qr.setPixmap(QPixmap.fromImage(qr_image(intake.recipient)))
         self.qr.setAccessibleName("QR code of the one-time key")
 
-        self.envelope = QPlainTextEdit(self)
+        self.envelope = BoundedPlainTextEdit(self, on_too_large=self._paste_too_large)
         self.envelope.setObjectName("remoteEnvelope")
         self.envelope.setFont(mono)
         self.envelope.setPlaceholderText(
@@ -127,6 +127,14 @@ class RemoteShareDialog(QDialog):
         if self._on_offer is not None:
             self._on_offer(offer)
         return offer
+
+    def _paste_too_large(self, length: int) -> None:
+        self.outcome.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.outcome.setText(
+            f"That paste is {length:,} characters: far larger than an envelope (about 1,000), "
+            "so it was not pasted. Copy only the envelope, from -----BEGIN AGE ENCRYPTED "
+            "FILE----- to -----END AGE ENCRYPTED FILE-----, or load the envelope file."
+        )
 
     def open_pasted(self) -> Offer | None:
         text = self.envelope.toPlainText()

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +46,7 @@ from breakglass_gui.ceremony.setcards import (
 from .camera import CameraPanel, wipe_frame
 from .geometry import fit_and_centre
 from .services import Services
+from .widgets.bounded_text import PASTE_LIMIT, BoundedPlainTextEdit
 
 __all__ = ["SetCardDialog"]
 
@@ -94,7 +94,7 @@ class SetCardDialog(QDialog):
         self.photo_button.setObjectName("cardLoadPhoto")
         self.photo_button.setAccessibleName("Load a photo of the card's QR code")
         self.photo_button.clicked.connect(self._choose_photo)
-        self.pasted = QPlainTextEdit(self)
+        self.pasted = BoundedPlainTextEdit(self, on_too_large=self._paste_too_large)
         self.pasted.setObjectName("cardPasted")
         self.pasted.setAccessibleName("Pasted set card")
         self.pasted.setPlaceholderText('Or paste the card here ({"card": … } or BGC1…)')
@@ -247,6 +247,14 @@ class SetCardDialog(QDialog):
             )
             return None
         return self.offer(cards[0], path.name)
+
+    def _paste_too_large(self, length: int) -> None:
+        self._say(
+            f"That paste is {length:,} characters: far larger than a set card "
+            f"(at most {PASTE_LIMIT:,}), so it was not pasted. Copy only the card, from "
+            '{"card": … to its end or the BGC1 line, or load the card file instead.',
+            BAD_STYLE,
+        )
 
     def read_pasted(self) -> CardReview | None:
         text = self.pasted.toPlainText()
