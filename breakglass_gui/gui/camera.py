@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,6 +40,7 @@ __all__ = [
     "Decoder",
     "camera_problem",
     "default_decoder",
+    "sheet_left_view",
     "wipe_frame",
 ]
 
@@ -81,6 +83,13 @@ def wipe_frame(frame: Any) -> None:
     """Overwrite a frame we hold (numpy arrays are writable unless marked otherwise)."""
     if isinstance(frame, np.ndarray) and frame.flags.writeable:
         frame.fill(0)
+
+
+def sheet_left_view(result: Any) -> bool:
+    """Whether a camera frame's result means the sheet in view was taken away: nothing read,
+    and the search ran through (a frame cut short by the per-frame budget says nothing about
+    the sheet in view; ``ScanResult.complete``)."""
+    return not result.texts and bool(getattr(result, "complete", True))
 
 
 def _shares(result: Any) -> int:
@@ -372,6 +381,23 @@ class CameraPanel(QWidget):
     def show_photo(self, frame: Any, result: Any) -> None:
         """Show a loaded photo with what was read outlined (the frame is the caller's)."""
         self.view.show_frame(frame, result.quads, good=_shares(result))
+
+    def read_photo(self, path: Path) -> list[str] | None:
+        """The codes read from an image file (every scanner step, no budget), shown outlined in
+        the preview; None when the file is not an image. The decoded frame is overwritten once
+        read; the texts are the caller's to offer and clear."""
+        import cv2  # noqa: PLC0415 - loaded on first use
+
+        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if frame is None:
+            return None
+        try:
+            result = self.decoder.scan_photo(frame)
+            self.show_photo(frame, result)
+            texts: list[str] = result.texts
+            return texts
+        finally:
+            wipe_frame(frame)
 
     # -- messages and wipe ---------------------------------------------------------------------
     def say(self, text: str) -> None:

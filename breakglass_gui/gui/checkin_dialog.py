@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.typed_share import is_qr_text
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .camera import CameraPanel, wipe_frame
+from .camera import CameraPanel, sheet_left_view
 from .geometry import fit_and_centre
 from .services import CheckinDesk, CheckinResult, Services
 
@@ -150,11 +150,9 @@ class CheckinDialog(QDialog):
         self.camera.stop()
 
     def _on_scan(self, result: Any, source: str) -> None:
-        texts = result.texts
-        # a frame whose budgeted search was cut short says nothing about the sheet in view:
-        # only a frame searched through and empty means the sheet was taken away
-        if not texts and getattr(result, "complete", True):
+        if sheet_left_view(result):
             self.desk.no_code_seen(source)
+        texts = result.texts
         for text in texts:
             self.offer(text, source)
         del texts
@@ -169,29 +167,21 @@ class CheckinDialog(QDialog):
 
     def load_image(self, path: Path) -> list[CheckinResult]:
         """Check in every share code found in a photo; an unreadable photo says so."""
-        import cv2  # noqa: PLC0415 - loaded on first use
-
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
+        texts = self.camera.read_photo(path)
+        if texts is None:
             self._say(f"Could not read {path.name} as an image.", BAD_STYLE)
             return []
-        try:
-            result = self.decoder.scan_photo(frame)
-            self.camera.show_photo(frame, result)
-            texts = result.texts
-            self.desk.no_code_seen("image")
-            if not texts:
-                self._say(
-                    f"No share code found in {path.name}: retake the photo flat and sharp, or "
-                    "type the share.",
-                    BAD_STYLE,
-                )
-                return []
-            out = [self.offer(t, "image") for t in texts]
-            texts.clear()
-            return out
-        finally:
-            wipe_frame(frame)
+        self.desk.no_code_seen("image")
+        if not texts:
+            self._say(
+                f"No share code found in {path.name}: retake the photo flat and sharp, or "
+                "type the share.",
+                BAD_STYLE,
+            )
+            return []
+        out = [self.offer(t, "image") for t in texts]
+        texts.clear()
+        return out
 
     def submit_typed(self) -> CheckinResult | None:
         """Check the typed share once every word and data line checks out; what was typed

@@ -34,7 +34,7 @@ from breakglass_gui.core.errors import DuplicateShareError
 from breakglass_gui.core.secret import scrub_freed_memory
 from breakglass_gui.gui.widgets.share_input import ShareInputNames, share_input_box
 
-from .camera import CameraLike, CameraPanel, Decoder, wipe_frame
+from .camera import CameraLike, CameraPanel, Decoder, sheet_left_view
 from .remote_dialog import RemoteShareDialog
 from .widgets.wrapping import SideBySide
 from .wizard_frame import WizardPage
@@ -178,11 +178,9 @@ class CollectPage(WizardPage):
         self.camera.stop()
 
     def _on_scan(self, result: Any, source: str) -> None:
-        texts = result.texts
-        # a frame whose budgeted search was cut short says nothing about the sheet in view:
-        # only a frame searched through and empty means the sheet was taken away
-        if not texts and getattr(result, "complete", True):
+        if sheet_left_view(result):
             self.flow.collector.no_code_seen(source)
+        texts = result.texts
         for text in texts:
             if self.flow.wizard.current != "collect":
                 break
@@ -257,30 +255,22 @@ class CollectPage(WizardPage):
 
     def load_image(self, path: Path) -> list[Offer]:
         """Decode every code in an image file (all the scanner's steps) and offer it."""
-        import cv2  # noqa: PLC0415 - loaded on first use
-
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
+        texts = self.camera.read_photo(path)
+        if texts is None:
             self.message.setStyleSheet("color: #b00020;")
             self.message.setText(f"Could not read {path.name} as an image.")
             return []
-        try:
-            result = self.decoder.scan_photo(frame)
-            self.camera.show_photo(frame, result)
-            self.flow.collector.no_code_seen("image")
-            texts = result.texts
-            if not texts:
-                self.message.setStyleSheet("color: #b00020;")
-                self.message.setText(
-                    f"No share code found in {path.name}: retake the photo flat and sharp, or "
-                    "type the share."
-                )
-                return []
-            out = [self.offer(t, "image") for t in texts]
-            del texts, result
-            return out
-        finally:
-            wipe_frame(frame)
+        self.flow.collector.no_code_seen("image")
+        if not texts:
+            self.message.setStyleSheet("color: #b00020;")
+            self.message.setText(
+                f"No share code found in {path.name}: retake the photo flat and sharp, or "
+                "type the share."
+            )
+            return []
+        out = [self.offer(t, "image") for t in texts]
+        texts.clear()
+        return out
 
     # -- remote custodians -------------------------------------------------------------------------
     def open_remote(self) -> RemoteShareDialog:

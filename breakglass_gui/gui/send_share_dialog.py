@@ -39,7 +39,7 @@ from breakglass_gui.core.envelope import EnvelopeError, safety_code
 from breakglass_gui.platform.files import FileExistsRefusal, create_new
 
 from .announcement import qr_image
-from .camera import CameraPanel, wipe_frame
+from .camera import CameraPanel
 from .geometry import fit_and_centre
 from .services import Services
 from .widgets.share_input import ShareInputNames, share_input_box
@@ -221,19 +221,11 @@ class SendShareDialog(QDialog):
             self.load_image(Path(path))
 
     def load_image(self, path: Path) -> list[SenderOffer]:
-        import cv2  # noqa: PLC0415 - loaded on first use
-
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
+        texts = self.camera.read_photo(path)
+        if texts is None:
             self.share_status.setStyleSheet(BAD_STYLE)
             self.share_status.setText(f"✘ Could not read {path.name} as an image.")
             return []
-        try:
-            result = self.camera.decoder.scan_photo(frame)
-            self.camera.show_photo(frame, result)
-            texts = result.texts
-        finally:
-            wipe_frame(frame)
         if not texts:
             self.share_status.setStyleSheet(BAD_STYLE)
             self.share_status.setText(

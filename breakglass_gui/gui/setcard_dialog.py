@@ -43,7 +43,7 @@ from breakglass_gui.ceremony.setcards import (
     review_card,
 )
 
-from .camera import CameraPanel, wipe_frame
+from .camera import CameraPanel
 from .geometry import fit_and_centre
 from .services import Services
 from .widgets.bounded_text import PASTE_LIMIT, BoundedPlainTextEdit
@@ -227,18 +227,11 @@ class SetCardDialog(QDialog):
 
     def load_photo(self, path: Path) -> CardReview | None:
         """Read the card's QR code from a photo (every scanner step, as for a share)."""
-        import cv2  # noqa: PLC0415 - loaded on first use
-
-        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if frame is None:
+        texts = self.camera.read_photo(path)
+        if texts is None:
             self._say(f"✘ Could not read {path.name} as an image.", BAD_STYLE)
             return None
-        try:
-            result = self.camera.decoder.scan_photo(frame)
-            self.camera.show_photo(frame, result)
-            cards = card_codes(result.texts)
-        finally:
-            wipe_frame(frame)
+        cards = card_codes(texts)
         if not cards:
             self._say(
                 f"✘ No set card's QR code found in {path.name}: photograph the card's code "
