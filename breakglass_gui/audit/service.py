@@ -28,6 +28,7 @@ from breakglass_gui.core.policy import Policy
 from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
 
 from .announce import ANCHOR_HEX, Announcement
+from .bypass import WINDOW_DAYS, BypassRate
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -66,7 +67,6 @@ __all__ = [
 LOG_NAME = "audit.log"
 REGISTRY_NAME = "registry.sqlite3"
 KEYS_DIR = "keys"
-WINDOW_DAYS = 90
 CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
 FIRST_APPEND_ENTRIES = 3  # log_created (+ log_repaired) + the first event, in one append
@@ -134,29 +134,6 @@ class GateStatus:
             f"the audit mirrors cannot be reached ({names}); policy {self.policy}: the "
             "credential stays sealed unless you override with a typed reason"
         )
-
-
-@dataclass(frozen=True)
-class BypassRate:
-    credential_id: int
-    current: int
-    previous: int
-    days: int = WINDOW_DAYS
-
-    def text(self) -> str:
-        return f"{self.current} / {self.days} d, was {self.previous} / {self.days} d"
-
-    def words(self) -> str:
-        """Real uses in the last window against the one before, flagged when rising."""
-        uses = "use" if self.current == 1 else "uses"
-        text = f"{self.current} {uses} / {self.days} d, was {self.previous}"
-        if self.rising:
-            text += ": is break-glass becoming routine? see follow-ups"
-        return text
-
-    @property
-    def rising(self) -> bool:
-        return self.current > self.previous
 
 
 @dataclass(frozen=True)
@@ -1031,6 +1008,9 @@ class AuditTrail:
 
     # -- queries -------------------------------------------------------------------------------
     def bypass_rate(self, credential_id: int) -> BypassRate:
+        """Real uses in the last 90 days (a use exactly 90 days ago included) against the 90
+        days before (from 180 days ago, included, to 90 days ago, not): ``audit/bypass.py``
+        says the windows and the one rule that flags a rising rate."""
         now = self.clock()
         window = dt.timedelta(days=WINDOW_DAYS)
         later = now + dt.timedelta(seconds=1)

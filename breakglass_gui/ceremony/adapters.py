@@ -621,6 +621,7 @@ def trail_rows(trail: AuditTrail) -> list[SetRow]:
                 _date(drill.started_at) if drill else None,
                 tuple(sorted(stale.get(rec.fingerprint, []))),
                 rate.current,
+                rate.previous,
             )
         )
     rows.sort(key=lambda r: (r.status == "retired", -r.created.toordinal()))

@@ -2,8 +2,9 @@
 
 One :class:`SetRow` per set: its status, the age of its last drill (quarterly rehearsal is
 the practice), how many of its shares have not been checked in for a year, and its bypass
-rate (real break-glass uses in the last 90 days: the leading indicator of a slipping
-boundary). ``attention()`` lists, in words, what the host should act on.
+rate (real break-glass uses in the last 90 days against the 90 before: the leading indicator
+of a slipping boundary; flagged by the one rule of ``audit/bypass.py``). ``attention()``
+lists, in words, what the host should act on.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from breakglass_gui.audit.bypass import WINDOW_DAYS, BypassRate
+
 from .ports import SetRecord
 
 __all__ = ["CHECKIN_INTERVAL_DAYS", "DRILL_INTERVAL_DAYS", "SetRow", "rows_from_records"]
 
 DRILL_INTERVAL_DAYS = 92  # a quarter
 CHECKIN_INTERVAL_DAYS = 365
-BYPASS_WINDOW_DAYS = 90
+BYPASS_WINDOW_DAYS = WINDOW_DAYS
 
 
 def _days(a: dt.date, b: dt.date) -> int:
@@ -36,6 +39,7 @@ class SetRow:
     last_drill: dt.date | None = None
     stale_shares: tuple[int, ...] = ()  # not checked in for a year (or ever, if set is a year old)
     real_uses: int = 0  # real reconstructions in the last BYPASS_WINDOW_DAYS
+    previous_uses: int = 0  # and in the BYPASS_WINDOW_DAYS before those
 
     def status_text(self) -> str:
         return {
@@ -77,11 +81,9 @@ class SetRow:
         if self.stale_shares:
             numbers = ", ".join(map(str, self.stale_shares))
             out.append(f"Check in share(s) {numbers}: not confirmed for a year.")
-        if self.real_uses >= 2:
-            out.append(
-                f"Review: {self.real_uses} real uses in {BYPASS_WINDOW_DAYS} days — is break-glass "
-                "becoming routine?"
-            )
+        rate = BypassRate(0, self.real_uses, self.previous_uses)
+        if rate.rising:
+            out.append(f"Review: {rate.words()}")
         return out
 
 
@@ -110,6 +112,7 @@ def rows_from_records(records: Iterable[SetRecord], today: dt.date) -> list[SetR
                 dt.date.fromisoformat(str(drill)[:10]) if drill else None,
                 tuple(stale),
                 int(meta.get("real_uses") or 0),
+                int(meta.get("previous_uses") or 0),
             )
         )
     return rows

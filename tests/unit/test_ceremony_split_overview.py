@@ -38,10 +38,21 @@ def test_old_undrilled_used_set_asks_for_everything() -> None:
     assert todo[0].startswith("Rotate")
     assert any(t.startswith("Run a drill") for t in todo)
     assert any("3, 4, 5" in t for t in todo)
-    assert any("3 real uses" in t for t in todo)
+    # the one rule of audit/bypass.py: 3 real uses in the last 90 d, none before, flagged
+    assert "Review: 3 uses / 90 d, was 0: is break-glass becoming routine? see follow-ups" in todo
     assert row.status_text() == "Rotation due"
 
 
 def test_retired_sets_ask_for_nothing() -> None:
     row = SetRow("C", "old", "2-of-3", "retired", dt.date(2020, 1, 1), 3)
     assert row.attention(TODAY) == [] and not row.drill_overdue(TODAY)
+
+
+def test_one_use_after_a_quiet_quarter_is_not_routine() -> None:
+    """The rows flag by the same rule as the trail and the report: at least 2 real uses in
+    the last 90 days, and more than the 90 before."""
+    base = ("D", "db", "2-of-3", "active", dt.date(2026, 5, 1), 3, dt.date(2026, 5, 20))
+    for uses, before, flagged in ((1, 0, False), (1, 1, False), (2, 1, True), (2, 2, False)):
+        row = SetRow(*base, real_uses=uses, previous_uses=before)
+        todo = row.attention(TODAY)
+        assert any("becoming routine" in t for t in todo) is flagged, (uses, before, todo)
