@@ -206,6 +206,11 @@ def open_review(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> int
     A ceremony has one record: when it already has one (opened while the ceremony was still
     on screen, e.g. the GUI's After page), that record is refreshed from the log — people's
     answers kept — and no second record is made."""
+    with trail.reviews_locked():
+        return _open_review(trail, ceremony, verify=verify)
+
+
+def _open_review(trail: AuditTrail, ceremony: int, *, verify: bool) -> int:
     existing = trail.registry.review_of_ceremony(ceremony)
     record = prefill(trail, ceremony, verify=verify)
     if existing is not None:
@@ -241,6 +246,13 @@ def complete_review(
     Returns (status, fields still missing). When nothing is missing the record is marked
     completed, ``audit_verified`` is re-checked, and the completion is logged.
     """
+    with trail.reviews_locked():
+        return _complete_review(trail, review_id, updates)
+
+
+def _complete_review(
+    trail: AuditTrail, review_id: int, updates: Mapping[str, str | Sequence[str]]
+) -> tuple[str, list[str]]:
     found = trail.registry.review(review_id)
     if found is None:
         raise ReviewError(f"no review record {review_id}")
@@ -312,7 +324,16 @@ def close_follow_up(
     ``follow_ups_closed`` — who, when, what was done — and logged (``follow_up_closed``).
     Refused with a ``ReviewError`` naming the problem: an unknown record or follow-up, a
     text that is another record's follow-up, one already closed, no name. Returns (number,
-    text)."""
+    text). The record is read, checked and written under the review records' lock, so two
+    processes closing at once never lose a close, and only one of two closing the same
+    follow-up succeeds (the other is told it is already closed)."""
+    with trail.reviews_locked():  # read, check and write as one step across processes
+        return _close_follow_up(trail, review_id, item, by=by, note=note)
+
+
+def _close_follow_up(
+    trail: AuditTrail, review_id: int, item: str, *, by: str, note: str
+) -> tuple[int, str]:
     found = trail.registry.review(review_id)
     if found is None:
         raise ReviewError(f"no review record {review_id}")

@@ -17,7 +17,8 @@ import datetime as dt
 import getpass
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
+from breakglass_gui.platform.files import exclusive_lock
 
 from .announce import ANCHOR_HEX, Announcement
 from .bypass import WINDOW_DAYS, BypassRate
@@ -66,6 +68,8 @@ __all__ = [
 
 LOG_NAME = "audit.log"
 REGISTRY_NAME = "registry.sqlite3"
+#: held (flock) across every read-modify-write of a review record, by every process
+REVIEWS_LOCK_NAME = "reviews.lock"
 KEYS_DIR = "keys"
 CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
@@ -193,8 +197,31 @@ class AuditTrail:
         self._trail_overridden: str | None = None
         self._reconstructions_only = False
         self.verify_cache = VerifyCache()
+        self._reviews_rlock = threading.RLock()
+        self._reviews_depth = 0
 
     # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def reviews_locked(self) -> Iterator[None]:
+        """Hold the review records' lock (``reviews.lock`` in the home, ``flock``) for a
+        read-modify-write of a record: another process (a second ``breakglass review
+        close-follow-up``, a ``combine`` opening or joining a record, the app) waits until it
+        is done, then reads what was written. Re-entrant within this trail."""
+        with self._reviews_rlock:
+            if self._reviews_depth:
+                self._reviews_depth += 1
+                try:
+                    yield
+                finally:
+                    self._reviews_depth -= 1
+                return
+            with exclusive_lock(self.home / REVIEWS_LOCK_NAME):
+                self._reviews_depth = 1
+                try:
+                    yield
+                finally:
+                    self._reviews_depth = 0
+
     def close(self) -> None:
         self.registry.close()
 

@@ -11,9 +11,23 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["FileExistsRefusal", "create_new", "open_new", "write_private_replace"]
+if sys.platform != "win32":
+    import fcntl
+else:  # pragma: no cover - Windows: single-writer assumption, as for the audit log
+    fcntl = None
+
+__all__ = [
+    "FileExistsRefusal",
+    "create_new",
+    "exclusive_lock",
+    "open_new",
+    "write_private_replace",
+]
 
 _PRIVATE = stat.S_IRUSR | stat.S_IWUSR
 
@@ -112,3 +126,20 @@ def write_private_replace(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created empty, mode 0600, if missing) for the
+    ``with`` block: the lock the audit log's appends use, for a read-modify-write that must
+    not interleave with another process's. Blocks until the lock is free; released when the
+    block ends (or the process dies). Not re-entrant: a second hold from the same process
+    on another descriptor waits for the first."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, _PRIVATE)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # also releases the lock
