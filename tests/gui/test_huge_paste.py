@@ -17,9 +17,11 @@ from breakglass_gui.ceremony.remote import RemoteIntake
 from breakglass_gui.core.envelope import seal_share
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
+from breakglass_gui.core.share import parse_transcription
 from breakglass_gui.gui.main_window import MainWindow
 from breakglass_gui.gui.remote_dialog import RemoteShareDialog
 from breakglass_gui.gui.widgets.bounded_text import PASTE_LIMIT
+from breakglass_gui.gui.widgets.share_input import ShareTextEdit
 
 pytestmark = pytest.mark.gui
 HUGE = 'BGC1{"card": {' + "x" * 2_000_000 + "}}"
@@ -70,3 +72,35 @@ def test_a_huge_paste_into_the_envelope_box_is_refused(qtbot: Any) -> None:
     _paste(dialog.envelope, seal_share("\n".join(shares[0].qr_texts()) + "\n", intake.recipient))
     offer = dialog.open_pasted()
     assert offer is not None and offer.kind is OfferKind.ACCEPTED
+
+
+def test_a_huge_paste_into_the_typed_share_box_is_refused(qtbot: Any) -> None:
+    """The typed-share box takes the longest real transcription but not one long line."""
+    shares = split_credential(
+        b"k" * 16 * 1024,  # the largest credential: the longest transcription there is
+        policy=Policy.simple(2, 3),
+        label="Database master key",
+        custodians=[Custodian(f"Custodian {i}", "on-call") for i in range(3)],
+    ).shares
+    box = ShareTextEdit()
+    qtbot.addWidget(box)
+    box.show()
+    assert _paste(box, HUGE) < 1.0
+    assert box.toPlainText() == ""
+    said = box.status.text()
+    assert said.startswith("Not pasted") and f"{len(HUGE):,}" in said
+    one_line = " ".join(shares[1].transcription().split())  # the same share, all on one line
+    assert _paste(box, one_line) < 1.0
+    assert box.toPlainText() == "", "one line of 50,000 characters is no layout of a share"
+    assert "Not pasted" in box.status.text()
+    transcription = shares[0].transcription()
+    assert len(transcription) > 60_000
+    _paste(box, transcription)
+    assert box.toPlainText() == transcription
+    canonical = box.canonical()
+    assert canonical is not None
+    assert parse_transcription(canonical) == shares[0]
+    box.wipe()
+    small = shares[2].transcription()
+    _paste(box, " ".join(small.split()[:60]))  # a short run on one line still goes in
+    assert box.toPlainText() != ""

@@ -21,24 +21,38 @@ PASTE_LIMIT = 32 * 1024  # characters: ten times the largest set card, thirty en
 
 
 class BoundedPlainTextEdit(QPlainTextEdit):
-    """``QPlainTextEdit`` whose pastes and drops above ``limit`` characters are refused;
-    ``on_too_large(length)`` is called instead (the text is not inserted, nor kept)."""
+    """``QPlainTextEdit`` whose pastes and drops above ``limit`` characters (or with a line
+    longer than ``line_limit``, when given) are refused; ``on_too_large(length)`` is called
+    instead (the text is not inserted, nor kept)."""
 
     def __init__(
         self,
         parent: QWidget | None = None,
         *,
         limit: int = PASTE_LIMIT,
+        line_limit: int | None = None,
         on_too_large: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.limit = limit
+        self.line_limit = line_limit
         self.on_too_large = on_too_large
+
+    def too_large(self, text: str) -> bool:
+        """Whether pasting ``text`` here is refused (too long in all, or in one line)."""
+        if len(text) + len(self.toPlainText()) > self.limit:
+            return True
+        if self.line_limit is None or len(text) <= self.line_limit:
+            return False
+        return max(map(len, text.splitlines()), default=0) > self.line_limit
 
     def insertFromMimeData(self, source: QMimeData) -> None:
         if source.hasText():
-            length = len(source.text())
-            if length + len(self.toPlainText()) > self.limit:
+            text = source.text()
+            length = len(text)
+            refused = self.too_large(text)
+            del text
+            if refused:
                 if self.on_too_large is not None:
                     self.on_too_large(length)
                 return

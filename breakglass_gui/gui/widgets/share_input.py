@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ceremony.typed_share import TypedShare, complete_word, read_typed
 
+from .bounded_text import BoundedPlainTextEdit
+
 TYPED_SHARE_HINT = (
     "Type the share as printed under 'HAND TRANSCRIPTION' on the sheet: the 33 words (with or "
     "without their numbers; 4 letters are enough), then the numbered data lines with their 2 "
@@ -28,7 +30,14 @@ TYPED_SHARE_HINT = (
 )
 
 
-class ShareTextEdit(QPlainTextEdit):
+# The longest transcription (a 16 KiB credential) is about 65,000 characters in lines of at most
+# 81; a paste far beyond that, or with a line no layout of a share has, is not a typed share,
+# and Qt would freeze laying out one long line (see bounded_text).
+TYPED_PASTE_LIMIT = 96 * 1024
+TYPED_LINE_LIMIT = 4 * 1024
+
+
+class ShareTextEdit(BoundedPlainTextEdit):
     """The typed-share field: large monospace text, checked as you type.
 
     Each word is completed from the SLIP-39 list once its first 4 letters are typed and a space
@@ -38,7 +47,12 @@ class ShareTextEdit(QPlainTextEdit):
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(
+            parent,
+            limit=TYPED_PASTE_LIMIT,
+            line_limit=TYPED_LINE_LIMIT,
+            on_too_large=self._too_large,
+        )
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSizeF(max(font.pointSizeF(), 10.0) * 1.2)
         self.setFont(font)
@@ -54,6 +68,13 @@ class ShareTextEdit(QPlainTextEdit):
         self._completing = False
         self.textChanged.connect(self._changed)
         self.cursorPositionChanged.connect(self._check)
+
+    def _too_large(self, length: int) -> None:
+        self.status.setText(
+            f"Not pasted: {length:,} characters is not a typed share (a share's lines are under "
+            f"100 characters, {TYPED_PASTE_LIMIT:,} in all at most). Nothing of it was kept; "
+            "type or paste the share itself."
+        )
 
     def _changed(self) -> None:
         if not self._completing:
