@@ -100,54 +100,53 @@ def _wrapping_policy(button: QWidget) -> None:
     button.setSizePolicy(policy)
 
 
-class WrapCheckBox(QCheckBox):
+class _Wrapping:
+    """What both wrapping buttons override; mixed in before their Qt class (``self`` is a
+    ``QCheckBox`` or ``QRadioButton``)."""
+
+    _contents: QStyle.SubElement
+    _control: QStyle.ControlElement
+
+    def _button(self) -> QCheckBox | QRadioButton:
+        assert isinstance(self, QCheckBox | QRadioButton)
+        return self
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return _text_size(self._button(), self._contents, width)
+
+    def minimumSizeHint(self) -> QSize:
+        return _min_size(self._button(), self._contents)
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self._button().rect().contains(pos)  # the text too, on every line
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        _paint(self._button(), self._control, self._contents)
+
+
+class WrapCheckBox(_Wrapping, QCheckBox):
     """A check box whose text wraps (see the module doc)."""
 
     _contents = QStyle.SubElement.SE_CheckBoxContents
+    _control = QStyle.ControlElement.CE_CheckBox
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
+        QCheckBox.__init__(self, text, parent)
         _wrapping_policy(self)
 
-    def hasHeightForWidth(self) -> bool:
-        return True
 
-    def heightForWidth(self, width: int) -> int:
-        return _text_size(self, self._contents, width)
-
-    def minimumSizeHint(self) -> QSize:
-        return _min_size(self, self._contents)
-
-    def hitButton(self, pos: QPoint) -> bool:
-        return self.rect().contains(pos)  # the text too, on every line
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        _paint(self, QStyle.ControlElement.CE_CheckBox, self._contents)
-
-
-class WrapRadioButton(QRadioButton):
+class WrapRadioButton(_Wrapping, QRadioButton):
     """A radio button whose text wraps (see the module doc)."""
 
     _contents = QStyle.SubElement.SE_RadioButtonContents
+    _control = QStyle.ControlElement.CE_RadioButton
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
+        QRadioButton.__init__(self, text, parent)
         _wrapping_policy(self)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return _text_size(self, self._contents, width)
-
-    def minimumSizeHint(self) -> QSize:
-        return _min_size(self, self._contents)
-
-    def hitButton(self, pos: QPoint) -> bool:
-        return self.rect().contains(pos)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        _paint(self, QStyle.ControlElement.CE_RadioButton, self._contents)
 
 
 class SideBySide(QWidget):
