@@ -174,6 +174,8 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     "checkin_refused": {"share_desc": _req(S), "reason": _req(S), "set": _opt(S)},
     # review records
     "review_created": {"review": _req(N), "ceremony": _req(N), "incident": _opt(S)},
+    # another ceremony of the same incident and credential joins a draft record
+    "review_joined": {"review": _req(N), "ceremony": _req(N), "incident": _opt(S)},
     "review_completed": {
         "review": _req(N),
         "ceremony": _req(N),
@@ -370,6 +372,11 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             return f"check-in refused for {f['share_desc']}: {f['reason']}"
         case "review_created":
             return f"review record {f['review']} opened for ceremony {f['ceremony']}"
+        case "review_joined":
+            return (
+                f"review record {f['review']} now also covers ceremony {f['ceremony']} "
+                f"(incident {f['incident']})"
+            )
         case "review_completed":
             return f"review record {f['review']} completed: appropriate? {f['appropriate']}"
         case "follow_up_closed":

@@ -224,6 +224,17 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX ceremonies_by_origin ON ceremonies(origin_key, origin_ceremony)
         WHERE origin_key IS NOT NULL;
     """,
+    # 6: one review record may cover several ceremonies (the attempts of one incident on one
+    # credential: refused attempts and the use that followed); ``reviews.ceremony_id`` stays
+    # the first of them
+    """
+    CREATE TABLE review_ceremonies (
+        ceremony_id INTEGER PRIMARY KEY REFERENCES ceremonies(id),
+        review_id INTEGER NOT NULL REFERENCES reviews(id)
+    );
+    CREATE INDEX review_ceremonies_by_review ON review_ceremonies(review_id, ceremony_id);
+    INSERT INTO review_ceremonies (ceremony_id, review_id) SELECT ceremony_id, id FROM reviews;
+    """,
 ]
 
 
@@ -812,11 +823,59 @@ class Registry:
                 (ceremony_id, json.dumps(record, ensure_ascii=False), _iso(when)),
             )
             if cur.rowcount:
-                return int(cur.lastrowid or 0)
+                review_id = int(cur.lastrowid or 0)
+                c.execute(
+                    "INSERT OR IGNORE INTO review_ceremonies (ceremony_id, review_id) "
+                    "VALUES (?, ?)",
+                    (ceremony_id, review_id),
+                )
+                return review_id
             row = c.execute(
                 "SELECT id FROM reviews WHERE ceremony_id = ?", (ceremony_id,)
             ).fetchone()
             return int(row[0])
+
+    def join_review(self, review_id: int, ceremony_id: int) -> None:
+        """Make ``ceremony_id`` one of the ceremonies the review record ``review_id`` covers
+        (a ceremony belongs to one record at most; a second join changes nothing)."""
+        with self.tx() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO review_ceremonies (ceremony_id, review_id) VALUES (?, ?)",
+                (ceremony_id, review_id),
+            )
+
+    def review_ceremonies(self, review_id: int) -> list[int]:
+        """The ceremonies a review record covers, oldest first (at least its first one)."""
+        rows = self.conn.execute(
+            "SELECT ceremony_id FROM review_ceremonies WHERE review_id = ? ORDER BY ceremony_id",
+            (review_id,),
+        ).fetchall()
+        found = [int(r[0]) for r in rows]
+        if not found:
+            row = self.conn.execute(
+                "SELECT ceremony_id FROM reviews WHERE id = ?", (review_id,)
+            ).fetchone()
+            found = [int(row[0])] if row else []
+        return found
+
+    def draft_review_of_incident(
+        self, incident: str, credential_id: int | None, *, excluding: int
+    ) -> int | None:
+        """The draft (not yet completed) review record of a real reconstruction here under
+        ``incident`` (compared without case or surrounding spaces) on ``credential_id`` (None:
+        attempts whose shares named no credential of this registry), other than the record of
+        ceremony ``excluding``; the oldest when several, None when there is none."""
+        row = self.conn.execute(
+            "SELECT r.id FROM reviews r "
+            "JOIN review_ceremonies rc ON rc.review_id = r.id "
+            "JOIN ceremonies c ON c.id = rc.ceremony_id "
+            "WHERE r.status = 'draft' AND c.kind = 'reconstruction' AND c.id != ? "
+            "AND c.origin_key IS NULL AND c.incident IS NOT NULL "
+            "AND lower(trim(c.incident)) = lower(trim(?)) AND c.credential_id IS ? "
+            "ORDER BY r.id LIMIT 1",
+            (excluding, incident, credential_id),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def update_review(
         self, review_id: int, record: dict[str, Any], completed: dt.datetime | None
@@ -833,7 +892,13 @@ class Registry:
             )
 
     def review_of_ceremony(self, ceremony_id: int) -> int | None:
-        """The id of the review record of a ceremony (there is at most one), or None."""
+        """The id of the review record that covers a ceremony (there is at most one), or
+        None."""
+        row = self.conn.execute(
+            "SELECT review_id FROM review_ceremonies WHERE ceremony_id = ?", (ceremony_id,)
+        ).fetchone()
+        if row:
+            return int(row[0])
         row = self.conn.execute(
             "SELECT id FROM reviews WHERE ceremony_id = ?", (ceremony_id,)
         ).fetchone()

@@ -19,6 +19,7 @@ from .yaml_emit import dump
 
 if TYPE_CHECKING:
     from .log import Entry
+    from .registry import CeremonyRecord
     from .service import AuditTrail
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "open_follow_ups",
     "open_review",
     "prefill",
+    "prefill_together",
     "to_yaml",
 ]
 
@@ -43,6 +45,7 @@ FIELDS: list[tuple[str, str]] = [
     ("credential", "Credential"),
     ("set", "Share set"),
     ("window", "Window"),
+    ("attempts", "Attempts"),
     ("why_glass", "Why break glass"),
     ("shares_used", "Shares used"),
     ("shares_refused", "Shares refused"),
@@ -58,6 +61,7 @@ FIELDS: list[tuple[str, str]] = [
     ("ceremony", "Ceremony"),
 ]
 LIST_FIELDS = {
+    "attempts",
     "witnesses",
     "shares_used",
     "shares_refused",
@@ -106,11 +110,13 @@ def prefill(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> dict[st
         raise ReviewError(f"no ceremony {ceremony}")
     entries = _ceremony_entries(trail, ceremony)
     set_rec = trail.registry.get_set(rec.set_fp) if rec.set_fp else None
+    named_fp = rec.set_fp or ""
     if set_rec is None:
         # a refused attempt: name the set (and credential) its shares were refused for
         for e in entries:
             fp = e.fields.get("set")
             if isinstance(fp, str) and fp:
+                named_fp = named_fp or fp
                 set_rec = trail.registry.get_set(fp)
                 if set_rec is not None:
                     break
@@ -151,7 +157,8 @@ def prefill(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> dict[st
         credential = set_rec.label
         set_text = f"{set_rec.fingerprint} ({set_rec.policy_short})"
     else:
-        rate, credential, set_text = "unknown (set not in this registry)", "", rec.set_fp or ""
+        rate, credential = "unknown (set not in this registry)", ""
+        set_text = f"{named_fp} (not in this registry)" if named_fp else ""
     gate = override or "none"
     if "NOT posted" in posted:
         gate = f"{gate}; {posted}" if override else posted
@@ -168,6 +175,7 @@ def prefill(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> dict[st
         "credential": credential,
         "set": set_text,
         "window": window,
+        "attempts": [_attempt_line(rec, len(refused))],
         "why_glass": rec.trigger or "",
         "shares_used": used,
         "shares_refused": refused,
@@ -180,6 +188,94 @@ def prefill(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> dict[st
         "reviewed_on": "",
         "bypass_rate": rate,
         "ceremony": ceremony,
+    }
+
+
+def _attempt_line(rec: CeremonyRecord, refused: int) -> str:
+    """One ceremony of a record, in words: when, who, how it ended."""
+    if rec.status == "done":
+        how = f"the credential was recovered ({rec.outcome})"
+    elif rec.status == "failed":
+        how = f"failed ({rec.outcome})"
+    elif rec.status == "aborted":
+        how = f"ended without the credential ({rec.outcome})"
+    elif rec.outcome:
+        how = f"still open ({rec.outcome})"
+    else:
+        how = "still open"
+    if refused:
+        how += f"; {refused} refused" if refused > 1 else "; 1 refused"
+    return f"ceremony {rec.id}, {rec.started_at}, {rec.operator or 'no operator named'}: {how}"
+
+
+def _unique(values: Sequence[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def _announced_anchor(trail: AuditTrail, ceremony: int) -> str:
+    for e in _ceremony_entries(trail, ceremony):
+        if e.event == "quorum_reached" and e.fields.get("announced"):
+            return f"{e.seq}:{e.hash[:20]}"
+    return ""
+
+
+def prefill_together(
+    trail: AuditTrail, ceremonies: Sequence[int], *, verify: bool = True
+) -> dict[str, Any]:
+    """One review record for the ceremonies of one incident on one credential (refused
+    attempts, and the use that may have followed), oldest first: each ceremony is an
+    ``attempts`` line; refusals and actions say which ceremony they belong to; who broke
+    glass, witnesses, sets and reasons are all named. One ceremony: ``prefill``."""
+    if len(ceremonies) == 1:
+        return prefill(trail, ceremonies[0], verify=verify)
+    parts = [prefill(trail, c, verify=False) for c in ceremonies]
+    first, last = parts[0], parts[-1]
+    start = str(first["window"]).split(" → ")[0]
+    end = str(last["window"]).split(" → ")[-1]
+    gates = _unique([p["gate_bypassed"] for p in parts if p["gate_bypassed"] != "none"])
+    named = [p for p in parts if p["credential"]]
+    verified = audit_verified_text(trail) if verify else ""
+    if verify:
+        for c in ceremonies:
+            anchor = _announced_anchor(trail, c)
+            if anchor:
+                verified += (
+                    f"; announced anchor {anchor} (check: breakglass audit verify --anchor "
+                    f"{anchor})"
+                )
+    return {
+        "incident": first["incident"],
+        "severity": "",
+        "broke_glass": ", ".join(_unique([p["broke_glass"] for p in parts])),
+        "witnesses": _unique([w for p in parts for w in p["witnesses"]]),
+        "credential": (named or parts)[0]["credential"],
+        "set": "; ".join(_unique([p["set"] for p in parts])),
+        "window": f"{start} → {end}" if start != end else start,
+        "attempts": [line for p in parts for line in p["attempts"]],
+        "why_glass": "; ".join(_unique([p["why_glass"] for p in parts])),
+        "shares_used": _unique([u for p in parts for u in p["shares_used"]]),
+        "shares_refused": [
+            f"ceremony {c}: {r}"
+            for c, p in zip(ceremonies, parts, strict=True)
+            for r in p["shares_refused"]
+        ],
+        "actions_taken": [
+            f"ceremony {c}: {a}"
+            for c, p in zip(ceremonies, parts, strict=True)
+            for a in p["actions_taken"]
+        ],
+        "gate_bypassed": "; ".join(gates) or "none",
+        "appropriate": "",
+        "audit_verified": verified,
+        "follow_ups": [],
+        "reviewers": [],
+        "reviewed_on": "",
+        "bypass_rate": (named or parts)[0]["bypass_rate"],
+        "ceremony": ceremonies[0],
     }
 
 
@@ -205,20 +301,42 @@ def open_review(trail: AuditTrail, ceremony: int, *, verify: bool = True) -> int
 
     A ceremony has one record: when it already has one (opened while the ceremony was still
     on screen, e.g. the GUI's After page), that record is refreshed from the log — people's
-    answers kept — and no second record is made."""
+    answers kept — and no second record is made.
+
+    One incident on one credential has one record while it is a draft: a real
+    reconstruction under an incident reference (compared without case) joins the draft
+    record of an earlier one under that incident on the same credential (a set and the sets
+    rotated from it; attempts whose shares named no set here share theirs) — refused attempts,
+    each ``combine`` its own process and ceremony, and the use that followed. The joining is
+    logged (``review_joined``); the record lists every attempt. Once completed, a record
+    takes no more: a later attempt under the incident opens a new one. Done under the review
+    records' lock, so two processes never open two records for one incident."""
     with trail.reviews_locked():
         return _open_review(trail, ceremony, verify=verify)
 
 
 def _open_review(trail: AuditTrail, ceremony: int, *, verify: bool) -> int:
-    existing = trail.registry.review_of_ceremony(ceremony)
-    record = prefill(trail, ceremony, verify=verify)
+    reg = trail.registry
+    existing = reg.review_of_ceremony(ceremony)
+    rec = reg.ceremony(ceremony)
+    if existing is None and rec is not None and rec.kind == "reconstruction" and rec.incident:
+        # one incident, one credential: one record while it is a draft (refused attempts,
+        # each CLI run its own ceremony, and the use that followed)
+        existing = reg.draft_review_of_incident(rec.incident, rec.credential_id, excluding=ceremony)
+        if existing is not None:
+            reg.join_review(existing, ceremony)
+            trail.record(
+                "review_joined",
+                {"review": existing, "ceremony": ceremony, "incident": rec.incident},
+            )
     if existing is not None:
-        found = trail.registry.review(existing)
+        found = reg.review(existing)
         assert found is not None
-        trail.registry.replace_review_record(existing, _merged(found[2], record))
+        record = prefill_together(trail, reg.review_ceremonies(existing), verify=verify)
+        reg.replace_review_record(existing, _merged(found[2], record))
         return existing
-    review_id = trail.registry.add_review(ceremony, record, trail.now())
+    record = prefill(trail, ceremony, verify=verify)
+    review_id = reg.add_review(ceremony, record, trail.now())
     trail.record(
         "review_created",
         {"review": review_id, "ceremony": ceremony, "incident": record["incident"] or None},

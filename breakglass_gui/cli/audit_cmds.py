@@ -876,19 +876,28 @@ def cmd_review_list(args: argparse.Namespace) -> int:
     trail = open_trail(args)
     try:
         rows = trail.registry.reviews()
+        covered = {rid: trail.registry.review_ceremonies(rid) for rid, _c, _s, _r in rows}
     finally:
         trail.close()
     if args.json:
         data = [
-            {"review": rid, "ceremony": cid, "status": status, "incident": rec.get("incident")}
+            {
+                "review": rid,
+                "ceremony": cid,
+                "ceremonies": covered[rid],
+                "status": status,
+                "incident": rec.get("incident"),
+            }
             for rid, cid, status, rec in rows
         ]
         out(json.dumps(data, indent=2, ensure_ascii=False))
         return EXIT_OK
     if not rows:
         out("no review records")
-    for rid, cid, status, rec in rows:
-        out(f"{rid:4d}  {status:<9} ceremony {cid}  {rec.get('incident')}  {rec.get('window')}")
+    for rid, _cid, status, rec in rows:
+        ids = covered[rid]
+        which = f"ceremony {ids[0]}" if len(ids) == 1 else f"ceremonies {', '.join(map(str, ids))}"
+        out(f"{rid:4d}  {status:<9} {which}  {rec.get('incident')}  {rec.get('window')}")
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from breakglass_gui.audit.log import read_entries
+from breakglass_gui.audit.review import complete_review
 from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateClosedError
 from breakglass_gui.ceremony.adapters import (
     TrailCheckin,
@@ -509,3 +510,112 @@ def test_a_drill_or_unreadable_input_alone_opens_no_record(
     flow.refuse_unread("notes.txt", "not a Breakglass share")  # a stray file: no share at all
     flow.close()
     assert trail.registry.reviews() == []
+
+
+def _refused_attempt(
+    trail: AuditTrail, clock: ManualClock, incident: str, share_set: ShareSet, k: int
+) -> int:
+    """A real attempt under ``incident`` whose one share (``k``) is refused; the window is
+    then closed. Returns its ceremony."""
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow, incident)
+    assert flow.offer_text(share_set.shares[k].qr_texts()[0], "camera").kind is OfferKind.REFUSED
+    flow.close()
+    assert audit.ceremony is not None
+    return audit.ceremony
+
+
+def test_one_incident_on_one_credential_is_one_review_record(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    """Refused attempts under one incident, each its own ceremony, share the incident's draft
+    record; the use that follows under that incident joins it too (its After page shows that
+    record). Another incident, another credential (a set not rotated from this one, shares of
+    no set here) or a record already completed: a record of its own."""
+    old, foreign = sets["old"], sets["foreign"]
+    made = [
+        split_credential(v, policy=Policy.simple(2, 3), label="vault", custodians=PEOPLE)
+        for v in (b"vault v1", b"vault v2")
+    ]
+    v1, v2 = made
+    register(trail, v1)
+    split = trail.split_started(
+        label="vault", policy=v2.header.policy, replaces=v1.fingerprint_text
+    )
+    trail.split_finished(split, v2, replaces=v1.fingerprint_text)  # v1 retired, one credential
+    first = _refused_attempt(trail, clock, "INC-4821", v1, 0)
+    clock.advance(60)
+    second = _refused_attempt(trail, clock, "INC-4821", v1, 1)
+    [(rid, rcid, status, record)] = trail.registry.reviews()
+    assert (rcid, status) == (first, "draft")
+    assert trail.registry.review_ceremonies(rid) == [first, second]
+    assert record["credential"] == "vault"
+    assert record["set"] == f"{v1.fingerprint_text} (2-of-3)"
+    assert len(record["attempts"]) == 2
+    assert all("ended without the credential" in a for a in record["attempts"])
+    assert [r.split(":")[0] for r in record["shares_refused"]] == [
+        f"ceremony {first}",
+        f"ceremony {second}",
+    ]
+
+    # the use that follows under the same incident: its After page shows the same record
+    clock.advance(60)
+    flow, audit = flow_for(trail, clock, drill=False)
+    authorise(flow, "INC-4821")
+    for k in (0, 1):
+        assert flow.offer_text(v2.shares[k].qr_texts()[0], "camera").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+    flow.announcement_posted(True, "confirmed in the test")
+    flow.reveal()
+    flow.wizard.next()
+    view = audit.review()
+    assert view is not None and view.review_id == rid
+    assert view.text.startswith("# break-glass review record — INC-4821\n")
+    flow.defer_checklist()
+    flow.wizard.finish()
+    third = audit.ceremony
+    assert third is not None
+    [(rid2, _c, status, record)] = trail.registry.reviews()
+    assert rid2 == rid and status == "draft"
+    assert trail.registry.review_ceremonies(rid) == [first, second, third]
+    assert len(record["shares_used"]) == 2 and len(record["shares_refused"]) == 2
+    assert record["attempts"][2].startswith(f"ceremony {third}, ")
+    assert "the credential was recovered (revealed)" in record["attempts"][2]
+    assert record["set"] == f"{v1.fingerprint_text} (2-of-3); {v2.fingerprint_text} (2-of-3)"
+    assert any(
+        a.startswith(f"ceremony {third}: credential revealed") for a in record["actions_taken"]
+    )
+    assert record["follow_ups"]  # the unticked post-use steps
+    assert "announced anchor" in record["audit_verified"]
+    assert rate(trail, v2.fingerprint_text) == 1  # the refused attempts are not uses
+    events = [e for e in read_entries(trail.log_path) if e.event.startswith("review_")]
+    assert [(e.event, e.fields["ceremony"]) for e in events] == [
+        ("review_created", first),
+        ("review_joined", second),
+        ("review_joined", third),
+    ]
+    assert trail.verify().ok
+
+    # another incident; another credential (old: not rotated into vault); shares of no
+    # credential here: each under its own record
+    other = _refused_attempt(trail, clock, "INC-5000", v1, 2)
+    cousin = _refused_attempt(trail, clock, "INC-4821", old, 0)
+    stray = _refused_attempt(trail, clock, "INC-4821", foreign, 0)
+    reviews = trail.registry.reviews()
+    assert [(r[1], r[3]["incident"], r[3]["credential"]) for r in reviews] == [
+        (first, "INC-4821", "vault"),
+        (other, "INC-5000", "vault"),
+        (cousin, "INC-4821", "prod-db root"),
+        (stray, "INC-4821", ""),
+    ]
+    assert foreign.fingerprint_text in reviews[3][3]["set"]
+
+    # once the record is completed, a new attempt under the incident is a new event to review
+    assert complete_review(
+        trail, rid, {"severity": "SEV2", "appropriate": "YES", "reviewers": ["security"]}
+    ) == ("completed", [])
+    late = _refused_attempt(trail, clock, "INC-4821", v1, 0)
+    assert trail.registry.review_of_ceremony(late) not in (None, rid)
+    assert trail.registry.review_ceremonies(rid) == [first, second, third]

@@ -419,3 +419,73 @@ def test_review_export_never_replaces_a_file(
     first = pdf.read_bytes()
     code, _, err = run(capsysbinary, *h, "review", "export", "1", "--pdf", str(pdf))
     assert code == 2 and "already exists" in err and pdf.read_bytes() == first
+
+
+def test_refused_combines_of_one_incident_share_one_review_record(
+    tmp_path: Path, home: Path, capsysbinary: Capture
+) -> None:
+    """Each ``combine`` is its own process and ceremony; refused attempts under one incident
+    on one credential still share one draft record, which names the set and credential and
+    lists every attempt; the use that follows under that incident joins it. Another incident
+    gets its own record."""
+    h = ["--home", str(home)]
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    fp = _split(capsysbinary, home, tmp_path / "set1", secret)
+    fp2 = _split(
+        capsysbinary, home, tmp_path / "set2", secret, "--replaces", fp, "--operator", "ana"
+    )
+    old = [str(tmp_path / "set1" / f"share-{k}.txt") for k in (1, 2, 3)]
+    new = [str(tmp_path / "set2" / f"share-{k}.txt") for k in (1, 2, 3)]
+
+    def combine(incident: str, *files: str, code: int = 2) -> str:
+        got, out, err = run(
+            capsysbinary, *h, "combine", *files, "--incident", incident, "--operator", "bo",
+            "--witness", "Cy", "--trigger", "1", "--announced",
+        )  # fmt: skip
+        assert got == code, err
+        return out
+
+    for pair in ((old[0], old[1]), (old[1], old[2]), (old[0], old[2])):
+        combine("INC-9", *pair)
+    code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
+    [listed] = json.loads(out)
+    assert listed["incident"] == "INC-9" and listed["status"] == "draft"
+    assert listed["ceremonies"] == sorted(listed["ceremonies"]) and len(listed["ceremonies"]) == 3
+    code, out, _ = run(capsysbinary, *h, "review", "show", "1", "--json")
+    shown = json.loads(out)
+    assert shown["credential"] == "aws root" and shown["set"] == f"{fp} (2-of-3)"
+    assert len(shown["attempts"]) == 3
+    for c, line in zip(listed["ceremonies"], shown["attempts"], strict=True):
+        assert line.startswith(f"ceremony {c}, ") and "bo: ended without the credential" in line
+        assert line.endswith("; 2 refused")
+    assert len(shown["shares_refused"]) == 6
+    assert all("retired set: it belongs to set" in r for r in shown["shares_refused"])
+    assert shown["bypass_rate"] == "0 / 90 d, was 0 / 90 d" and shown["shares_used"] == []
+
+    combine("INC-10", old[0], old[1])
+    code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
+    assert [(r["review"], r["incident"], len(r["ceremonies"])) for r in json.loads(out)] == [
+        (1, "INC-9", 3),
+        (2, "INC-10", 1),
+    ]
+    code, out, _ = run(capsysbinary, *h, "review", "list")
+    assert f"ceremonies {', '.join(map(str, listed['ceremonies']))}  INC-9" in out
+
+    # the use under INC-9, with the current set: the same record
+    assert combine("INC-9", new[0], new[2], code=0) == SECRET.decode()
+    code, out, _ = run(capsysbinary, *h, "review", "list", "--json")
+    assert [(r["review"], r["incident"], len(r["ceremonies"])) for r in json.loads(out)] == [
+        (1, "INC-9", 4),
+        (2, "INC-10", 1),
+    ]
+    code, out, _ = run(capsysbinary, *h, "review", "show", "1", "--json")
+    shown = json.loads(out)
+    assert shown["set"] == f"{fp} (2-of-3); {fp2} (2-of-3)" and len(shown["shares_used"]) == 2
+    assert "the credential was recovered (revealed)" in shown["attempts"][3]
+    assert shown["bypass_rate"] == "1 / 90 d, was 0 / 90 d"
+    events = [e.event for e in read_entries(home / "audit.log") if e.event.startswith("review_")]
+    assert events == ["review_created", "review_joined", "review_joined", "review_created",
+                      "review_joined"]  # fmt: skip
+    code, out, _ = run(capsysbinary, *h, "audit", "verify")
+    assert code == 0 and "intact" in out
