@@ -949,8 +949,8 @@ class AuditTrail:
         shares of a set were refused (retired, foreign, forged, a quorum that would not open)
         gets a review record — one however many refusals, shared with the other attempts of
         the same incident on the same credential while it is a draft (``open_review``) —
-        naming that set and its credential; it is not a use. Unreadable input alone (a stray file, a QR code that
-        is no share) opens none."""
+        naming that set and its credential; it is not a use. Unreadable input alone (a stray
+        file, a QR code that is no share) opens none."""
         entry = self.record("ceremony_aborted", {"ceremony": ceremony, "reason": reason})
         self.registry.finish_ceremony(ceremony, "aborted", reason, self.clock())
         rec = self.registry.ceremony(ceremony)
