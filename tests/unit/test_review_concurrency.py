@@ -13,6 +13,7 @@ the lock whatever the machine's load; the later rounds are a free race.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ import pytest
 from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.review import complete_review, get_review
 from breakglass_gui.audit.service import REVIEWS_LOCK_NAME, AuditTrail
+from breakglass_gui.cli.main import main
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import split_credential
 
@@ -34,6 +36,18 @@ except ImportError:  # pragma: no cover
     from .test_audit_support import SECRET
 
 CLI = [sys.executable, "-m", "breakglass_gui.cli.main"]
+# what a real combine needs without a terminal
+REAL = [
+    "--incident",
+    "INC-9",
+    "--operator",
+    "bo",
+    "--witness",
+    "Cy",
+    "--trigger",
+    "1",
+    "--announced",
+]
 ITEMS = [f"OPS-{100 + k} follow-up {k}" for k in range(1, 13)]
 
 
@@ -146,3 +160,62 @@ def test_concurrent_closes_keep_every_close_and_close_each_once(tmp_path: Path) 
     assert sorted(_closes(home).items()) == [(n, 1) for n in range(1, 13)]
     with AuditTrail(home) as trail:
         assert trail.verify().ok
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+@pytest.mark.parametrize("hold", [True, False])
+def test_refused_combines_at_once_under_one_incident_open_one_record(
+    tmp_path: Path, hold: bool
+) -> None:
+    """Three refused ``combine`` processes under one incident, run together: one record,
+    covering the three (the record is opened or joined under the review records' lock).
+    ``hold``: the test holds the lock until all three are queued on it."""
+    home = tmp_path / "home"
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    for out, extra in (("set1", []), ("set2", ["--replaces", "{fp}", "--operator", "ana"])):
+        fp = ""
+        if extra:
+            fp = json.loads((tmp_path / "set1" / "set.json").read_text())["fingerprint"]
+        argv = [
+            "--home", str(home), "split", "-m", "2", "-n", "3", "--label", "aws root",
+            "--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy",
+            "--secret-file", str(secret), "--out", str(tmp_path / out),
+            *[a.replace("{fp}", fp) for a in extra],
+        ]  # fmt: skip
+        assert main(argv) == 0
+    old = [str(tmp_path / "set1" / f"share-{k}.txt") for k in (1, 2, 3)]
+    lock = home / REVIEWS_LOCK_NAME
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if hold:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        jobs = [
+            subprocess.Popen(
+                [*CLI, "--home", str(home), "combine", *pair, *REAL],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for pair in ((old[0], old[1]), (old[1], old[2]), (old[0], old[2]))
+        ]
+        if hold:
+            deadline = time.monotonic() + 120
+            while _waiters(lock) < len(jobs):
+                if any(p.poll() is not None for p in jobs):
+                    early = [p.communicate() for p in jobs if p.poll() is not None]
+                    pytest.fail(f"a combine did not wait for the review records' lock: {early}")
+                assert time.monotonic() < deadline, "the combines never queued on the lock"
+                time.sleep(0.05)
+    finally:
+        os.close(fd)
+    for p in jobs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 2 and out == "" and "retired" in err, err
+    with AuditTrail(home) as trail:
+        [(rid, _cid, status, record)] = trail.registry.reviews()
+        assert status == "draft" and record["incident"] == "INC-9"
+        assert len(trail.registry.review_ceremonies(rid)) == 3 == len(record["attempts"])
+        assert record["credential"] == "aws root" and len(record["shares_refused"]) == 6
+    events = Counter(e.event for e in read_entries(home / "audit.log"))
+    assert (events["review_created"], events["review_joined"]) == (1, 2)
