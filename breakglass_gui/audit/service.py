@@ -30,7 +30,7 @@ from breakglass_gui.platform.dirs import ensure_private_dir, resolve_home
 from breakglass_gui.platform.files import exclusive_lock
 
 from .announce import ANCHOR_HEX, Announcement
-from .bypass import WINDOW_DAYS, BypassRate
+from .bypass import RULE_WORDS, WINDOW_DAYS, BypassRate
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -1197,6 +1197,7 @@ class AuditTrail:
             "home": str(self.home),
             "generated": _iso(self.clock()),
             "credentials": list(credentials.values()),
+            "bypass_rule": f"real uses: {RULE_WORDS}",
             "rotation_due": [r.fingerprint for r in self.registry.sets("rotation-due")],
             "stale_shares": [s.__dict__ for s in self.stale_shares(days)],
             "stale_after_days": days,

@@ -13,15 +13,26 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from breakglass_gui.audit.bypass import WINDOW_DAYS, BypassRate
+from breakglass_gui.audit.bypass import RULE_WORDS, WINDOW_DAYS, BypassRate
 
 from .ports import SetRecord
 
-__all__ = ["CHECKIN_INTERVAL_DAYS", "DRILL_INTERVAL_DAYS", "SetRow", "rows_from_records"]
+__all__ = [
+    "BYPASS_RULE",
+    "CHECKIN_INTERVAL_DAYS",
+    "DRILL_INTERVAL_DAYS",
+    "SetRow",
+    "rows_from_records",
+]
 
 DRILL_INTERVAL_DAYS = 92  # a quarter
 CHECKIN_INTERVAL_DAYS = 365
 BYPASS_WINDOW_DAYS = WINDOW_DAYS
+#: the rule behind "is break-glass becoming routine?", in words (one rule: audit/bypass.py)
+BYPASS_RULE = (
+    f"Bypass rate, per credential: real uses (never drills or refused attempts) in the last "
+    f"{WINDOW_DAYS} days against the {WINDOW_DAYS} before, {RULE_WORDS}."
+)
 
 
 def _days(a: dt.date, b: dt.date) -> int:

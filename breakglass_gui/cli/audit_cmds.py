@@ -813,6 +813,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     out("")
     if not data["credentials"]:
         out("no credentials recorded")
+    else:
+        out(f"({data['bypass_rule']}; drills and refused attempts never count)")
     for c in data["credentials"]:
         flag = "  ← watch" if c["bypass_rate_rising"] else ""
         out(f"credential {c['label']!r}: real uses {c['uses_words']}{flag}")

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from breakglass_gui.ceremony.overview import SetRow
+from breakglass_gui.ceremony.overview import BYPASS_RULE, SetRow
 from breakglass_gui.core.errors import BreakglassError
 
 from .geometry import fit_and_centre
@@ -320,6 +320,8 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # a damaged registry must not stop the window
                 lines = [f"Could not read the review records: {exc}"]
         self.attention_label.setText("\n".join(lines))
+        # the one rule behind "becoming routine?" (audit/bypass.py), for whoever wonders why
+        self.attention_label.setToolTip(BYPASS_RULE)
         self.attention_label.setVisible(bool(lines))
         open_items = 0
         if trail is not None:

@@ -101,6 +101,9 @@ def test_the_main_window_shows_reviews_due_and_a_rising_rate(qtbot: Any, tmp_pat
         assert "Review due: review 1 (INC-1, prod-db root)" in text
         assert "Review due: review 2 (INC-2, prod-db root)" in text
         assert "prod-db root: 2 uses / 90 d, was 0: is break-glass becoming routine?" in text
+        assert "at least 2 real uses and more than the 90 days before" in (
+            window.attention_label.toolTip()
+        )
         qtbot.waitUntil(lambda: trail2.checked, timeout=20000)
         assert not window.trail_banner.isVisible()
         OUT.mkdir(exist_ok=True)

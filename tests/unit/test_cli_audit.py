@@ -146,6 +146,10 @@ def test_cli_ceremonies_end_to_end(tmp_path: Path, home: Path, capsysbinary: Cap
     # real uses in the last 90 days, and more than the 90 before)
     assert "credential 'aws root': real uses 1 use / 90 d, was 0\n" in out
     assert "becoming routine" not in out and "← watch" not in out
+    assert (
+        "(real uses: flagged when the last 90 days have at least 2 real uses and more than the "
+        "90 days before; drills and refused attempts never count)\n" in out
+    )
     assert "review due: review 1 (incident INC-4821)" in out
     assert "review due: review 2 (incident INC-5)" in out
 
