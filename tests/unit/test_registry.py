@@ -45,6 +45,40 @@ def test_an_older_schema_is_migrated_in_place(tmp_path: Path) -> None:
         reg.close()
 
 
+def test_review_records_of_a_schema_5_registry_keep_their_ceremonies(tmp_path: Path) -> None:
+    """Migration 6 (a record may cover several ceremonies): every record kept from before
+    covers its one ceremony, found both ways; a later ceremony can join it."""
+    path = tmp_path / "r.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(";\n".join(MIGRATIONS[:5]) + ";\nPRAGMA user_version = 5;")
+    for k in (1, 2, 3):
+        conn.execute(
+            "INSERT INTO ceremonies (kind, incident, started_at) "
+            "VALUES ('reconstruction', ?, '2026-01-01T00:00:00Z')",
+            (f"INC-{k}",),
+        )
+    for k in (1, 2):
+        conn.execute(
+            "INSERT INTO reviews (ceremony_id, record, created_at) "
+            "VALUES (?, '{}', '2026-01-01T00:00:00Z')",
+            (k,),
+        )
+    conn.commit()
+    conn.close()
+    reg = Registry(path)
+    try:
+        assert reg.version == len(MIGRATIONS)
+        assert [reg.review_of_ceremony(c) for c in (1, 2, 3)] == [1, 2, None]
+        assert reg.review_ceremonies(1) == [1] and reg.review_ceremonies(2) == [2]
+        reg.join_review(1, 3)
+        reg.join_review(2, 3)  # a ceremony belongs to one record: the second join is a no-op
+        assert reg.review_of_ceremony(3) == 1 and reg.review_ceremonies(1) == [1, 3]
+        assert reg.draft_review_of_incident("inc-1 ", None, excluding=3) == 1
+        assert reg.draft_review_of_incident("INC-2", 7, excluding=3) is None
+    finally:
+        reg.close()
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.sqlite3"
     Registry(path).close()
