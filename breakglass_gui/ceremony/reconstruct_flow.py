@@ -1,8 +1,8 @@
 """Break glass: the reconstruction ceremony as a step graph, without Qt.
 
-Steps (``RECONSTRUCT_STEPS``)::
+Steps::
 
-    trigger -> collect -> reconstruct -> reveal -> after (finish)
+    trigger -> collect -> reconstruct -> [announce] -> reveal -> after (finish)
 
 1. **trigger**: incident reference (required, pattern configurable), the runbook's trigger
    condition that holds, operator, witnesses, real use or drill; read back as one sentence.
@@ -11,9 +11,18 @@ Steps (``RECONSTRUCT_STEPS``)::
    with a message naming the share and the reason.
 3. **reconstruct**: :meth:`ReconstructFlow.run_reconstruction` (the GUI calls it off the GUI
    thread) recovers the credential into a ``SecretBytes`` held by the wizard state.
-4. **reveal**: the credential may be shown for ``reveal_seconds``; it is held at most
-   ``hold_seconds`` after reconstruction, then wiped ("timeout").
-5. **after**: the post-use checklist (rotate, re-split, redistribute, postmortem) and the review
+4. **announce** (a real use only: :meth:`ReconstructFlow.announce_applies`): the announcement
+   made at the quorum (its anchor is the fsynced "quorum reached; announcement made" entry) is
+   shown for the incident channel and the operator answers whether it was posted; the answer is
+   logged either way, once per change of answer (Back and Next never log it again). The step
+   is left only when the reveal gate is open: with no mirror that takes "Posted" or the typed,
+   recorded override; with mirrors every mirror must have the record (or the override), and
+   going on without an answer is logged as not confirmed. A drill is not a use: nothing is
+   announced and the step is skipped. The credential cannot be revealed from this step.
+5. **reveal**: the credential may be shown for ``reveal_seconds``; it is held at most
+   ``hold_seconds`` after reconstruction, then wiped ("timeout"). Back returns to the
+   announcement (hiding the credential) when there was one.
+6. **after**: the post-use checklist (rotate, re-split, redistribute, postmortem) and the review
    record pre-filled from this ceremony's audit events.
 
 Wipe happens on Done (leaving *reveal*), on timeout, on Cancel and on close (the GUI cancels):
@@ -61,7 +70,14 @@ from breakglass_gui.core.share import (
     parse_any,
 )
 
-from .ports import Clock, ReconstructionRecorder, Registry, StartFacts, SystemClock
+from .ports import (
+    Clock,
+    ReconstructionRecorder,
+    Registry,
+    RevealGate,
+    StartFacts,
+    SystemClock,
+)
 from .wizard import Direction, Step, Wizard, WizardState
 
 __all__ = [
@@ -618,6 +634,11 @@ class ReconstructFlow:
         self.wipe_listeners: list[Callable[[str], None]] = []
         self._abort_reason = "cancelled"
         self.checklist_deferred = False
+        #: the operator's last answer to "was the announcement posted?" (None: not asked yet)
+        self.announce_answer: bool | None = None
+        #: the reveal gate as last checked (on entering the announce step, after an answer or
+        #: an override); the step's check reads it without probing the mirrors again
+        self.gate_status: RevealGate | None = None
         self.wizard = Wizard(
             [
                 Step(
@@ -636,11 +657,21 @@ class ReconstructFlow:
                     on_enter=self._enter_reconstruct,
                 ),
                 Step(
+                    "announce",
+                    "Announce",
+                    next="reveal",
+                    check=self._check_announce,
+                    on_enter=self._enter_announce,
+                    on_leave=self._leave_announce,
+                    can_go_back=False,  # back would reconstruct again
+                ),
+                Step(
                     "reveal",
                     "Reveal",
                     next="after",
                     on_leave=self._leave_reveal,
-                    can_go_back=False,
+                    # back to the announcement only (never to reconstruct again)
+                    can_go_back=lambda _s: self.wizard.history[-1:] == ["announce"],
                 ),
                 Step("after", "After", check=self._check_after, can_go_back=False),
             ],
@@ -736,7 +767,9 @@ class ReconstructFlow:
 
     def _after_reconstruct(self, state: WizardState) -> str:
         # a drill on a live set has nothing to show: straight to the drill's end
-        return "after" if self.outcome.proven_only else "reveal"
+        if self.outcome.proven_only:
+            return "after"
+        return "announce" if self.announce_applies() else "reveal"
 
     def _check_reconstruct(self, state: WizardState) -> list[str]:
         if self.outcome.error:
@@ -850,6 +883,7 @@ class ReconstructFlow:
             raise BreakglassError(self.outcome.not_shown)
         if self.secret is None:
             raise BreakglassError("there is no credential to reveal (it was wiped)")
+        self._require_reveal_step()
         # Recorded first: the recorder checks the reveal gate again at this moment and raises
         # (the credential stays hidden) when a mirror went down or nothing was announced.
         self.recorder.revealed(self.outcome.fingerprint, via=via)
@@ -867,9 +901,77 @@ class ReconstructFlow:
         return self.recorder.announcement()
 
     def announcement_posted(self, posted: bool, how: str) -> None:
-        """Whether the operator posted the announcement (logged either way)."""
+        """Whether the operator posted the announcement (logged either way). The same answer
+        given again (a second press, Back and Next) is not logged again; a changed answer
+        is. The reveal gate is checked afresh after a logged answer."""
+        if self._log_answer(posted, how):
+            self.check_gate()
+
+    def _log_answer(self, posted: bool, how: str) -> bool:
+        if posted == self.announce_answer:
+            return False
         self.note("announcement_posted", {"posted": posted, "how": how})
         self.recorder.announcement_posted(posted, how)
+        self.announce_answer = posted
+        return True
+
+    # -- the announce step ----------------------------------------------------------------------
+    def announce_applies(self) -> bool:
+        """Whether this ceremony has the announce step: a real use whose quorum was announced
+        (a drill is not a use and announces nothing; a recorder without announcements, e.g.
+        an in-memory one, has nothing to show)."""
+        return not self.drill and self.announcement() is not None
+
+    def check_gate(self) -> RevealGate | None:
+        """Check the reveal gate now (one call to the recorder, which probes the mirrors) and
+        keep the answer for the announce step's check."""
+        self.gate_status = self.recorder.gate()
+        return self.gate_status
+
+    def override_gate(self, reason: str) -> None:
+        """Open a shut gate with a typed reason (logged by the recorder; ``CeremonyError`` when
+        too short), then check the gate again."""
+        self.recorder.override_gate(reason)
+        self.check_gate()
+
+    def announce_needs_posted(self) -> bool:
+        """True when only "Posted" (or the override) opens the gate: no mirror configured."""
+        status = self.gate_status
+        return bool(status is not None and getattr(status, "needs_announcement", False))
+
+    def _enter_announce(self, state: WizardState) -> None:
+        self.check_gate()
+
+    def _check_announce(self, state: WizardState) -> list[str]:
+        status = self.gate_status
+        if status is None or status.open:
+            return []
+        if self.announce_needs_posted():
+            if self.announce_answer is False:
+                return [
+                    "Not posted: the credential stays sealed. Post it and press Posted, or type "
+                    "why the ceremony must go on without it and press Override (recorded)."
+                ]
+            return ["Post this to the incident channel, then press Posted."]
+        return [status.explain()]
+
+    def _leave_announce(self, state: WizardState, direction: Direction) -> None:
+        if direction is Direction.FORWARD and self.announce_answer is None:
+            status = self.gate_status
+            why = (
+                "went on by the typed override"
+                if status is not None and getattr(status, "overridden", False)
+                else "went on with the audit mirrors holding the record"
+            )
+            # logged without checking the gate again: the reveal checks it, as its own call
+            self._log_answer(False, f"not answered; {why}")
+
+    def _require_reveal_step(self) -> None:
+        if self.wizard.running and self.wizard.current != "reveal":
+            raise BreakglassError(
+                "the credential is revealed at the reveal step only, after the announce step "
+                "has been answered"
+            )
 
     def reveal_failed(self, reason: str) -> None:
         """The credential could not be delivered where the reveal sent it: recorded as a
@@ -906,6 +1008,7 @@ class ReconstructFlow:
 
     def note_copied(self, seconds: float) -> None:
         """Record a copy; call it before copying (the recorder checks the gate and raises)."""
+        self._require_reveal_step()
         self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
         self.note(
             "secret_copied", {"set": self.outcome.fingerprint, "clear_after_s": round(seconds)}
@@ -914,6 +1017,8 @@ class ReconstructFlow:
     def _leave_reveal(self, state: WizardState, direction: Direction) -> None:
         if direction is Direction.FORWARD:
             self.wipe("done")
+        elif direction is Direction.BACK:
+            self.hide("back to the announcement")
 
     # -- wipe ---------------------------------------------------------------------------------
     def wipe(self, reason: str) -> None:

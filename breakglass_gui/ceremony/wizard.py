@@ -159,7 +159,8 @@ class Step:
     forward (or finishing), in words meant for the person at the keyboard; ``warn`` lists what
     they should see but may accept. ``on_enter`` runs when the step becomes current (forward
     or back); ``on_leave`` runs when it stops being current, with the direction.
-    ``can_go_back`` False makes a point of no return (e.g. after the shares are printed).
+    ``can_go_back`` False makes a point of no return (e.g. after the shares are printed); a
+    callable decides from the state (e.g. back only to a step that may be seen again).
     """
 
     id: str
@@ -169,13 +170,18 @@ class Step:
     warn: Check = _no_problems
     on_enter: Hook = _nothing
     on_leave: LeaveHook = _nothing_on_leave
-    can_go_back: bool = True
+    can_go_back: bool | Callable[[WizardState], bool] = True
     params: dict[str, Any] = field(default_factory=dict)
 
     def resolve_next(self, state: WizardState) -> str | None:
         if self.next is None or isinstance(self.next, str):
             return self.next
         return self.next(state)
+
+    def may_go_back(self, state: WizardState) -> bool:
+        if isinstance(self.can_go_back, bool):
+            return self.can_go_back
+        return bool(self.can_go_back(state))
 
 
 Listener = Callable[["Wizard"], None]
@@ -255,7 +261,7 @@ class Wizard:
         return self.step.resolve_next(self.state) is None
 
     def can_go_back(self) -> bool:
-        return self.running and bool(self.history) and self.step.can_go_back
+        return self.running and bool(self.history) and self.step.may_go_back(self.state)
 
     def path(self) -> Iterator[str]:
         """The steps visited so far and the current one, in order."""
@@ -290,7 +296,7 @@ class Wizard:
         self._require_running()
         if not self.history:
             raise WizardError("already at the first step")
-        if not self.step.can_go_back:
+        if not self.step.may_go_back(self.state):
             raise WizardError(f"there is no going back from {self.current!r}")
         self.step.on_leave(self.state, Direction.BACK)
         self.current = self.history.pop()

@@ -657,22 +657,25 @@ def _run_combine(
         flow.wizard.finish()
         out(flow.outcome.not_shown)
         return EXIT_OK
+    # a real use: to the announce step, which checks the gate; a drill: to the reveal step
+    flow.wizard.next()
     ann = flow.announcement()
     if ann is not None:  # a real use: the trace outside this machine, on stderr
         print_announcement(ann)
-    gate = audit.gate()
-    if gate is not None and not gate.open and gate.needs_announcement:
+    gate = flow.gate_status if flow.wizard.current == "announce" else flow.check_gate()
+    if gate is not None and not gate.open and flow.announce_needs_posted():
         _confirm_announcement(args, flow)
-        gate = audit.gate()
+        gate = flow.gate_status
     if gate is not None and not gate.open:
         if not args.mirror_override:
             raise CliError(
                 gate.explain() + " (--mirror-override REASON); the credential was wiped",
                 EXIT_FAIL,
             )
-        audit.override_gate(args.mirror_override)
+        flow.override_gate(args.mirror_override)
         err(f"breakglass: {gate.explain()}; override recorded")
-    flow.wizard.next()  # to the reveal step
+    if flow.wizard.current == "announce":
+        flow.wizard.next()  # to the reveal step
     fd: int | None = None
     if args.out:
         try:

@@ -1,6 +1,7 @@
 """Break glass: the reconstruction wizard (Qt pages attached to ``ReconstructFlow``'s steps).
 
-Trigger and authorisation → Collect shares → Reconstruct (off the GUI thread) → Reveal →
+Trigger and authorisation → Collect shares → Reconstruct (off the GUI thread) → Announce (a
+real use: the announcement for the incident channel, "Posted" / "Not posted") → Reveal →
 After. Loud by design: a red banner for a real use, a blue one for a drill, the
 authorisation sentence on every page. Cancel (any step), Done, the hold timeout and closing
 the window all wipe: the ``SecretBytes`` is overwritten, the reveal view and clipboard are
@@ -57,9 +58,9 @@ from breakglass_gui.ceremony.reconstruct_flow import (
 from breakglass_gui.ceremony.rules import RulesError, load_rules
 from breakglass_gui.core.errors import BreakglassError
 
-from .announcement import AnnouncementBox
 from .camera import CameraLike, Decoder
 from .clipboard import SecretClipboard
+from .reconstruct_wizard_announce import AnnouncePage
 from .reconstruct_wizard_collect import CollectPage
 from .reveal import RevealPanel
 from .widgets.wrapping import WrapCheckBox
@@ -72,7 +73,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ReconstructWizard", "open_from_main_window"]
 
-STEP_ORDER = ("trigger", "collect", "reconstruct", "reveal", "after")
+STEP_ORDER = ("trigger", "collect", "reconstruct", "announce", "reveal", "after")
 
 
 def _big(label: QLabel, factor: float = 1.3, bold: bool = True) -> QLabel:
@@ -373,21 +374,19 @@ class RevealPage(WizardPage):
         gate_layout.addWidget(self.gate_text)
         gate_layout.addLayout(gate_row)
         self.gate_box.setVisible(False)
-        self.announce = AnnouncementBox(self)
-        self.announce.answered.connect(self._announced)
         self.panel.on_refused = self._reveal_refused
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.refused)
-        layout.addWidget(self.announce)
         layout.addWidget(self.gate_box)
         layout.addWidget(self.panel, 1)
         layout.addWidget(warn)
 
     # -- the fail-closed mirror gate (when the audit adapter has one) ---------------------------
     def check_gate(self) -> bool:
-        """True when the credential may be shown; else the override box shows why not."""
-        status = self.flow.recorder.gate()
+        """True when the credential may be shown; else the override box shows why not. (The
+        announcement was answered on its own step; a mirror may have gone down since.)"""
+        status = self.flow.check_gate()
         shut = status is not None and not status.open
         self.gate_box.setVisible(status is not None and (bool(status.unreachable) or shut))
         self.gate_box.setTitle(
@@ -407,18 +406,9 @@ class RevealPage(WizardPage):
     def _reveal_refused(self) -> None:
         self.check_gate()
 
-    def _announced(self, posted: bool) -> None:
-        how = "confirmed posted in the app" if posted else "operator said it was not posted"
-        try:
-            self.flow.announcement_posted(posted, how)
-        except BreakglassError as exc:
-            self.gate_text.setText(f"{exc}")
-            return
-        self.check_gate()
-
     def override_gate(self) -> bool:
         try:
-            self.flow.recorder.override_gate(self.gate_reason.text())
+            self.flow.override_gate(self.gate_reason.text())
         except BreakglassError as exc:
             self.gate_text.setText(f"{exc}")
             return False
@@ -440,8 +430,12 @@ class RevealPage(WizardPage):
             ("Identified as bad and left out: " + "; ".join(o.refused)) if o.refused else ""
         )
         self.panel.attach()
-        self.announce.show_announcement(self.flow.announcement())
         self.check_gate()
+
+    def leave(self) -> None:
+        # Back to the announcement (or on): the credential is hidden, never left on screen
+        if self.panel.view.shown:
+            self.panel.hide_secret("left the reveal step")
 
 
 class DrillReportView(QWidget):
@@ -831,6 +825,7 @@ class ReconstructWizard(WizardFrame):
         self.trigger_page = TriggerPage(flow, self, rotation_due=rotation_due)
         self.collect_page = CollectPage(flow, cameras=cameras, decoder=decoder, parent=self)
         self.reconstruct_page = ReconstructPage(flow, self)
+        self.announce_page = AnnouncePage(flow, self)
         self.reveal_page = RevealPage(flow, clipboard, self)
         self.after_page = AfterPage(
             flow,
@@ -850,6 +845,7 @@ class ReconstructWizard(WizardFrame):
         self.collect_page.offered.connect(self.refresh_buttons)
         self.reconstruct_page.done.connect(self._reconstructed)
         self.after_page.changed.connect(self.refresh_buttons)
+        self.announce_page.changed.connect(self.refresh_buttons)
         self.after_page.resplit.clicked.connect(self._resplit)
         self.after_page.save_record.clicked.connect(self._save_record)
         self.after_page.export_review.clicked.connect(self._export_review)
@@ -862,6 +858,7 @@ class ReconstructWizard(WizardFrame):
                 self.trigger_page,
                 self.collect_page,
                 self.reconstruct_page,
+                self.announce_page,
                 self.reveal_page,
                 self.after_page,
             ],
@@ -890,6 +887,7 @@ class ReconstructWizard(WizardFrame):
             "trigger": "&Next: collect shares",
             "collect": "&Reconstruct",
             "reconstruct": "&Next",
+            "announce": "&Next: the reveal",
             "reveal": "&Done — wipe it",
             "after": "&Finish",
         }.get(step_id, "&Next")

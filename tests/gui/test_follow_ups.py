@@ -54,6 +54,7 @@ def services(tmp_path: Path) -> Iterator[Services]:
     assert flow.run_reconstruction()
     flow.wizard.next()
     flow.announcement_posted(True, "test")
+    flow.wizard.next()  # from the announce step to the reveal
     flow.reveal()
     flow.wizard.next()
     flow.defer_checklist()

@@ -1,6 +1,6 @@
 """The real app's services wired together: break glass and a drill through the main window,
 recorded in the signed audit log and the registry, with the fake camera playing photographs
-of real share sheets; the fail-closed mirror gate and its override on the reveal page."""
+of real share sheets; the announce step, the fail-closed mirror gate and its override."""
 
 from __future__ import annotations
 
@@ -161,15 +161,20 @@ def test_break_glass_and_a_drill_through_the_main_window_are_on_the_record(
     assert refused.startswith("Refused share 1 of 3")
     assert f"set {old.fingerprint_text}, which was retired (on 2026-03-02 by Dee Host" in refused
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
+    qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
     # no mirror configured: the announcement is the trace outside the laptop; sealed until posted
-    reveal = wizard.reveal_page
+    announce = wizard.announce_page
     assert (
-        reveal.announce.isVisible() and "Incident: INC-5150" in reveal.announce.text.toPlainText()
+        announce.announce.isVisible()
+        and "Incident: INC-5150" in announce.announce.text.toPlainText()
     )
-    assert reveal.gate_box.isVisible() and "stays sealed" in reveal.gate_text.text()
-    assert not reveal.panel.toggle.isEnabled() and not reveal.panel.copy_button.isEnabled()
-    reveal.announce.posted.click()
+    assert "then press Posted" in announce.next_words.text()
+    assert not wizard.next_button.isEnabled() and not wizard.go_next()
+    assert wizard.wizard.current == "announce"  # sealed: no reveal page yet
+    announce.announce.posted.click()
+    wizard.next_button.click()
+    reveal = wizard.reveal_page
+    assert wizard.wizard.current == "reveal"
     assert reveal.panel.toggle.isEnabled() and not reveal.gate_reason.isVisible()
     secret = wizard.flow.secret
     assert secret is not None and bytes(secret) == SECRET
@@ -339,19 +344,23 @@ def test_reveal_waits_for_the_mirrors_or_a_typed_override(
             page.typed.setPlainText(main.shares[k].transcription())
             page.add_typed.click()
         wizard.next_button.click()
-        qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
+        qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
+        announce = wizard.announce_page
+        assert announce.override_box.isVisible()  # a mirror down: posting does not open it
+        text = announce.override_text.text()
+        assert "siem" in text and "stays sealed" in text
+        assert not wizard.next_button.isEnabled() and not wizard.go_next()
+        announce.override_reason.setText("x")
+        announce.override_button.click()
+        assert "at least" in announce.override_text.text()
+        assert not wizard.next_button.isEnabled()
+        announce.override_reason.setText("SIEM is down in the same outage, INC-5151")
+        announce.override_button.click()
+        assert wizard.next_button.isEnabled()
+        assert "in the audit log" in announce.override_text.text()
+        wizard.next_button.click()
         reveal = wizard.reveal_page
-        assert reveal.gate_box.isVisible()
-        assert "siem" in reveal.gate_text.text() and "stays sealed" in reveal.gate_text.text()
-        assert not reveal.panel.toggle.isEnabled() and not reveal.panel.copy_button.isEnabled()
-        reveal.gate_reason.setText("x")
-        reveal.gate_button.click()
-        assert "at least" in reveal.gate_text.text()
-        assert not reveal.panel.toggle.isEnabled()
-        reveal.gate_reason.setText("SIEM is down in the same outage, INC-5151")
-        reveal.gate_button.click()
         assert reveal.panel.toggle.isEnabled()
-        assert "in the audit log" in reveal.gate_text.text()
         reveal.panel.toggle.click()
         assert reveal.panel.view.shown
         wizard.cancel()

@@ -130,8 +130,10 @@ def test_closing_after_a_real_use_leaves_the_review_due(qtbot: Any, tmp_path: Pa
             page.typed.setPlainText(main.shares[k].transcription())
             page.add_typed.click()
         wizard.next_button.click()
-        qtbot.waitUntil(lambda: wizard.wizard.current == "reveal", timeout=10000)
-        wizard.reveal_page.announce.posted.click()
+        qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
+        wizard.announce_page.announce.posted.click()
+        wizard.next_button.click()
+        assert wizard.wizard.current == "reveal"
         wizard.reveal_page.panel.toggle.click()
         assert wizard.reveal_page.panel.view.shown
         wizard.next_button.click()  # Done: wiped; the After page

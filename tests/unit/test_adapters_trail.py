@@ -8,10 +8,12 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from breakglass_gui.audit.log import read_entries
+from breakglass_gui.audit.mirrors import MirrorError, Settings
 from breakglass_gui.audit.review import complete_review
 from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateClosedError
 from breakglass_gui.ceremony.adapters import (
@@ -23,6 +25,8 @@ from breakglass_gui.ceremony.adapters import (
 from breakglass_gui.ceremony.drill import StepTimer, drill_report, record_drill
 from breakglass_gui.ceremony.ports import ManualClock
 from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST, OfferKind, ReconstructFlow
+from breakglass_gui.ceremony.wizard import WizardError
+from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
 from tests.forgery import forge_last_share
@@ -131,13 +135,18 @@ def test_break_glass_is_one_real_ceremony_and_marks_the_set_rotation_due(
     flow.wizard.next()
     assert flow.run_reconstruction()
     flow.wizard.next()
+    assert flow.wizard.current == "announce"  # its own step, before the reveal
     gate = audit.gate()  # no mirror configured: the announcement is the trace outside
     assert gate is not None and not gate.open and gate.needs_announcement
+    with pytest.raises(BreakglassError):
+        flow.reveal()  # not from the announce step
     with pytest.raises(GateClosedError):
-        flow.reveal()
+        audit.revealed(main.fingerprint_text, via="screen")  # nor past the trail's own gate
     ann = flow.announcement()
     assert ann is not None and ann.incident == "INC-4821"
     flow.announcement_posted(True, "confirmed in the test")
+    flow.wizard.next()
+    assert flow.wizard.current == "reveal"
     flow.reveal()
     flow.wizard.next()  # Done: wiped
     for key, _label in CHECKLIST:
@@ -232,6 +241,7 @@ def test_closing_after_a_reveal_still_marks_rotation_due(
     assert flow.run_reconstruction()
     flow.wizard.next()
     flow.announcement_posted(True, "confirmed in the test")
+    flow.wizard.next()  # the reveal step
     flow.note_copied(30)  # copied, never shown: exposed all the same
     flow.close()
     assert audit.ceremony is not None
@@ -295,16 +305,21 @@ def test_fail_closed_gate_and_a_logged_override(
         flow.wizard.next()
         assert flow.run_reconstruction()
         flow.wizard.next()
+        assert flow.wizard.current == "announce"
         gate = audit.gate()
         assert gate is not None and not gate.open
         assert "siem" in gate.explain()
         with pytest.raises(GateClosedError):
-            flow.reveal()
+            audit.revealed(main.fingerprint_text, via="screen")
+        with pytest.raises(WizardError):
+            flow.wizard.next()  # the shut gate holds the announce step
         with pytest.raises(CeremonyError):
             audit.override_gate("short")
         audit.override_gate("SIEM down during the same outage, INC-4821")
         reopened = audit.gate()
         assert reopened is not None and reopened.open and reopened.overridden
+        flow.check_gate()
+        flow.wizard.next()
         flow.reveal()
         cid = audit.ceremony
         assert cid is not None
@@ -382,6 +397,7 @@ def test_the_after_step_completes_the_one_registry_review_record(
     assert flow.run_reconstruction()
     flow.wizard.next()
     flow.announcement_posted(True, "confirmed in the test")
+    flow.wizard.next()  # the reveal step
     flow.reveal()
     clock.advance(30)
     flow.wizard.next()  # Done: wiped; the After step
@@ -568,6 +584,7 @@ def test_one_incident_on_one_credential_is_one_review_record(
     assert flow.run_reconstruction()
     flow.wizard.next()
     flow.announcement_posted(True, "confirmed in the test")
+    flow.wizard.next()  # the reveal step
     flow.reveal()
     flow.wizard.next()
     view = audit.review()
@@ -619,3 +636,194 @@ def test_one_incident_on_one_credential_is_one_review_record(
     late = _refused_attempt(trail, clock, "INC-4821", v1, 0)
     assert trail.registry.review_of_ceremony(late) not in (None, rid)
     assert trail.registry.review_ceremonies(rid) == [first, second, third]
+
+
+# -- the announcement's own step, before the reveal --------------------------------------------
+
+
+def reconstructed(flow: ReconstructFlow, share_set: ShareSet, incident: str = "INC-4821") -> None:
+    authorise(flow, incident)
+    for k in (0, 1):
+        assert flow.offer_text(share_set.shares[k].qr_texts()[0], "camera").accepted
+    flow.wizard.next()
+    assert flow.run_reconstruction()
+    flow.wizard.next()
+
+
+def answers(trail: AuditTrail, ceremony: int | None) -> list[tuple[bool, str]]:
+    return [
+        (e.fields["posted"], e.fields["how"])
+        for e in read_entries(trail.log_path)
+        if e.event == "announcement_posted" and e.fields.get("ceremony") == ceremony
+    ]
+
+
+def test_a_real_use_announces_on_its_own_step_and_only_posted_opens_the_reveal(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    assert flow.wizard.current == "announce"
+    assert flow.wizard.step.title == "Announce"
+    # the anchor is the fsynced "quorum reached; announcement made" entry
+    ann = flow.announcement()
+    assert ann is not None and ann.incident == "INC-4821"
+    [quorum] = [e for e in read_entries(trail.log_path) if e.event == "quorum_reached"]
+    assert ann.anchor == f"{quorum.seq}:{quorum.hash[: len(ann.anchor.split(':')[1])]}"
+    # not answered: what to do next, in words; no way on, no reveal from this step
+    assert flow.wizard.problems() == ["Post this to the incident channel, then press Posted."]
+    with pytest.raises(WizardError):
+        flow.wizard.next()
+    with pytest.raises(BreakglassError, match="announce"):
+        flow.reveal()
+    # "Not posted": logged, and still no way on
+    flow.announcement_posted(False, "operator said it was not posted")
+    assert answers(trail, audit.ceremony) == [(False, "operator said it was not posted")]
+    assert "override" in flow.wizard.problems()[0].lower()
+    with pytest.raises(WizardError):
+        flow.wizard.next()
+    # "Posted": logged; the way on opens
+    flow.announcement_posted(True, "confirmed posted in the app")
+    assert flow.wizard.problems() == []
+    flow.wizard.next()
+    assert flow.wizard.current == "reveal"
+    # back to the announcement and on again: nothing announced or logged twice
+    assert flow.wizard.can_go_back()
+    flow.wizard.back()
+    assert flow.wizard.current == "announce" and flow.secret is not None
+    flow.announcement_posted(True, "confirmed posted in the app")  # the same answer again
+    flow.wizard.next()
+    assert answers(trail, audit.ceremony) == [
+        (False, "operator said it was not posted"),
+        (True, "confirmed posted in the app"),
+    ]
+    flow.reveal()
+    kinds = ceremony_events(trail, audit.ceremony or 0)
+    assert kinds.count("quorum_reached") == 1
+    assert kinds[kinds.index("quorum_reached") :] == [
+        "quorum_reached",
+        "announcement_posted",
+        "announcement_posted",
+        "secret_revealed",
+    ]
+    # going back from the reveal hides the credential
+    flow.wizard.back()
+    assert flow.revealed_until is None and flow.wizard.current == "announce"
+
+
+def test_posted_straight_away_is_logged_exactly_once_through_back_and_next(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    flow.announcement_posted(True, "confirmed posted in the app")
+    for _ in range(3):
+        flow.wizard.next()
+        assert flow.wizard.current == "reveal"
+        flow.wizard.back()
+    flow.wizard.next()
+    flow.reveal()
+    assert answers(trail, audit.ceremony) == [(True, "confirmed posted in the app")]
+
+
+def test_not_posted_goes_on_only_by_the_typed_override(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    flow.announcement_posted(False, "operator said it was not posted")
+    with pytest.raises(CeremonyError):
+        flow.override_gate("short")
+    assert flow.wizard.problems()
+    flow.override_gate("Slack is down in the same outage, INC-4821")
+    assert flow.wizard.problems() == []
+    flow.wizard.next()
+    flow.reveal()
+    kinds = ceremony_events(trail, audit.ceremony or 0)
+    assert kinds[-3:] == ["announcement_posted", "mirror_override", "secret_revealed"]
+    assert answers(trail, audit.ceremony) == [(False, "operator said it was not posted")]
+
+
+def test_a_drill_has_no_announce_step(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    """A drill is not a use: nothing goes to the incident channel (a rehearsal posting there
+    would be noise), the gate is open, and a drill set's credential goes straight to the
+    reveal; a drill on a live set goes straight to its end, as before."""
+    rehearsal = split_credential(
+        b"throwaway", policy=Policy.simple(2, 3), label="drill set", custodians=PEOPLE, drill=True
+    )
+    register(trail, rehearsal)
+    flow, audit = flow_for(trail, clock, drill=True)
+    reconstructed(flow, rehearsal, "rehearse the SSO outage")
+    assert flow.announcement() is None
+    assert flow.wizard.current == "reveal"
+    flow.reveal()
+    assert answers(trail, audit.ceremony) == []
+    live, _ = flow_for(trail, clock, drill=True)
+    reconstructed(live, sets["main"], "rehearse on the live set")
+    assert live.wizard.current == "after"
+
+
+class UpMirror:
+    """A mirror that is always up; counts the gate's probes."""
+
+    name = "up"
+
+    def __init__(self) -> None:
+        self.probes = 0
+
+    def probe(self) -> None:
+        self.probes += 1
+
+    def send(self, entry: Any, text: str) -> None:
+        pass
+
+
+def test_with_a_working_mirror_the_step_shows_but_needs_no_posted_and_logs_no_answer(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    mirror = UpMirror()
+    trail.settings = Settings([{"type": "file", "path": "unused"}], "fail-closed")
+    trail.mirrors = [mirror]
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    assert flow.wizard.current == "announce" and flow.announcement() is not None
+    probes = mirror.probes
+    assert probes >= 1, "the gate was checked on entering the step"
+    assert flow.wizard.problems() == []
+    assert mirror.probes == probes, "asking what blocks does not probe the mirrors again"
+    flow.wizard.next()  # no answer given: logged as not confirmed
+    assert answers(trail, audit.ceremony) == [
+        (False, "not answered; went on with the audit mirrors holding the record")
+    ]
+    flow.wizard.back()
+    flow.wizard.next()
+    assert len(answers(trail, audit.ceremony)) == 1
+    flow.reveal()
+    assert mirror.probes > probes, "the reveal checked the gate again"
+
+
+def test_a_mirror_down_at_the_announce_step_needs_the_typed_override(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    class DownMirror(UpMirror):
+        name = "siem"
+
+        def probe(self) -> None:
+            super().probe()
+            raise MirrorError("connection refused")
+
+    trail.settings = Settings([{"type": "file", "path": "unused"}], "fail-closed")
+    trail.mirrors = [DownMirror()]
+    flow, _audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    assert flow.wizard.current == "announce"
+    [problem] = flow.wizard.problems()
+    assert "siem" in problem and "override" in problem
+    flow.announcement_posted(True, "confirmed posted in the app")  # posting is not enough
+    assert flow.wizard.problems()
+    flow.override_gate("SIEM down during the same outage, INC-4821")
+    assert flow.wizard.problems() == []
+    flow.wizard.next()
+    flow.reveal()
