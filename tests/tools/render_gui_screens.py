@@ -225,7 +225,8 @@ def render_break_glass(
     out: Path,
     suffix: str,
 ) -> None:
-    """Trigger, collect (two custodians' sheets and a duplicate), reveal (hidden), after."""
+    """Trigger, collect (two custodians' sheets and a duplicate), announce, reveal (hidden),
+    after."""
     first, third = share_set.shares[0], share_set.shares[2]
     frames = [
         sheet_photo(first, 1),
@@ -253,20 +254,24 @@ def render_break_glass(
     wait_for(app, lambda: wizard.collect_page.worker is None)  # the fake camera ran out
     grab(wizard, out, "reconstruct-2-collect", suffix)
     wizard.go_next()
+    wait_for(app, lambda: wizard.wizard.current == "announce")
+    grab(wizard, out, "reconstruct-3-announce", suffix)
+    wizard.announce_page.announce.posted.click()  # no mirror: "Posted" opens the way on
+    wizard.go_next()
     wait_for(app, lambda: wizard.wizard.current == "reveal")
-    grab(wizard, out, "reconstruct-3-reveal", suffix)
+    grab(wizard, out, "reconstruct-4-reveal", suffix)
     wizard.go_next()  # Done: the credential is wiped
     for key, _label in CHECKLIST[:2]:
         wizard.after_page.checks[key].setChecked(True)
     settle(app)
-    grab(wizard, out, "reconstruct-4-after", suffix)
+    grab(wizard, out, "reconstruct-5-after", suffix)
     wizard.after_page._resplit_done = lambda: True  # the re-split ran (not rendered here)
     for key, _label in CHECKLIST:
         wizard.after_page.checks[key].setChecked(True)
     wizard.after_page.refresh()
     wizard.go_next()  # Finish
     settle(app)
-    grab(wizard, out, "reconstruct-5-finished", suffix)
+    grab(wizard, out, "reconstruct-6-finished", suffix)
     wizard.close()
     settle(app)
 
