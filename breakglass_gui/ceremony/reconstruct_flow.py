@@ -17,8 +17,9 @@ Steps::
    logged either way, once per change of answer (Back and Next never log it again). The step
    is left only when the reveal gate is open: with no mirror that takes "Posted" or the typed,
    recorded override; with mirrors every mirror must have the record (or the override), and
-   going on without an answer is logged as not confirmed. A drill is not a use: nothing is
-   announced and the step is skipped. The credential cannot be revealed from this step.
+   going on (or stopping) without an answer is logged as not confirmed. A drill is not a use:
+   nothing is announced and the step is skipped. The credential cannot be revealed from this
+   step.
 5. **reveal**: the credential may be shown for ``reveal_seconds``; it is held at most
    ``hold_seconds`` after reconstruction, then wiped ("timeout"). Back returns to the
    announcement (hiding the credential) when there was one.
@@ -956,15 +957,21 @@ class ReconstructFlow:
         return [status.explain()]
 
     def _leave_announce(self, state: WizardState, direction: Direction) -> None:
-        if direction is Direction.FORWARD and self.announce_answer is None:
+        if self.announce_answer is not None:
+            return
+        if direction is Direction.FORWARD:
             status = self.gate_status
             why = (
                 "went on by the typed override"
                 if status is not None and getattr(status, "overridden", False)
                 else "went on with the audit mirrors holding the record"
             )
-            # logged without checking the gate again: the reveal checks it, as its own call
-            self._log_answer(False, f"not answered; {why}")
+        elif direction is Direction.CANCEL:
+            why = "the ceremony was stopped at the announce step"
+        else:
+            return
+        # logged without checking the gate again: the reveal checks it, as its own call
+        self._log_answer(False, f"not answered; {why}")
 
     def _require_reveal_step(self) -> None:
         if self.wizard.running and self.wizard.current != "reveal":

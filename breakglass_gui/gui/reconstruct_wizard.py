@@ -979,6 +979,7 @@ class ReconstructWizard(WizardFrame):
 
     def release(self) -> None:
         self.flow.close()
+        self.announce_page.timer.stop()
         self.collect_page.detach()
         self.reveal_page.panel.detach()
         if self.clipboard is not None:

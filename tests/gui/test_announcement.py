@@ -248,6 +248,7 @@ def test_not_posted_goes_on_only_by_the_typed_override(
     assert not wizard.go_next() and wizard.wizard.current == "announce"
     assert page.next_words.text().startswith("Not posted (logged): the credential stays sealed")
     assert page.override_box.isVisible()
+    assert mnemonic_clashes(wizard) == []  # Alt+O: the override
     page.override_reason.setText("short")
     page.override_button.click()
     assert "at least" in page.override_text.text()

@@ -827,3 +827,17 @@ def test_a_mirror_down_at_the_announce_step_needs_the_typed_override(
     assert flow.wizard.problems() == []
     flow.wizard.next()
     flow.reveal()
+
+
+def test_stopping_at_the_announce_step_without_an_answer_is_logged_as_not_posted(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    flow.close()
+    assert answers(trail, audit.ceremony) == [
+        (False, "not answered; the ceremony was stopped at the announce step")
+    ]
+    kinds = ceremony_events(trail, audit.ceremony or 0)
+    assert "secret_revealed" not in kinds
+    assert kinds.index("announcement_posted") < kinds.index("ceremony_aborted")
