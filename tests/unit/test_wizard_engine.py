@@ -144,3 +144,24 @@ def test_rejects_unknown_targets() -> None:
     w = Wizard([Step("a", next=lambda s: "ghost")], start="a")
     with pytest.raises(WizardError, match="ghost"):
         w.next()
+
+
+def test_can_go_back_may_be_decided_by_the_state() -> None:
+    """A step may allow Back only to some steps (the reveal back to the announcement, never
+    back into the reconstruction)."""
+    w = Wizard(
+        [
+            Step("a", next="b"),
+            Step("b", next="c"),
+            Step("c", can_go_back=lambda s: bool(s.get("allow_back"))),
+        ],
+        start="a",
+    )
+    w.next()
+    w.next()
+    assert not w.can_go_back()
+    with pytest.raises(WizardError):
+        w.back()
+    w.state["allow_back"] = True
+    assert w.can_go_back()
+    assert w.back() == "b"
