@@ -204,7 +204,7 @@ def _attempt_line(rec: CeremonyRecord, refused: int) -> str:
     else:
         how = "still open"
     if refused:
-        how += f"; {refused} refused" if refused > 1 else "; 1 refused"
+        how += f"; {refused} shares refused" if refused > 1 else "; 1 share refused"
     return f"ceremony {rec.id}, {rec.started_at}, {rec.operator or 'no operator named'}: {how}"
 
 

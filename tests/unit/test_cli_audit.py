@@ -462,7 +462,7 @@ def test_refused_combines_of_one_incident_share_one_review_record(
     assert len(shown["attempts"]) == 3
     for c, line in zip(listed["ceremonies"], shown["attempts"], strict=True):
         assert line.startswith(f"ceremony {c}, ") and "bo: ended without the credential" in line
-        assert line.endswith("; 2 refused")
+        assert line.endswith("; 2 shares refused")
     assert len(shown["shares_refused"]) == 6
     assert all("retired set: it belongs to set" in r for r in shown["shares_refused"])
     assert shown["bypass_rate"] == "0 / 90 d, was 0 / 90 d" and shown["shares_used"] == []
