@@ -16,8 +16,9 @@ Steps::
    shown for the incident channel and the operator answers whether it was posted; the answer is
    logged either way, once per change of answer (Back and Next never log it again). The step
    is left only when the reveal gate is open: with no mirror that takes "Posted" or the typed,
-   recorded override; with mirrors every mirror must have the record (or the override), and
-   going on (or stopping) without an answer is logged as not confirmed. A drill is not a use:
+   recorded override, and going on (by the override) or stopping without an answer is logged
+   as not posted; with mirrors every mirror must have the record (or the override), and no
+   answer is required (one given is logged). A drill is not a use:
    nothing is announced and the step is skipped. The credential cannot be revealed from this
    step.
 5. **reveal**: the credential may be shown for ``reveal_seconds``; it is held at most
@@ -957,15 +958,14 @@ class ReconstructFlow:
         return [status.explain()]
 
     def _leave_announce(self, state: WizardState, direction: Direction) -> None:
-        if self.announce_answer is not None:
+        # Only where the announcement is the trace outside the laptop (no mirror) does leaving
+        # without an answer say something: logged as not posted. With mirrors holding the
+        # record nothing was required, and no answer is no answer (the review record reads a
+        # "not posted" as part of a bypassed gate).
+        if self.announce_answer is not None or not self.announce_needs_posted():
             return
-        if direction is Direction.FORWARD:
-            status = self.gate_status
-            why = (
-                "went on by the typed override"
-                if status is not None and getattr(status, "overridden", False)
-                else "went on with the audit mirrors holding the record"
-            )
+        if direction is Direction.FORWARD:  # only the typed override lets it go on
+            why = "went on by the typed override"
         elif direction is Direction.CANCEL:
             why = "the ceremony was stopped at the announce step"
         else:

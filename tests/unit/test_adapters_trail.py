@@ -780,7 +780,7 @@ class UpMirror:
         pass
 
 
-def test_with_a_working_mirror_the_step_shows_but_needs_no_posted_and_logs_no_answer(
+def test_with_a_working_mirror_the_step_shows_but_needs_no_posted(
     trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
 ) -> None:
     mirror = UpMirror()
@@ -793,15 +793,30 @@ def test_with_a_working_mirror_the_step_shows_but_needs_no_posted_and_logs_no_an
     assert probes >= 1, "the gate was checked on entering the step"
     assert flow.wizard.problems() == []
     assert mirror.probes == probes, "asking what blocks does not probe the mirrors again"
-    flow.wizard.next()  # no answer given: logged as not confirmed
-    assert answers(trail, audit.ceremony) == [
-        (False, "not answered; went on with the audit mirrors holding the record")
-    ]
+    flow.wizard.next()  # no answer given, none required: nothing claimed either way
+    assert answers(trail, audit.ceremony) == []
     flow.wizard.back()
     flow.wizard.next()
-    assert len(answers(trail, audit.ceremony)) == 1
     flow.reveal()
     assert mirror.probes > probes, "the reveal checked the gate again"
+    flow.wizard.next()
+    flow.defer_checklist()
+    flow.wizard.finish()
+    assert answers(trail, audit.ceremony) == []
+    view = audit.review()
+    assert view is not None and view.values["gate_bypassed"] == "none"
+
+
+def test_an_override_without_an_answer_is_logged_as_not_posted(
+    trail: AuditTrail, clock: ManualClock, sets: dict[str, ShareSet]
+) -> None:
+    flow, audit = flow_for(trail, clock, drill=False)
+    reconstructed(flow, sets["main"])
+    flow.override_gate("Slack is down in the same outage, INC-4821")
+    flow.wizard.next()
+    assert answers(trail, audit.ceremony) == [
+        (False, "not answered; went on by the typed override")
+    ]
 
 
 def test_a_mirror_down_at_the_announce_step_needs_the_typed_override(
