@@ -3,8 +3,9 @@
 Kept apart from the trail (no crypto, no registry) so that the main window's rows, the trail's
 ``attention()`` and ``breakglass report`` all read the same few lines.
 
-The figure: real uses of a credential (reconstructions that recovered it; never drills, never
-attempts that were refused or aborted) in the last ``WINDOW_DAYS`` days against the
+The figure: real uses of a credential (incidents under which a reconstruction recovered it,
+retries under one incident reference being one use; never drills, never attempts that were
+refused or aborted) in the last ``WINDOW_DAYS`` days against the
 ``WINDOW_DAYS`` days before. The last window includes its far edge: a use exactly 90 days
 ago is one of the last 90 days; the window before runs from 180 days ago (included) up to 90
 days ago (not included), so no use is counted twice.

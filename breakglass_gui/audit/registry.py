@@ -667,13 +667,20 @@ class Registry:
         return CeremonyRecord(**d)
 
     def count_real_uses(self, credential_id: int, since: dt.datetime, until: dt.datetime) -> int:
-        """Real uses (never drills) of a credential started in [since, until): reconstructions
-        that recovered the credential (done), or are still open past the quorum. Attempts that
-        never recovered it (aborted, failed) are not uses."""
+        """Real uses (never drills) of a credential in [since, until): incidents under which a
+        reconstruction recovered the credential (done, or still open past the quorum).
+        Attempts that never recovered it (aborted, failed) are not uses. Retries under one
+        incident reference (compared without case or surrounding spaces, as review records
+        are joined) are one use, counted in the window where its first recovery started; a
+        reconstruction with no incident reference is a use of its own."""
         row = self.conn.execute(
-            "SELECT COUNT(*) FROM ceremonies WHERE kind = 'reconstruction' AND credential_id = ? "
-            "AND (status = 'done' OR (status = 'open' AND outcome = ?)) "
-            "AND started_at >= ? AND started_at < ?",
+            "SELECT COUNT(*) FROM ("
+            " SELECT MIN(started_at) AS first FROM ceremonies"
+            " WHERE kind = 'reconstruction' AND credential_id = ?"
+            " AND (status = 'done' OR (status = 'open' AND outcome = ?))"
+            " GROUP BY CASE WHEN incident IS NULL OR trim(incident) = ''"
+            "  THEN 'ceremony ' || id ELSE 'incident ' || lower(trim(incident)) END"
+            ") WHERE first >= ? AND first < ?",
             (credential_id, QUORUM_REACHED, _iso(since), _iso(until)),
         ).fetchone()
         return int(row[0])

@@ -195,3 +195,49 @@ def test_a_second_use_at_the_edge_flags_and_the_next_second_does_not(tmp_path: P
         clock.now = NOW + dt.timedelta(seconds=1)
         rate = trail.bypass_rate(credential)
         assert (rate.current, rate.previous, rate.rising) == (1, 1, False)
+
+
+def _use_under(
+    trail: AuditTrail, clock: Clock, s: ShareSet, incident: str, ago: dt.timedelta
+) -> None:
+    """A reconstruction that recovered the credential under ``incident``, ``ago`` before NOW."""
+    clock.now = NOW - ago
+    fp = s.fingerprint_text
+    cid = trail.reconstruction_started(incident=incident, operator="ana", set_fp=fp)
+    trail.quorum_reached(cid, fp, list(s.shares[:2]))
+    trail.reconstruction_finished(cid, "reconstructed, never shown", fp)
+
+
+def test_retries_under_one_incident_are_one_use(tmp_path: Path) -> None:
+    """A tired operator's retry (combine refused at the announcement gate, then run again with
+    --announced) is the same break-glass use, not a second one that would flag the credential."""
+    clock = Clock(NOW)
+    trail, s, credential = _trail(tmp_path, clock)
+    with trail:
+        _use_under(trail, clock, s, "INC-77", 3 * DAY)
+        _use_under(trail, clock, s, "INC-77", 3 * DAY - dt.timedelta(minutes=2))
+        _use_under(trail, clock, s, " inc-77 ", 3 * DAY - dt.timedelta(minutes=5))
+        clock.now = NOW
+        rate = trail.bypass_rate(credential)
+        assert (rate.current, rate.previous) == (1, 0)
+        assert not _flagged_everywhere(trail, clock, credential)
+        _use_under(trail, clock, s, "INC-78", DAY)  # another incident: a second use, flagged
+        clock.now = NOW
+        assert (trail.bypass_rate(credential).current, trail.bypass_rate(credential).previous) == (
+            2,
+            0,
+        )
+        assert _flagged_everywhere(trail, clock, credential)
+
+
+def test_an_incident_counts_in_the_window_of_its_first_use(tmp_path: Path) -> None:
+    """An incident whose retry falls on the other side of the 90-day edge is counted once, in
+    the window where it started."""
+    clock = Clock(NOW)
+    trail, s, credential = _trail(tmp_path, clock)
+    with trail:
+        _use_under(trail, clock, s, "INC-5", 90 * DAY + dt.timedelta(minutes=1))
+        _use_under(trail, clock, s, "INC-5", 90 * DAY - dt.timedelta(minutes=1))
+        clock.now = NOW
+        rate = trail.bypass_rate(credential)
+        assert (rate.current, rate.previous) == (0, 1)
