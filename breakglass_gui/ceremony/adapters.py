@@ -126,6 +126,7 @@ class PaperRenderer:
             custodian_risk=str(context.get("custodian_risk") or ""),
             set_card=card,
             set_card_signer=signer,
+            audit_anchor=str(context.get("audit_anchor") or ""),
         )
 
     def _card(self, share_set: ShareSet, context: Mapping[str, Any]) -> tuple[str, str]:

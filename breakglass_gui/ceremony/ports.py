@@ -575,7 +575,9 @@ class PdfRenderer(Protocol):
         ...
 
     def ceremony_record(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:
-        """Who was there, the policy, the fingerprint, verification words; no share material."""
+        """Who was there, the policy, the fingerprint, verification words; no share material.
+        ``context["audit_anchor"]``: the split's announced anchor, printed on it ("" leaves a
+        box to write it in)."""
         ...
 
     def runbook(self, share_set: ShareSet, context: Mapping[str, Any]) -> bytes:

@@ -11,12 +11,14 @@ Steps: credential -> policy -> custodians -> review -> print -> verify, then ``f
   custodians than shares).
 * **review**: everything on one page with the set fingerprint. The shares are made here
   (``compute_shares`` may run on a worker thread; ``accept_shares`` stores the result).
-* **print**: every custodian's sheet, the ceremony record and the runbook are printed
-  and/or saved (``render_document`` may run on a worker; ``mark_emitted`` records it). Once
-  one document is out, there is no going back: the set is on paper.
+* **print**: every custodian's sheet and the runbook are printed and/or saved
+  (``render_document`` may run on a worker; ``mark_emitted`` records it). Once one document
+  is out, there is no going back: the set is on paper.
 * **verify**: every share scanned back from its sheet or its verification words typed;
   optionally a quorum test-combined in memory.
-* ``finish()``: the registry and the audit log are written, the secret is wiped.
+* ``finish()``: the registry and the audit log are written, the secret is wiped, the split
+  is announced. Then the ceremony record (``render_record``), which carries the announced
+  audit anchor, is printed or saved: it holds no share material.
 
 Cancel at any step wipes the secret and records an aborted ceremony.
 """
@@ -59,7 +61,7 @@ from .ports import (
     SplitRecorder,
     SystemClock,
 )
-from .wizard import Direction, Step, Wizard, WizardError, WizardState
+from .wizard import Direction, Step, Wizard, WizardError, WizardState, WizardStatus
 
 __all__ = [
     "ALPHABETS",
@@ -1067,6 +1069,12 @@ class SplitCeremony:
         self.state.objects["share_set"] = share_set
         self.state["fingerprint"] = share_set.fingerprint_text
         self.state["documents"] = self._document_list(share_set)
+        slug = _slug(share_set.header.label) or "credential"
+        self.state.objects["record_item"] = DocumentItem(
+            "record",
+            "Ceremony record",
+            f"{slug}-ceremony-record-{share_set.fingerprint_text}.pdf",
+        )
         self.state["verified"] = {}
         self.state["test_combined"] = None
         self._assembler.clear()
@@ -1083,6 +1091,7 @@ class SplitCeremony:
         if self.state.objects.pop("share_set", None) is not None:
             self.state.data.pop("fingerprint", None)
             self.state["documents"] = []
+            self.state.objects.pop("record_item", None)
             self.state["verified"] = {}
             self._assembler.clear()
 
@@ -1171,9 +1180,46 @@ class SplitCeremony:
                     share_number=s.number,
                 )
             )
-        docs.append(DocumentItem("record", "Ceremony record", f"{slug}-ceremony-record-{fp}.pdf"))
+        # the ceremony record is not among them: it carries the split's audit anchor, which
+        # exists once the set is registered (see ``record_item`` / ``render_record``)
         docs.append(DocumentItem("runbook", "Runbook", f"{slug}-runbook-{fp}.pdf", required=False))
         return docs
+
+    @property
+    def record_item(self) -> DocumentItem | None:
+        """The ceremony record, made at the end (None until the shares exist)."""
+        value = self.state.objects.get("record_item")
+        return value if isinstance(value, DocumentItem) else None
+
+    @property
+    def record_anchor(self) -> str:
+        """The audit anchor the record carries: the split's announced ``COUNT:HEAD`` ("" with
+        no signed log to anchor, or before the set is registered)."""
+        return str(self.state.get("record_anchor") or "")
+
+    def render_record(self) -> bytes:
+        """PDF bytes of the ceremony record, with the split's audit anchor.
+
+        Only once the set is registered (after :meth:`finish`): before, the anchor does not
+        exist, and a record without it would ask for the anchor to be copied by hand. The
+        record holds no share material (fingerprint, policy, custodians, verification words),
+        so it is safe to print after the sheets are out. Reads state only (worker thread)."""
+        share_set = self.share_set
+        if self.wizard.status is not WizardStatus.FINISHED or share_set is None:
+            raise WizardError(
+                "The ceremony record is made once the set is registered: it carries the "
+                "split's audit anchor."
+            )
+        context = {**self.document_context(), "audit_anchor": self.record_anchor}
+        return self.ports.renderer.ceremony_record(share_set, context)
+
+    def mark_record_emitted(self, how: str) -> None:
+        """Record that the ceremony record was saved (``"saved to …"``) or printed."""
+        item = self.record_item
+        if item is None:
+            raise WizardError("there is no ceremony record for this split")
+        item.emitted.append(how)
+        self._changed()
 
     def document(self, doc_id: str) -> DocumentItem:
         for d in self.documents:
@@ -1212,13 +1258,13 @@ class SplitCeremony:
         share_set = self.share_set
         if share_set is None:
             raise PolicyError("the shares have not been made yet")
+        if doc_id == "record":  # made at the end, with the anchor
+            return self.render_record()
         item = self.document(doc_id)
         context = self.document_context()
         if item.share_number is not None:
             share = share_set.shares[item.share_number - 1]
             return self.ports.renderer.share_sheet(share, share_set, context)
-        if doc_id == "record":
-            return self.ports.renderer.ceremony_record(share_set, context)
         return self.ports.renderer.runbook(share_set, context)
 
     def mark_emitted(self, doc_id: str, how: str) -> None:
@@ -1487,16 +1533,17 @@ class SplitCeremony:
                 "sheets."
             )
         ann = self.ports.recorder.announcement()
-        if ann is not None:  # the record was printed before the set existed: no anchor on it
+        state["record_anchor"] = ann.anchor if ann is not None else ""
+        if ann is not None:
             self.summary.append(
-                f"Audit anchor of this split: {ann.anchor}. Post it to the incident channel "
-                "and write it in the ceremony record's “Audit anchor” box (check later: "
-                f"breakglass audit verify --anchor {ann.anchor})."
+                f"Audit anchor of this split: {ann.anchor}. Post the announcement to the "
+                "incident channel; the ceremony record printed now carries the same anchor "
+                f"(check later: breakglass audit verify --anchor {ann.anchor})."
             )
         self.summary += self._saved_files_lines(state)
         self.summary.append(
-            "Next: give each custodian their sheet, file the ceremony record, and schedule a "
-            "drill within the quarter."
+            "Next: print or save the ceremony record, give each custodian their sheet (they "
+            "initial the record), file the record, and schedule a drill within the quarter."
         )
 
     def _saved_files_lines(self, state: WizardState) -> list[str]:

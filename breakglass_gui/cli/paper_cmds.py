@@ -54,9 +54,10 @@ def register(sub: Any) -> None:
         "record",
         help="make the ceremony record PDF of a set",
         description="Make the ceremony record (set fingerprint, policy, custodians, "
-        "verification words, signature lines) from the set.json that split writes. For a set "
-        "this installation registered, the record carries the audit anchor announced at the "
-        "end of its split (a record printed during the split leaves a box to write it in).",
+        "verification words, signature lines) from the set.json that split writes, again "
+        "(split --pdf and the GUI's split already make it, with the anchor, once the set is "
+        "registered). For a set this installation registered, the record carries the audit "
+        "anchor announced at the end of its split; elsewhere it leaves a box to write it in.",
     )
     p.add_argument("set_json", metavar="SET_JSON", help="the set's set.json")
     p.add_argument("--out", required=True, metavar="PATH", help="PDF to write")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # loaded by combine when it runs
     from breakglass_gui.core.envelope import OneTimeKey
 
 from .common import (
+    EXIT_ERROR,
     EXIT_FAIL,
     EXIT_OK,
     CliError,
@@ -373,8 +374,9 @@ def check_custodians(args: argparse.Namespace, policy: Policy) -> tuple[str, lis
 def cmd_split(args: argparse.Namespace) -> int:
     """Split through the same flow as the GUI's split wizard (``ceremony.SplitCeremony``):
     its rules, its record (``TrailSplitRecorder``), every share read back before the end.
-    The files are the CLI's own: share-<k>.txt, set.json, and with --pdf the sheets, the
-    ceremony record and the runbook; each created new (an existing file is never replaced)."""
+    The files are the CLI's own: share-<k>.txt, set.json, and with --pdf the sheets and the
+    runbook, then (once the set is registered) the ceremony record with the split's audit
+    anchor; each created new (an existing file is never replaced)."""
     from breakglass_gui.ceremony.adapters import PaperRenderer, TrailSplitRecorder  # noqa: PLC0415
     from breakglass_gui.ceremony.setcards import card_for_share_set  # noqa: PLC0415
     from breakglass_gui.ceremony.split_flow import (  # noqa: PLC0415
@@ -470,13 +472,9 @@ def cmd_split(args: argparse.Namespace) -> int:
                     ceremony.mark_emitted(f"share-{number}", f"saved to {path}")
             if args.pdf:
                 for doc in ceremony.documents:
-                    name = {"record": "ceremony-record.pdf", "runbook": "runbook.pdf"}.get(
-                        doc.id, f"{doc.id}.pdf"
-                    )
+                    name = "runbook.pdf" if doc.id == "runbook" else f"{doc.id}.pdf"
                     create_new(out_dir / name, ceremony.render_document(doc.id))
                     ceremony.mark_emitted(doc.id, f"saved to {out_dir / name}")
-            else:
-                ceremony.mark_emitted("record", f"saved to {out_dir / 'set.json'}")
             ceremony.wizard.next()  # verify: every share read back from what was written
             for path in written.values():
                 for line in path.read_text(encoding="utf-8").splitlines():
@@ -489,6 +487,7 @@ def cmd_split(args: argparse.Namespace) -> int:
             ceremony.confirm_credential_set(True)
             ceremony.finish()
             announcement = trail.last_announcement
+            record_problem = _write_record(ceremony, out_dir) if args.pdf else ""
         except FileExistsRefusal as exc:
             ceremony.cancel()
             raise CliError(str(exc)) from None
@@ -505,18 +504,32 @@ def cmd_split(args: argparse.Namespace) -> int:
         from .audit_cmds import print_announcement  # noqa: PLC0415
 
         print_announcement(announcement)
-        if args.pdf:  # printed before the set existed in the registry: no anchor on it yet
-            err(
-                f"breakglass: write the audit anchor {announcement.anchor} in the ceremony "
-                "record's “Audit anchor” box (or make the record again now, with the anchor: "
-                f"breakglass record {Path(args.out) / 'set.json'} --out FILE)"
-            )
+    if record_problem:
+        err(record_problem)
     out(
         f"set {share_set.fingerprint_text}: {share_set.header.policy.describe()}; "
         f"{len(share_set.shares)} shares written to {args.out}"
         + (" (with share sheets, ceremony record and runbook PDFs)" if args.pdf else "")
     )
-    return EXIT_OK
+    return EXIT_OK if not record_problem else EXIT_ERROR
+
+
+def _write_record(ceremony: Any, out_dir: Path) -> str:
+    """ceremony-record.pdf, made once the set is registered: it carries the split's audit
+    anchor. Created new (never over an existing file). The set is registered whatever happens
+    here: a failure is said (with how to make the record again), not undone; returns it."""
+    from breakglass_gui.platform.files import create_new  # noqa: PLC0415
+
+    path = out_dir / "ceremony-record.pdf"
+    try:
+        create_new(path, ceremony.render_record())
+    except OSError as exc:  # FileExistsRefusal included
+        return (
+            f"breakglass: the set is registered, but the ceremony record was not written "
+            f"({exc}); make it with: breakglass record {out_dir / 'set.json'} --out FILE"
+        )
+    ceremony.mark_record_emitted(f"saved to {path}")
+    return ""
 
 
 # -- combine ------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ PDFs, decoding photos) runs on pool workers; only this thread touches widgets.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QToolButton, QWidget
 
 from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import SetRecord
@@ -21,6 +24,7 @@ from breakglass_gui.core.errors import BreakglassError
 from .announcement import AnnouncementBox
 from .main_window import Services
 from .split_pages import PAGE_CLASSES, SplitPage
+from .split_pages.record_end import RecordPanel
 from .wizard_frame import EndPage, WizardFrame, fit_and_centre
 
 __all__ = ["SplitWizard"]
@@ -69,6 +73,26 @@ class SplitWizard(WizardFrame):
         self.announce = AnnouncementBox(self.end_page)
         self.announce.answered.connect(self._announced)
         self.end_page.extra.addWidget(self.announce)
+        # then the ceremony record, made now: it carries the anchor the announcement gives
+        self.record = RecordPanel(self, self.end_page)
+        self.end_page.extra.addWidget(self.record)
+        # the rest of the summary (anchor, saved files, next steps), folded: the page fits
+        # 800x600 with "Posted" in view
+        self.details_button = QToolButton(self.end_page)
+        self.details_button.setObjectName("detailsButton")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setAutoRaise(True)
+        self.details_button.toggled.connect(self._show_details)
+        self.details = QLabel("", self.end_page)
+        self.details.setObjectName("summaryDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setVisible(False)
+        self.details_button.setVisible(False)
+        self.record.row.addWidget(self.details_button)
+        self.end_page.extra.addWidget(self.details)
         fit_and_centre(self, parent, 980, 680)
 
         if record is not None:
@@ -94,8 +118,55 @@ class SplitWizard(WizardFrame):
         except WizardError as exc:
             self.problems.setText(str(exc))
             return None
-        self.announce.show_announcement(self.ceremony.announcement())
-        return summary
+        announcement = self.ceremony.announcement()
+        self.announce.show_announcement(announcement)
+        if announcement is not None:
+            # compact: the text and its code side by side, the intro in two short lines
+            self.announce.intro.setText(
+                "Post this to the incident channel now (Copy text, or photograph the code). "
+                "Its audit anchor lets anyone check later that the log was not rewritten."
+            )
+            self.announce.text.setMaximumHeight(
+                max(self.announce.qr.minimumHeight(), self.announce.text.minimumHeight())
+            )
+        self.record.show_for_ceremony()
+        head, rest = summary[:3], summary[3:]
+        self.details.setText("\n\n".join(rest))
+        self.details_button.setVisible(bool(rest))
+        self.details_button.setChecked(False)
+        self._show_details(False)
+        return [" ".join(head)]
+
+    def show_end(self, lines: Sequence[str], title: str | None = None) -> None:
+        """The last page. While the announcement waits for its answer, nothing closes the
+        window on Return: the focus is on "Copy text" (harmless), Close is not the default."""
+        super().show_end(lines, title)
+        font = self.end_page.text.font()
+        font.setPointSizeF(self.details.font().pointSizeF())
+        self.end_page.text.setFont(font)
+        if self.announce.isVisible() and self.announce.answer is None:
+            self.close_button.setDefault(False)
+            self.announce.copy_button.setFocus()
+        order = [
+            self.announce.copy_button,
+            self.announce.not_posted,
+            self.announce.posted,
+            self.record.print_button,
+            self.record.save_button,
+            self.details_button,
+            self.close_button,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+        self.details_button.setText(
+            "Hide the details" if shown else "Details and next steps"
+        )
 
     def done(self, result: int) -> None:
         """Closed (Close, the window's X, Escape) with the announcement unanswered: that is
@@ -119,6 +190,8 @@ class SplitWizard(WizardFrame):
             self.ceremony.announcement_posted(posted, how)
         except (BreakglassError, OSError) as exc:
             self.announce.status.setText(f"Could not log the answer: {exc}")
+            return
+        self.close_button.setDefault(True)  # answered: Return may close now
 
     def entered_anything(self) -> bool:
         state = self.ceremony.state

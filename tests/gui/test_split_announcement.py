@@ -5,6 +5,9 @@ either way; a rotation's announcement names the set it retired."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +172,108 @@ def test_a_rotation_announces_the_set_it_retired(
     # the first split was closed unanswered (logged as not posted); the rotation's "Posted"
     assert [a.fields["posted"] for a in answers] == [False, True]
     assert answers[1].fields["ceremony"] != answers[0].fields["ceremony"]
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    pages = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    return " ".join(" ".join(pages).split())
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1280, 800)])
+def test_the_last_page_fits_with_posted_in_view_and_keyboard_safe(
+    qtbot: Any, gui_services: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """At 800x600 "Posted", "Not posted", the record's buttons and Close are on screen without
+    scrolling; Tab reaches Posted; Return alone never claims "posted" nor closes unanswered."""
+    from PySide6.QtCore import QPoint, QRect, Qt
+
+    _window, wizard = open_wizard(qtbot, gui_services)
+    wizard.resize(*size)
+    finish_split(qtbot, wizard, tmp_path / "usb")
+    qtbot.wait(50)
+    assert (wizard.width(), wizard.height()) == size
+    bar = wizard.page_scroll.verticalScrollBar()
+    assert bar.value() == 0
+    box = wizard.announce
+    window_rect = wizard.rect()
+    viewport = wizard.page_scroll.viewport()
+    seen = QRect(viewport.mapTo(wizard, QPoint(0, 0)), viewport.size())
+    for widget in (box.posted, box.not_posted, box.copy_button, box.qr, wizard.record.print_button):
+        assert widget.isVisible(), widget.objectName()
+        rect = QRect(widget.mapTo(wizard, QPoint(0, 0)), widget.size())
+        assert window_rect.contains(rect), (widget.objectName(), rect, window_rect)
+        assert seen.contains(rect), (widget.objectName(), rect, seen)  # no scrolling needed
+    close = QRect(wizard.close_button.mapTo(wizard, QPoint(0, 0)), wizard.close_button.size())
+    assert wizard.close_button.isVisible() and window_rect.contains(close)
+    # the code as shown scans back (not squeezed by the compact layout)
+    assert FrameScanner(shares_only=False).decode(grey(box.qr.grab().toImage())) == [
+        box.text.toPlainText()
+    ]
+    OUT.mkdir(exist_ok=True)
+    wizard.grab().save(str(OUT / f"split_last_page_{size[0]}x{size[1]}.png"))
+    # keyboard: the focus starts on Copy text; Return there copies, claims nothing
+    assert box.copy_button.hasFocus()
+    assert not wizard.close_button.isDefault()
+    qtbot.keyClick(box.copy_button, Qt.Key.Key_Return)
+    assert box.answer is None and wizard.isVisible()
+    assert box.status.text().startswith("Copied.")
+    hops = 0
+    while not box.posted.hasFocus() and hops < 5:
+        qtbot.keyClick(wizard.focusWidget(), Qt.Key.Key_Tab)
+        hops += 1
+    assert box.posted.hasFocus(), wizard.focusWidget()
+    qtbot.keyClick(box.posted, Qt.Key.Key_Space)
+    assert box.answer is True
+    assert wizard.close_button.isDefault()  # answered: Return may close now
+    # the details (anchor line, next steps) unfold under a button, not in the way
+    assert not wizard.details.isVisible()
+    wizard.details_button.click()
+    assert wizard.details.isVisible() and "Audit anchor of this split" in wizard.details.text()
+
+
+def test_the_record_made_at_the_end_carries_the_announced_anchor(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """The ceremony record is not in the first batch; at the end it is saved with the anchor
+    the split announced (the exact `audit verify --anchor` string), which verifies, through
+    the CLI too. Saving again never replaces the file."""
+    from breakglass_gui.cli.main import main
+
+    _window, wizard = open_wizard(qtbot, gui_services)
+    folder = tmp_path / "usb"
+    finish_split(qtbot, wizard, folder)
+    assert [d.id for d in wizard.ceremony.documents if d.id == "record"] == []
+    assert not list(folder.glob("*ceremony-record*"))  # not printed before the anchor existed
+    ann = wizard.ceremony.announcement()
+    assert ann is not None
+    panel = wizard.record
+    assert panel.isVisible() and ann.anchor in panel.status.text()
+    panel.save_button.click()
+    item = wizard.ceremony.record_item
+    qtbot.waitUntil(lambda: item.done, timeout=20000)
+    [saved] = folder.glob("*ceremony-record*.pdf")
+    assert item.emitted == [f"saved to {saved}"]
+    text = _pdf_text(saved.read_bytes())
+    printed = re.search(r"Audit anchor (\S+) \(announced when the set was registered", text)
+    assert printed is not None, text
+    assert printed[1] == ann.anchor
+    assert "copy here the anchor" not in text
+    assert SECRET not in text
+    for share in wizard.ceremony.share_set.shares:
+        assert " ".join(share.words[:3]) not in text  # no share material on it
+    trail = gui_services.trail
+    assert trail.check_anchor(parse_anchor(printed[1])).kind is AnchorKind.MATCHES
+    wizard.announce.posted.click()
+    assert main(["--home", str(trail.home), "audit", "verify", "--anchor", printed[1]]) == 0
+    # saving again: the file there is kept, and that is said
+    before = saved.read_bytes()
+    panel.save_button.click()
+    qtbot.waitUntil(lambda: not panel.busy and "Could not save" in panel.status.text())
+    assert "already exists" in panel.status.text()
+    assert saved.read_bytes() == before and len(item.emitted) == 1
+    if shutil.which("pdftoppm"):  # page 1 as PNG, to look at (tests/gui/out)
+        out = str(OUT / "split_record")
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-l", "1", str(saved), out], check=True)

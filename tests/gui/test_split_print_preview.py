@@ -75,7 +75,7 @@ def test_preview_shows_every_page_then_prints(qtbot: Any, gui_services: Any) -> 
     assert wizard.ceremony.document("share-1").emitted == ["printed on Safe-Room"]
 
 
-def test_preview_of_the_record_and_closing_prints_nothing(qtbot: Any, gui_services: Any) -> None:
+def test_preview_of_the_runbook_and_closing_prints_nothing(qtbot: Any, gui_services: Any) -> None:
     import pypdfium2 as pdfium
 
     _window, wizard = open_wizard(qtbot, gui_services)
@@ -83,16 +83,16 @@ def test_preview_of_the_record_and_closing_prints_nothing(qtbot: Any, gui_servic
     assert wizard.go_next()
     printing = wizard.pages["print"]
     docs = wizard.ceremony.documents
-    row = next(i for i, d in enumerate(docs) if d.id == "record")
+    row = next(i for i, d in enumerate(docs) if d.id == "runbook")
     printing.table.setCurrentCell(row, 0)
     printing.preview_selected()
     qtbot.waitUntil(lambda: printing.preview is not None, timeout=20000)
     dialog = printing.preview
-    assert dialog.page_count == len(pdfium.PdfDocument(wizard.ceremony.render_document("record")))
+    assert dialog.page_count == len(pdfium.PdfDocument(wizard.ceremony.render_document("runbook")))
     assert dialog.windowTitle() == f"Preview: {docs[row].title}"
     dialog.close_button.click()
     assert printing.preview is None
-    assert not wizard.ceremony.document("record").done
+    assert not wizard.ceremony.document("runbook").done
     assert dialog.page_label.pixmap().isNull()  # the page image is dropped on close
 
 

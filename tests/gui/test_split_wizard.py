@@ -78,7 +78,7 @@ def test_split_ceremony_end_to_end(qtbot: Any, gui_services: Any, tmp_path: Path
     printing.save_all_button.click()
     qtbot.waitUntil(lambda: all(d.done for d in wizard.ceremony.documents), timeout=30000)
     pdfs = sorted(folder.glob("*.pdf"))
-    assert len(pdfs) == 7  # 5 sheets, the record, the runbook
+    assert len(pdfs) == 6  # 5 sheets and the runbook (the record comes at the end)
     assert all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     assert not wizard.back_button.isEnabled()  # the set is on paper now
     assert wizard.go_next()
@@ -322,4 +322,4 @@ def test_saving_one_folder_per_custodian_envelope(
     assert envelopes == ["envelope-1-ana-ruiz", "envelope-2-ben-okafor", "envelope-3-chen-wu"]
     for name in envelopes:
         assert len(list((folder / name).glob("*-share-*.pdf"))) == 1
-    assert len(list(folder.glob("*.pdf"))) == 2  # the record and the runbook stay on top
+    assert len(list(folder.glob("*.pdf"))) == 1  # the runbook stays on top

@@ -52,7 +52,8 @@ class RecordingRenderer:
 
     def ceremony_record(self, share_set: Any, context: Mapping[str, Any]) -> bytes:
         self.calls.append("record")
-        return b"%PDF-1.4 record " + share_set.fingerprint_text.encode()
+        anchor = str(context.get("audit_anchor") or "(box)")
+        return b"%PDF-1.4 record " + share_set.fingerprint_text.encode() + b" " + anchor.encode()
 
     def runbook(self, share_set: Any, context: Mapping[str, Any]) -> bytes:
         self.calls.append("runbook")
@@ -112,8 +113,14 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert c.wizard.problems()[0].startswith("Print or save: Share sheet 1 of 3")
     sink = MemoryDocumentSink()
     saved = c.save_all(sink)
-    assert len(saved) == 5 and not c.wizard.can_go_back()
-    assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "record", "runbook"]
+    # the ceremony record is not in this batch: it carries the anchor, made at the end
+    assert len(saved) == 4 and not c.wizard.can_go_back()
+    assert ports.renderer.calls == ["sheet 1", "sheet 2", "sheet 3", "runbook"]
+    assert [d.id for d in c.documents] == ["share-1", "share-2", "share-3", "runbook"]
+    with pytest.raises(WizardError, match="once the set is registered"):
+        c.render_record()
+    with pytest.raises(WizardError, match="once the set is registered"):
+        c.render_document("record")
     c.wizard.next()
     assert c.wizard.current == "verify"
     assert "sheets 1, 2, 3" in c.wizard.problems()[0]
@@ -142,6 +149,12 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     summary = c.finish()
     assert c.wizard.status is WizardStatus.FINISHED
     assert buf.is_wiped
+    # now the record: no signed log in memory, so no anchor (its box is left for the hand)
+    assert c.record_anchor == ""
+    assert c.render_record() == b"%PDF-1.4 record " + share_set.fingerprint_text.encode() + b" (box)"
+    assert c.record_item is not None and not c.record_item.done
+    c.mark_record_emitted("printed on desk")
+    assert c.record_item.emitted == ["printed on desk"]
     assert share_set.fingerprint_text in summary[0]
     rec = _registry(ports).list_sets()[0]
     assert rec.fingerprint == share_set.fingerprint_text and rec.status == "active"
@@ -185,7 +198,7 @@ def test_cancel_mid_ceremony_wipes_and_records_abort() -> None:
     *_, event = _audit(ports).events
     assert event.kind == "ceremony_aborted"
     assert event.fields["reason"].startswith("cancelled at the print and save step (set ")
-    assert event.fields["reason"].endswith("5 documents already out)")
+    assert event.fields["reason"].endswith("4 documents already out)")  # sheets + runbook
     assert _registry(ports).list_sets() == []
 
 
@@ -488,7 +501,7 @@ def test_delete_saved_overwrites_then_unlinks(tmp_path: Path) -> None:
     folder = tmp_path / "stick"
     c.save_all(FolderSink(folder))
     files = c.saved_files()
-    assert len(files) == 5 and all(Path(f).exists() for f in files)
+    assert len(files) == 4 and all(Path(f).exists() for f in files)
     keep = Path(files[0])
     inode = keep.stat().st_ino
     import os as _os
@@ -524,7 +537,7 @@ def test_the_end_says_which_saved_pdfs_are_still_on_disk(tmp_path: Path) -> None
     c, _ = _ceremony()
     summary = _finish_saved_to(c, tmp_path / "stick", delete=False)
     (line,) = [s for s in summary if "still on disk" in s]
-    assert line.startswith(f"5 saved PDF(s) are still on disk in {tmp_path / 'stick'}, 3 of them")
+    assert line.startswith(f"4 saved PDF(s) are still on disk in {tmp_path / 'stick'}, 3 of them")
     assert "move them into the safe" in line and "does not reliably erase" in line
     assert not any("overwritten and deleted" in s for s in summary)
 
@@ -532,6 +545,6 @@ def test_the_end_says_which_saved_pdfs_are_still_on_disk(tmp_path: Path) -> None
 def test_the_end_says_the_saved_pdfs_were_deleted(tmp_path: Path) -> None:
     c, _ = _ceremony()
     summary = _finish_saved_to(c, tmp_path / "stick", delete=True)
-    assert "5 saved PDF(s) were overwritten and deleted." in summary
+    assert "4 saved PDF(s) were overwritten and deleted." in summary
     assert not any("still on disk" in s for s in summary)
     assert not list((tmp_path / "stick").iterdir())

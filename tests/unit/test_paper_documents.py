@@ -399,36 +399,74 @@ def test_paper_commands_have_help(command: str, capsys: pytest.CaptureFixture[st
     assert "--paper" in capsys.readouterr().out
 
 
-def test_the_ceremony_record_carries_the_anchor_of_the_registration(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The record printed during a split comes before the set is registered, so before the
-    anchor exists: it leaves a box for it and the split says what to write there. Made again
-    afterwards, from this installation, the record carries that anchor, which verifies."""
-    home = ["--home", str(tmp_path / "home")]
-    out = tmp_path / "set"
-    code = main(
+def _split_with_pdfs(tmp_path: Path, home: list[str], out: Path) -> int:
+    return main(
         [*home, "split", "-m", "2", "-n", "3", "--label", "db", "--custodian", "Ana:ops",
          "--custodian", "Bo", "--custodian", "Cy", "--generate", "24",
          "--generated-out", str(tmp_path / "gen"), "--out", str(out), "--pdf"]
     )  # fmt: skip
-    assert code == 0
+
+
+def test_the_ceremony_record_carries_the_anchor_of_the_registration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """split --pdf writes the ceremony record once the set is registered: it carries the
+    anchor the split announced, exactly as `audit verify --anchor` takes it, and that anchor
+    verifies. `record` makes the same again; another installation leaves the box."""
+    home = ["--home", str(tmp_path / "home")]
+    out = tmp_path / "set"
+    assert _split_with_pdfs(tmp_path, home, out) == 0
     err = capsys.readouterr().err
-    anchor = re.search(r"Audit anchor: (\d+:[0-9a-f]{20})", err)
-    assert anchor is not None, err
-    assert f"write the audit anchor {anchor[1]} in the ceremony record" in err
-    during = text_of((out / "ceremony-record.pdf").read_bytes())
-    assert "Audit anchor" in during and "copy here the anchor" in during
-    assert anchor[1] not in during
+    announced = re.search(r"Audit anchor: (\d+:[0-9a-f]{16,})\n", err)
+    assert announced is not None, err
+    anchor = announced[1]
+    assert "write the audit anchor" not in err  # nothing left to copy by hand
+    record = text_of((out / "ceremony-record.pdf").read_bytes())
+    printed = re.search(r"Audit anchor (\S+) \(announced when the set was registered", record)
+    assert printed is not None, record
+    assert printed[1] == anchor  # the exact string, not a prefix of it
+    assert "copy here the anchor" not in record
+    assert main([*home, "audit", "verify", "--anchor", printed[1]]) == 0
     again = tmp_path / "record-again.pdf"
     assert main([*home, "record", str(out / "set.json"), "--out", str(again)]) == 0
-    assert f"audit anchor of its registration: {anchor[1]}" in capsys.readouterr().out
+    assert f"audit anchor of its registration: {anchor}" in capsys.readouterr().out
     after = text_of(again.read_bytes())
-    assert anchor[1] in after and "check: breakglass audit verify --anchor)" in after
+    assert anchor in after and "check: breakglass audit verify --anchor)" in after
     assert "copy here the anchor" not in after
-    assert main([*home, "audit", "verify", "--anchor", anchor[1]]) == 0
     # another installation never registered the set: the box stays for the hand
     other = tmp_path / "record-elsewhere.pdf"
     args = ["--home", str(tmp_path / "other"), "record", str(out / "set.json"), "--out", str(other)]
     assert main(args) == 0
     assert "copy here the anchor" in text_of(other.read_bytes())
+
+
+def test_split_never_writes_its_record_over_a_file_that_appeared_meanwhile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is written after the registration; a ceremony-record.pdf that appeared in
+    the folder since the split checked it is kept as it is. The set stays registered, and the
+    split says so, with how to make the record, and exits non-zero."""
+    import breakglass_gui.cli.shares as shares
+
+    real = shares.write_set
+
+    def and_a_stranger(share_set: ShareSet, out_dir: Path) -> dict[int, Path]:
+        written = real(share_set, out_dir)
+        (out_dir / "ceremony-record.pdf").write_bytes(b"someone else's file")
+        return written
+
+    monkeypatch.setattr(shares, "write_set", and_a_stranger)
+    home = ["--home", str(tmp_path / "home")]
+    out = tmp_path / "set"
+    assert _split_with_pdfs(tmp_path, home, out) == 2
+    err = capsys.readouterr().err
+    assert "the set is registered, but the ceremony record was not written" in err
+    assert f"breakglass record {out / 'set.json'} --out FILE" in err
+    assert (out / "ceremony-record.pdf").read_bytes() == b"someone else's file"
+    announced = re.search(r"Audit anchor: (\d+:[0-9a-f]{16,})\n", err)
+    assert announced is not None, err
+    assert main([*home, "audit", "verify", "--anchor", announced[1]]) == 0
+    capsys.readouterr()
+    fingerprint = json.loads((out / "set.json").read_text())["fingerprint"]
+    assert main([*home, "sets", "list"]) == 0
+    assert fingerprint in capsys.readouterr().out  # registered, not undone
