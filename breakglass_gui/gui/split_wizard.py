@@ -164,9 +164,7 @@ class SplitWizard(WizardFrame):
         self.details_button.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
-        self.details_button.setText(
-            "Hide the details" if shown else "Details and next steps"
-        )
+        self.details_button.setText("Hide the details" if shown else "Details and next steps")
 
     def done(self, result: int) -> None:
         """Closed (Close, the window's X, Escape) with the announcement unanswered: that is

@@ -32,9 +32,9 @@ def grey(image: QImage) -> Any:
     return data.reshape(h, stride)[:, :w].copy()
 
 
-def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path) -> None:
+def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path, preset: str = "2of3") -> None:
     """Review -> print (saved to a folder) -> verify (every share typed back) -> Finish."""
-    fill_to_review(qtbot, wizard, "2of3")
+    fill_to_review(qtbot, wizard, preset)
     share_set = wizard.ceremony.share_set
     assert wizard.go_next()
     printing = wizard.pages["print"]
@@ -182,9 +182,11 @@ def _pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join(pages).split())
 
 
-@pytest.mark.parametrize("size", [(800, 600), (1280, 800)])
+@pytest.mark.parametrize(
+    ("size", "preset"), [((800, 600), "2of3"), ((800, 600), "3of5"), ((1280, 800), "3of5")]
+)
 def test_the_last_page_fits_with_posted_in_view_and_keyboard_safe(
-    qtbot: Any, gui_services: Any, tmp_path: Path, size: tuple[int, int]
+    qtbot: Any, gui_services: Any, tmp_path: Path, size: tuple[int, int], preset: str
 ) -> None:
     """At 800x600 "Posted", "Not posted", the record's buttons and Close are on screen without
     scrolling; Tab reaches Posted; Return alone never claims "posted" nor closes unanswered."""
@@ -192,7 +194,7 @@ def test_the_last_page_fits_with_posted_in_view_and_keyboard_safe(
 
     _window, wizard = open_wizard(qtbot, gui_services)
     wizard.resize(*size)
-    finish_split(qtbot, wizard, tmp_path / "usb")
+    finish_split(qtbot, wizard, tmp_path / "usb", preset)
     qtbot.wait(50)
     assert (wizard.width(), wizard.height()) == size
     bar = wizard.page_scroll.verticalScrollBar()
@@ -213,7 +215,7 @@ def test_the_last_page_fits_with_posted_in_view_and_keyboard_safe(
         box.text.toPlainText()
     ]
     OUT.mkdir(exist_ok=True)
-    wizard.grab().save(str(OUT / f"split_last_page_{size[0]}x{size[1]}.png"))
+    wizard.grab().save(str(OUT / f"split_last_page_{size[0]}x{size[1]}_{preset}.png"))
     # keyboard: the focus starts on Copy text; Return there copies, claims nothing
     assert box.copy_button.hasFocus()
     assert not wizard.close_button.isDefault()

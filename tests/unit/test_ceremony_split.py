@@ -151,7 +151,8 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     assert buf.is_wiped
     # now the record: no signed log in memory, so no anchor (its box is left for the hand)
     assert c.record_anchor == ""
-    assert c.render_record() == b"%PDF-1.4 record " + share_set.fingerprint_text.encode() + b" (box)"
+    fingerprint = share_set.fingerprint_text.encode()
+    assert c.render_record() == b"%PDF-1.4 record " + fingerprint + b" (box)"
     assert c.record_item is not None and not c.record_item.done
     c.mark_record_emitted("printed on desk")
     assert c.record_item.emitted == ["printed on desk"]

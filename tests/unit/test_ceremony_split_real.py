@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from breakglass_gui.audit.log import parse_anchor, read_entries
@@ -56,15 +57,23 @@ def _run(home: Path, out: Path, replaces: str | None = None) -> tuple[SplitCerem
 
 def test_split_writes_pdfs_registry_and_a_verifiable_log(tmp_path: Path) -> None:
     c, trail = _run(tmp_path / "home", tmp_path / "out")
-    # the record was printed before the set existed: the end names the anchor to write on it
+    # the record is made now, after the registration: the end says it carries the anchor
     ann = trail.last_announcement
     assert ann is not None and ann.kind == "split"
     [line] = [x for x in c.summary if x.startswith("Audit anchor of this split: ")]
-    assert f"Audit anchor of this split: {ann.anchor}. " in line and "“Audit anchor” box" in line
+    assert f"Audit anchor of this split: {ann.anchor}. " in line
+    assert "ceremony record printed now carries the same anchor" in line
+    assert "box" not in line  # nothing to copy by hand
     assert trail.split_anchor(ann.set_fp) == ann.anchor
     assert trail.check_anchor(parse_anchor(ann.anchor, "the split's anchor")).ok
+    assert c.record_anchor == ann.anchor
     pdfs = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert len(pdfs) == 5
+    assert len(pdfs) == 4  # 3 sheets and the runbook; the record is made after Finish
+    doc = pdfium.PdfDocument(c.render_record())
+    text = " ".join(
+        " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))).split()
+    )
+    assert f"Audit anchor {ann.anchor} (announced when the set was registered" in text
     for p in (tmp_path / "out").iterdir():
         assert p.read_bytes().startswith(b"%PDF")
     (row,) = trail_rows(trail)

@@ -446,7 +446,7 @@ def test_split_never_writes_its_record_over_a_file_that_appeared_meanwhile(
     """The record is written after the registration; a ceremony-record.pdf that appeared in
     the folder since the split checked it is kept as it is. The set stays registered, and the
     split says so, with how to make the record, and exits non-zero."""
-    import breakglass_gui.cli.shares as shares
+    from breakglass_gui.cli import shares
 
     real = shares.write_set
 
