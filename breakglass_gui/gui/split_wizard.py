@@ -141,6 +141,9 @@ class SplitWizard(WizardFrame):
         """The last page. While the announcement waits for its answer, nothing closes the
         window on Return: the focus is on "Copy text" (harmless), Close is not the default."""
         super().show_end(lines, title)
+        # a rotation's banner ("filled in: check each one") is about the steps, now behind;
+        # the announcement names the set retired
+        self.banner.setVisible(False)
         font = self.end_page.text.font()
         font.setPointSizeF(self.details.font().pointSizeF())
         self.end_page.text.setFont(font)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QImage
 from test_split_wizard import SECRET, fill_to_review, open_wizard
 
@@ -157,7 +158,17 @@ def test_a_rotation_announces_the_set_it_retired(
     rotation = window.open_split_wizard(replaces=row)
     assert isinstance(rotation, SplitWizard)
     rotation.confirm = lambda title, text: True
+    rotation.resize(800, 600)
     finish_split(qtbot, rotation, tmp_path / "usb-2")
+    # at 800x600, its longer announcement too: Posted and the record in view, no scrolling
+    qtbot.wait(50)
+    assert not rotation.banner.isVisible()  # "check each one" was about the steps behind
+    assert rotation.page_scroll.verticalScrollBar().value() == 0
+    viewport = rotation.page_scroll.viewport()
+    seen = QRect(viewport.mapTo(rotation, QPoint(0, 0)), viewport.size())
+    for widget in (rotation.announce.posted, rotation.record.print_button):
+        rect = QRect(widget.mapTo(rotation, QPoint(0, 0)), widget.size())
+        assert seen.contains(rect), (widget.objectName(), rect, seen)
     new = rotation.ceremony.share_set
     text = rotation.announce.text.toPlainText()
     assert f"Set: {new.fingerprint_text}" in text
@@ -190,7 +201,7 @@ def test_the_last_page_fits_with_posted_in_view_and_keyboard_safe(
 ) -> None:
     """At 800x600 "Posted", "Not posted", the record's buttons and Close are on screen without
     scrolling; Tab reaches Posted; Return alone never claims "posted" nor closes unanswered."""
-    from PySide6.QtCore import QPoint, QRect, Qt
+    from PySide6.QtCore import Qt
 
     _window, wizard = open_wizard(qtbot, gui_services)
     wizard.resize(*size)
