@@ -13,12 +13,13 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QToolButton, QWidget
 
 from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import SetRecord
 from breakglass_gui.ceremony.split_flow import STEP_TITLES, SplitCeremony, SplitPorts
-from breakglass_gui.ceremony.wizard import WizardError
+from breakglass_gui.ceremony.wizard import WizardError, WizardStatus
 from breakglass_gui.core.errors import BreakglassError
 
 from .announcement import AnnouncementBox
@@ -168,6 +169,23 @@ class SplitWizard(WizardFrame):
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
         self.details_button.setText("Hide the details" if shown else "Details and next steps")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """After Finish, closing before the ceremony record was printed or saved asks first:
+        this window is where it is made (with the anchor); Yes closes all the same."""
+        item = self.ceremony.record_item
+        finished = self.ceremony.wizard.status is WizardStatus.FINISHED
+        owed = finished and item is not None and not item.done and not self.record.busy
+        if owed and not self.confirm(
+            "Close without the ceremony record?",
+            "The ceremony record (custodians, verification words, signature lines and this "
+            "split's audit anchor) was not printed or saved. This app cannot make it again "
+            "after this window closes (the command line's `breakglass record` needs the "
+            "set.json that only `breakglass split` writes).\n\nClose anyway?",
+        ):
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def done(self, result: int) -> None:
         """Closed (Close, the window's X, Escape) with the announcement unanswered: that is

@@ -290,3 +290,28 @@ def test_the_record_made_at_the_end_carries_the_announced_anchor(
     if shutil.which("pdftoppm"):  # page 1 as PNG, to look at (tests/gui/out)
         out = str(OUT / "split_record")
         subprocess.run(["pdftoppm", "-r", "50", "-png", "-l", "1", str(saved), out], check=True)
+
+
+def test_closing_before_the_record_is_out_asks_first(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """The record is made only here: closing without printing or saving it asks; No keeps the
+    window (and the announcement) open, Yes closes as before."""
+    _window, wizard = open_wizard(qtbot, gui_services)
+    finish_split(qtbot, wizard, tmp_path / "usb")
+    asked: list[str] = []
+    wizard.confirm = lambda title, text: asked.append(title) is None and False
+    wizard.close_button.click()
+    assert asked == ["Close without the ceremony record?"] and wizard.isVisible()
+    assert wizard.announce.answer is None  # nothing logged for a close that did not happen
+    wizard.confirm = lambda title, text: asked.append(title) is None
+    wizard.close_button.click()
+    assert len(asked) == 2 and not wizard.isVisible()
+    # once the record is out, no question
+    _window2, second = open_wizard(qtbot, gui_services)
+    finish_split(qtbot, second, tmp_path / "usb-2")
+    second.record.save_button.click()
+    qtbot.waitUntil(lambda: second.ceremony.record_item.done, timeout=20000)
+    second.confirm = lambda title, text: asked.append(title) is None and False
+    second.close_button.click()
+    assert len(asked) == 2 and not second.isVisible()
