@@ -117,7 +117,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--pdf",
         action="store_true",
-        help="also write share-<k>.pdf sheets, ceremony-record.pdf and runbook.pdf",
+        help="also write share-<k>.pdf sheets and runbook.pdf, then, once the set is "
+        "registered, ceremony-record.pdf with the split's audit anchor",
     )
     add_paper_flag(p)
     add_split_audit_args(p)
