@@ -17,7 +17,7 @@ import datetime as dt
 import getpass
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -553,13 +553,36 @@ class AuditTrail:
                 m.send(e, e.text())
             self.registry.dequeue(m.name, seq)
 
-    def flush_mirrors(self) -> dict[str, str | None]:
-        """Retry every mirror now: {mirror name: None if up to date, else why not}."""
+    def probe_mirrors(self) -> dict[str, str | None]:
+        """The network part of a reveal-gate check, safe off the GUI thread: ask each mirror
+        whether it is reachable ({mirror name: None, or why not}). It touches neither the log
+        nor the registry. Hand the answer to :meth:`reveal_gate` (or ``secret_revealed`` /
+        ``secret_copied``) as ``probed``: that check then uses it instead of probing again."""
         result: dict[str, str | None] = {}
         for m in self.mirrors:
             try:
-                self._flush_queue(m)
                 m.probe()
+                result[m.name] = None
+            except MirrorError as exc:
+                result[m.name] = str(exc)
+        return result
+
+    def flush_mirrors(
+        self, probed: Mapping[str, str | None] | None = None
+    ) -> dict[str, str | None]:
+        """Retry every mirror now: {mirror name: None if up to date, else why not}. With
+        ``probed`` (from :meth:`probe_mirrors`) a mirror is not probed again: one found down
+        stays down, one not in it counts as not checked (fail closed)."""
+        result: dict[str, str | None] = {}
+        for m in self.mirrors:
+            try:
+                if probed is not None:
+                    why = probed.get(m.name, "not checked")
+                    if why is not None:
+                        raise MirrorError(why)
+                self._flush_queue(m)
+                if probed is None:
+                    m.probe()
                 self._down.pop(m.name, None)
                 result[m.name] = None
             except MirrorError as exc:
@@ -567,23 +590,29 @@ class AuditTrail:
                 result[m.name] = str(exc)
         return result
 
-    def mirrors_reachable(self) -> list[tuple[str, str]]:
+    def mirrors_reachable(
+        self, probed: Mapping[str, str | None] | None = None
+    ) -> list[tuple[str, str]]:
         """Mirrors that are down or behind after a retry: [(name, why)]. Empty: all caught up."""
-        return [(n, why) for n, why in self.flush_mirrors().items() if why is not None]
+        return [(n, why) for n, why in self.flush_mirrors(probed).items() if why is not None]
 
     # -- the reveal gate ---------------------------------------------------------------------
-    def reveal_gate(self, ceremony: int) -> GateStatus:
+    def reveal_gate(
+        self, ceremony: int, probed: Mapping[str, str | None] | None = None
+    ) -> GateStatus:
         """May the credential of this ceremony be shown now? Each call checks afresh.
 
         With mirrors: every mirror must have the record (or the policy is fail-open). With no
         mirror the only trace outside the laptop is the announcement, so the gate opens once
         it is confirmed posted (``announcement_confirmed``). Either way a typed, recorded
-        override opens it. Drills are not uses: their gate is always open."""
+        override opens it. Drills are not uses: their gate is always open. ``probed``: the
+        mirrors' answers from :meth:`probe_mirrors`, taken off the GUI thread (not probed
+        again here)."""
         rec = self.registry.ceremony(ceremony)
         policy = self.settings.reconstruction_policy
         if rec is not None and rec.drill:
             return GateStatus(True, policy, [])
-        unreachable = self.mirrors_reachable() if self.mirrors else []
+        unreachable = self.mirrors_reachable(probed) if self.mirrors else []
         needs = not self.mirrors and self.require_announcement
         if ceremony in self._overridden:
             return GateStatus(True, policy, unreachable, overridden=True, needs_announcement=needs)
@@ -891,18 +920,31 @@ class AuditTrail:
             )
         return entry
 
-    def secret_revealed(self, ceremony: int, set_fp: str, via: str = "screen") -> Entry:
+    def secret_revealed(
+        self,
+        ceremony: int,
+        set_fp: str,
+        via: str = "screen",
+        probed: Mapping[str, str | None] | None = None,
+    ) -> Entry:
         """Record the reveal. The gate is checked again here, as its own call, at the moment
         of the reveal (a mirror that went down since the quorum, or an announcement not
-        confirmed, keeps the credential sealed: ``GateClosedError``)."""
-        status = self.reveal_gate(ceremony)
+        confirmed, keeps the credential sealed: ``GateClosedError``). ``probed``: that check's
+        network part, taken off the GUI thread for this very reveal (:meth:`probe_mirrors`)."""
+        status = self.reveal_gate(ceremony, probed)
         if not status.open:
             raise GateClosedError(status.explain())
         return self.record("secret_revealed", {"ceremony": ceremony, "set": set_fp, "via": via})
 
-    def secret_copied(self, ceremony: int, set_fp: str, clear_after_s: int | None = None) -> Entry:
+    def secret_copied(
+        self,
+        ceremony: int,
+        set_fp: str,
+        clear_after_s: int | None = None,
+        probed: Mapping[str, str | None] | None = None,
+    ) -> Entry:
         """Record a copy to the clipboard: a reveal too, so the gate is checked again."""
-        status = self.reveal_gate(ceremony)
+        status = self.reveal_gate(ceremony, probed)
         if not status.open:
             raise GateClosedError(status.explain())
         return self.record(

@@ -35,7 +35,7 @@ from breakglass_gui.audit.service import AuditTrail, CeremonyError, GateStatus, 
 from breakglass_gui.core.errors import ShareError
 
 from .overview import SetRow
-from .ports import REMOTE_SOURCE, ReviewView, StartFacts
+from .ports import REMOTE_SOURCE, GateProbe, ReviewView, StartFacts
 
 if TYPE_CHECKING:  # the share code loads when a share is first read, not with the GUI
     from breakglass_gui.core.sealing import ShareSet
@@ -294,6 +294,7 @@ class TrailReconstructionRecorder:
         self.review_id: int | None = None
         self.reveal_error: str | None = None
         self._started: StartFacts | None = None
+        self._last_gate: GateStatus | None = None
 
     # -- the port ---------------------------------------------------------------------------
     def started(self, facts: StartFacts) -> None:
@@ -339,16 +340,18 @@ class TrailReconstructionRecorder:
         self.reconstructed = True
         self.trail.quorum_reached(cid, set_fp, shares)
 
-    def revealed(self, set_fp: str, *, via: str) -> None:
+    def revealed(self, set_fp: str, *, via: str, probed: GateProbe | None = None) -> None:
         cid = self._open()
         if cid is not None:
-            self.trail.secret_revealed(cid, set_fp or str(self.set_fp), via)
+            self.trail.secret_revealed(cid, set_fp or str(self.set_fp), via, probed)
             self.exposed = True
 
-    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None:
+    def copied(
+        self, set_fp: str, *, clear_after_s: int | None, probed: GateProbe | None = None
+    ) -> None:
         cid = self._open()
         if cid is not None:
-            self.trail.secret_copied(cid, set_fp or str(self.set_fp), clear_after_s)
+            self.trail.secret_copied(cid, set_fp or str(self.set_fp), clear_after_s, probed)
             self.exposed = True
 
     def reveal_failed(self, set_fp: str, reason: str) -> None:
@@ -392,12 +395,21 @@ class TrailReconstructionRecorder:
             self.trail.ceremony_aborted(cid, reason)
 
     # -- the gate ---------------------------------------------------------------------------
-    def gate(self) -> GateStatus | None:
+    def gate(self, probed: GateProbe | None = None) -> GateStatus | None:
         """The reveal gate for this ceremony, checked afresh (None: no ceremony yet). With no
-        mirror it waits for the announcement to be confirmed posted (or an override)."""
+        mirror it waits for the announcement to be confirmed posted (or an override).
+        ``probed``: the mirrors' answers taken off the GUI thread (:meth:`probe_gate`)."""
         if self.ceremony is None:
             return None
-        return self.trail.reveal_gate(self.ceremony)
+        self._last_gate = self.trail.reveal_gate(self.ceremony, probed)
+        return self._last_gate
+
+    def probe_gate(self) -> GateProbe:
+        """Ask the mirrors whether they are reachable (network only: no log, no registry), safe
+        off the GUI thread. A drill's gate, or one before any ceremony, probes nothing."""
+        if self.ceremony is None or self.drill:
+            return {}
+        return self.trail.probe_mirrors()
 
     def announcement(self) -> Announcement | None:
         """The announcement made at the quorum (a real use), or None (a drill, or no quorum)."""
@@ -441,7 +453,9 @@ class TrailReconstructionRecorder:
 
     def override_gate(self, reason: str) -> None:
         """Open a shut gate with a typed reason (logged; ``CeremonyError`` if too short)."""
-        status = self.gate()
+        # the mirrors named are those of the last check (the one that shut the gate); probe
+        # only when there was none, so that an override does not wait on a dead mirror again
+        status = self._last_gate if self._last_gate is not None else self.gate()
         names = [n for n, _why in status.unreachable] if status is not None else []
         self.trail.override_gate(self._ceremony(), reason, names)
 

@@ -31,6 +31,7 @@ __all__ = [
     "DocumentSink",
     "FolderSink",
     "FrameSource",
+    "GateProbe",
     "ManualClock",
     "MemoryAuditSink",
     "MemoryDocumentSink",
@@ -171,6 +172,11 @@ class RevealGate(Protocol):
     def explain(self) -> str: ...
 
 
+#: The network part of a reveal-gate check, taken off the GUI thread: {mirror: None if it
+#: answered, else why not}. Public (names and reasons), never a secret.
+GateProbe = Mapping[str, str | None]
+
+
 @runtime_checkable
 class ReconstructionRecorder(Protocol):
     """Where a break glass or a drill leaves its trace: one typed method per event.
@@ -189,7 +195,13 @@ class ReconstructionRecorder(Protocol):
 
     def quorum_reached(self, set_fp: str, shares: Sequence[Share]) -> None: ...
 
-    def gate(self) -> RevealGate | None: ...
+    def gate(self, probed: GateProbe | None = None) -> RevealGate | None: ...
+
+    def probe_gate(self) -> GateProbe:
+        """The network part of :meth:`gate` alone (the mirrors asked whether they are
+        reachable), safe off the GUI thread; hand it to ``gate``/``revealed``/``copied`` as
+        ``probed``, which then do not probe again."""
+        ...
 
     def override_gate(self, reason: str) -> None: ...
 
@@ -207,14 +219,16 @@ class ReconstructionRecorder(Protocol):
         self, answers: Mapping[str, str | Sequence[str]]
     ) -> tuple[int, str, list[str]] | None: ...
 
-    def revealed(self, set_fp: str, *, via: str) -> None: ...
+    def revealed(self, set_fp: str, *, via: str, probed: GateProbe | None = None) -> None: ...
 
     def reveal_failed(self, set_fp: str, reason: str) -> None:
         """The credential could not be delivered where the reveal sent it (a file, a pipe):
         the ceremony ends as failed, not as revealed."""
         ...
 
-    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None: ...
+    def copied(
+        self, set_fp: str, *, clear_after_s: int | None, probed: GateProbe | None = None
+    ) -> None: ...
 
     def wiped(self, set_fp: str | None) -> None: ...
 
@@ -266,8 +280,11 @@ class MemoryReconstructionRecorder:
     def quorum_reached(self, set_fp: str, shares: Sequence[Share]) -> None:
         self._add("quorum_reached", set=set_fp, shares=[s.describe() for s in shares])
 
-    def gate(self) -> RevealGate | None:
+    def gate(self, probed: GateProbe | None = None) -> RevealGate | None:
         return self.gate_status
+
+    def probe_gate(self) -> GateProbe:
+        return {}
 
     def override_gate(self, reason: str) -> None:
         self.overrides.append(reason)
@@ -339,13 +356,15 @@ class MemoryReconstructionRecorder:
         self.answers = merged
         return None
 
-    def revealed(self, set_fp: str, *, via: str) -> None:
+    def revealed(self, set_fp: str, *, via: str, probed: GateProbe | None = None) -> None:
         self._add("secret_revealed", set=set_fp, via=via)
 
     def reveal_failed(self, set_fp: str, reason: str) -> None:
         self._add("reveal_failed", set=set_fp, reason=reason)
 
-    def copied(self, set_fp: str, *, clear_after_s: int | None) -> None:
+    def copied(
+        self, set_fp: str, *, clear_after_s: int | None, probed: GateProbe | None = None
+    ) -> None:
         self._add("secret_copied", set=set_fp, clear_after_s=clear_after_s)
 
     def wiped(self, set_fp: str | None) -> None:

@@ -74,6 +74,7 @@ from breakglass_gui.core.share import (
 
 from .ports import (
     Clock,
+    GateProbe,
     ReconstructionRecorder,
     Registry,
     RevealGate,
@@ -82,12 +83,16 @@ from .ports import (
 )
 from .wizard import Direction, Step, Wizard, WizardState
 
+#: what a front end says while the gate's mirror check runs off its thread
+GATE_CHECKING = "Checking the audit mirror…"
+
 __all__ = [
     "CHECKLIST",
     "DEFAULT_INCIDENT_EXAMPLE",
     "DEFAULT_INCIDENT_PATTERN",
     "DEFAULT_TRIGGERS",
     "DRILL_CHECKLIST",
+    "GATE_CHECKING",
     "SECRET_SLOT",
     "AcceptedShare",
     "Authorisation",
@@ -641,6 +646,13 @@ class ReconstructFlow:
         #: the reveal gate as last checked (on entering the announce step, after an answer or
         #: an override); the step's check reads it without probing the mirrors again
         self.gate_status: RevealGate | None = None
+        #: set by a front end that runs the gate's mirror probes off its own thread (the GUI):
+        #: entering the announce step, an answer and an override then only mark the gate as
+        #: pending (the step stays shut) and the front end calls :meth:`probe_gate` off the
+        #: thread and :meth:`check_gate` with its answer. The CLI leaves it off (synchronous).
+        self.gate_checks_off_thread = False
+        #: a check of the gate is due or under way: the announce step stays shut meanwhile
+        self.gate_pending = False
         self.wizard = Wizard(
             [
                 Step(
@@ -875,11 +887,13 @@ class ReconstructFlow:
         return self.secret is not None
 
     # -- step 4 --------------------------------------------------------------------------------
-    def reveal(self, via: str = "screen") -> dt.datetime:
+    def reveal(self, via: str = "screen", probed: GateProbe | None = None) -> dt.datetime:
         """Start a reveal window; return when it ends. Recorded (without the value).
 
         ``via``: "screen" (the GUI), "stdout" or "file" (the CLI, which writes the credential
         once and wipes it; record it with :meth:`reveal_failed` if that write fails).
+        ``probed``: the network part of this reveal's own gate check, taken off the GUI thread
+        by :meth:`probe_gate` after the operator asked for the reveal.
         """
         if self.outcome.proven_only:
             raise BreakglassError(self.outcome.not_shown)
@@ -888,7 +902,10 @@ class ReconstructFlow:
         self._require_reveal_step()
         # Recorded first: the recorder checks the reveal gate again at this moment and raises
         # (the credential stays hidden) when a mirror went down or nothing was announced.
-        self.recorder.revealed(self.outcome.fingerprint, via=via)
+        if probed is None:
+            self.recorder.revealed(self.outcome.fingerprint, via=via)
+        else:
+            self.recorder.revealed(self.outcome.fingerprint, via=via, probed=probed)
         until = self.clock.now() + dt.timedelta(seconds=self.config.reveal_seconds)
         self.revealed_until = until
         self.note(
@@ -907,7 +924,7 @@ class ReconstructFlow:
         given again (a second press, Back and Next) is not logged again; a changed answer
         is. The reveal gate is checked afresh after a logged answer."""
         if self._log_answer(posted, how):
-            self.check_gate()
+            self._gate_changed()
 
     def _log_answer(self, posted: bool, how: str) -> bool:
         if posted == self.announce_answer:
@@ -924,17 +941,35 @@ class ReconstructFlow:
         an in-memory one, has nothing to show)."""
         return not self.drill and self.announcement() is not None
 
-    def check_gate(self) -> RevealGate | None:
-        """Check the reveal gate now (one call to the recorder, which probes the mirrors) and
-        keep the answer for the announce step's check."""
-        self.gate_status = self.recorder.gate()
+    def check_gate(self, probed: GateProbe | None = None) -> RevealGate | None:
+        """Check the reveal gate now (one call to the recorder, which probes the mirrors, or
+        takes ``probed``, their answers from :meth:`probe_gate`) and keep the answer for the
+        announce step's check."""
+        if probed is None:
+            self.gate_status = self.recorder.gate()
+        else:
+            self.gate_status = self.recorder.gate(probed)
+        self.gate_pending = False
         return self.gate_status
+
+    def probe_gate(self) -> GateProbe:
+        """The network part of a gate check (the mirrors asked whether they are reachable):
+        safe off the GUI thread; touches no widget, no log, no registry, no secret."""
+        return self.recorder.probe_gate()
+
+    def _gate_changed(self) -> None:
+        """The gate must be checked again: now, or (front ends with off-thread checks) marked
+        pending until the front end's check comes back."""
+        if self.gate_checks_off_thread:
+            self.gate_pending = True
+        else:
+            self.check_gate()
 
     def override_gate(self, reason: str) -> None:
         """Open a shut gate with a typed reason (logged by the recorder; ``CeremonyError`` when
         too short), then check the gate again."""
         self.recorder.override_gate(reason)
-        self.check_gate()
+        self._gate_changed()
 
     def announce_needs_posted(self) -> bool:
         """True when only "Posted" (or the override) opens the gate: no mirror configured."""
@@ -942,9 +977,11 @@ class ReconstructFlow:
         return bool(status is not None and getattr(status, "needs_announcement", False))
 
     def _enter_announce(self, state: WizardState) -> None:
-        self.check_gate()
+        self._gate_changed()
 
     def _check_announce(self, state: WizardState) -> list[str]:
+        if self.gate_pending:
+            return [GATE_CHECKING]
         status = self.gate_status
         if status is None or status.open:
             return []
@@ -1013,10 +1050,16 @@ class ReconstructFlow:
         if self.secret is not None and self.hold_remaining() <= 0:
             self.wipe("timeout")
 
-    def note_copied(self, seconds: float) -> None:
-        """Record a copy; call it before copying (the recorder checks the gate and raises)."""
+    def note_copied(self, seconds: float, probed: GateProbe | None = None) -> None:
+        """Record a copy; call it before copying (the recorder checks the gate and raises).
+        ``probed``: as for :meth:`reveal`."""
         self._require_reveal_step()
-        self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
+        if probed is None:
+            self.recorder.copied(self.outcome.fingerprint, clear_after_s=round(seconds))
+        else:
+            self.recorder.copied(
+                self.outcome.fingerprint, clear_after_s=round(seconds), probed=probed
+            )
         self.note(
             "secret_copied", {"set": self.outcome.fingerprint, "clear_after_s": round(seconds)}
         )

@@ -44,8 +44,10 @@ from PySide6.QtWidgets import (
 from breakglass_gui.ceremony.drill import DrillReport, StepTimer, drill_report, record_drill
 from breakglass_gui.ceremony.overview import SetRow
 from breakglass_gui.ceremony.ports import (
+    GateProbe,
     MemoryReconstructionRecorder,
     ReconstructionRecorder,
+    RevealGate,
     ReviewView,
 )
 from breakglass_gui.ceremony.reconstruct_flow import (
@@ -375,6 +377,9 @@ class RevealPage(WizardPage):
         gate_layout.addLayout(gate_row)
         self.gate_box.setVisible(False)
         self.panel.on_refused = self._reveal_refused
+        self.panel.gate_check.busy_changed.connect(self._busy)
+        self._gate_opened = False
+        self._override_note = False
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.refused)
@@ -384,9 +389,31 @@ class RevealPage(WizardPage):
 
     # -- the fail-closed mirror gate (when the audit adapter has one) ---------------------------
     def check_gate(self) -> bool:
-        """True when the credential may be shown; else the override box shows why not. (The
-        announcement was answered on its own step; a mirror may have gone down since.)"""
-        status = self.flow.check_gate()
+        """Check the gate (its mirror probes off the GUI thread: the panel's check). True when
+        the credential may be shown now; else the override box shows why not, or the check is
+        still running. (The announcement was answered on its own step; a mirror may have gone
+        down since.)"""
+        self._gate_opened = False
+        self.panel.gate_check.start(self._gate_checked)
+        return self._gate_opened
+
+    def _gate_checked(self, probed: GateProbe | None, error: str) -> None:
+        flow = self.flow
+        if not flow.wizard.running or flow.wizard.current != "reveal":
+            return  # left the step meanwhile
+        # a failed check counts every mirror as not checked: the gate stays shut
+        self._gate_opened = self.show_gate(flow.check_gate(probed if probed is not None else {}))
+        if error:
+            self.gate_text.setText(
+                self.gate_text.text() + f" (The check of the audit mirror failed: {error}.)"
+            )
+        if self._override_note and self._gate_opened:
+            self.gate_text.setText(
+                self.gate_text.text() + ". The override and its reason are in the audit log."
+            )
+        self._override_note = False
+
+    def show_gate(self, status: RevealGate | None) -> bool:
         shut = status is not None and not status.open
         self.gate_box.setVisible(status is not None and (bool(status.unreachable) or shut))
         self.gate_box.setTitle(
@@ -398,9 +425,8 @@ class RevealPage(WizardPage):
         self.gate_text.setStyleSheet("color: #b00020; font-weight: bold;" if shut else "")
         self.gate_reason.setVisible(shut)
         self.gate_button.setVisible(shut)
-        held = self.flow.secret is not None
-        self.panel.toggle.setEnabled(held and not shut)
-        self.panel.copy_button.setEnabled(held and not shut)
+        self.panel.gate_shut = shut
+        self.panel.restore_buttons()
         return not shut
 
     def _reveal_refused(self) -> None:
@@ -413,12 +439,11 @@ class RevealPage(WizardPage):
             self.gate_text.setText(f"{exc}")
             return False
         self.gate_reason.clear()
-        opened = self.check_gate()
-        if opened:
-            self.gate_text.setText(
-                self.gate_text.text() + ". The override and its reason are in the audit log."
-            )
-        return opened
+        self._override_note = True
+        return self.check_gate()
+
+    def _busy(self, busy: bool) -> None:
+        self.set_busy(busy)  # Done and Back wait for the check; Cancel and wipe does not
 
     def enter(self) -> None:
         o = self.flow.outcome
@@ -433,6 +458,7 @@ class RevealPage(WizardPage):
         self.check_gate()
 
     def leave(self) -> None:
+        self.panel.gate_check.cancel()  # a check's late answer concerns a step left
         # Back to the announcement (or on): the credential is hidden, never left on screen
         if self.panel.view.shown:
             self.panel.hide_secret("left the reveal step")
@@ -812,6 +838,8 @@ class ReconstructWizard(WizardFrame):
         super().__init__(parent)
         self.setObjectName("reconstructWizard")
         self.flow = flow
+        # the reveal gate's mirror checks run off the GUI thread (gui/gate_check.py)
+        flow.gate_checks_off_thread = True
         # every step is timed; the report is shown (and recorded) for drills
         self.timer = StepTimer(flow.wizard, flow.clock)
         self.clipboard = clipboard
@@ -980,6 +1008,8 @@ class ReconstructWizard(WizardFrame):
     def release(self) -> None:
         self.flow.close()
         self.announce_page.timer.stop()
+        self.announce_page.gate_check.cancel()
+        self.reveal_page.panel.gate_check.cancel()
         self.collect_page.detach()
         self.reveal_page.panel.detach()
         if self.clipboard is not None:
@@ -1025,6 +1055,9 @@ class ReconstructWizard(WizardFrame):
 
     # -- wipe ------------------------------------------------------------------------------------
     def _on_wipe(self, reason: str) -> None:
+        # a gate check still on its way is dropped: its answer can reveal nothing now
+        self.announce_page.gate_check.cancel()
+        self.reveal_page.panel.gate_check.cancel()
         self.collect_page.stop_camera()
         self.reconstruct_page.discard()
 

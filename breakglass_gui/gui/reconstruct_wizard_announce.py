@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
+from breakglass_gui.ceremony.ports import GateProbe
+from breakglass_gui.ceremony.reconstruct_flow import GATE_CHECKING, ReconstructFlow
 from breakglass_gui.core.errors import BreakglassError
 
 from .announcement import AnnouncementBox
+from .gate_check import GateCheck
 from .wizard_frame import WizardPage
 
 __all__ = ["AnnouncePage"]
@@ -90,6 +92,12 @@ class AnnouncePage(WizardPage):
         self.timer = QTimer(self)
         self.timer.setInterval(250)
         self.timer.timeout.connect(self.tick)
+        # the gate's mirror check runs off the GUI thread (an unreachable mirror answers only
+        # at its network timeout); Next stays disabled meanwhile, Cancel and wipe works
+        self.gate_check = GateCheck(flow, self)
+        self.gate_check.busy_changed.connect(self._checking)
+        self.check_error = ""
+        self._override_pending = False
 
     # -- the page's life ----------------------------------------------------------------------
     def enter(self) -> None:
@@ -109,9 +117,37 @@ class AnnouncePage(WizardPage):
         self.show_state()
         self.timer.start()
         self.tick()
+        self.run_gate_check()
 
     def leave(self) -> None:
         self.timer.stop()
+        self.gate_check.cancel()
+
+    # -- the gate's check, off the GUI thread ------------------------------------------------
+    def run_gate_check(self) -> None:
+        """Check the gate if the flow says a check is due (entering, an answer, an override)."""
+        if self.flow.gate_pending:
+            self.gate_check.start(self._gate_checked)
+
+    def _checking(self, busy: bool) -> None:
+        self.set_busy(busy)  # the frame keeps Next (and Back) disabled while it runs
+        self.show_state()
+
+    def _gate_checked(self, probed: GateProbe | None, error: str) -> None:
+        flow = self.flow
+        if not flow.wizard.running or flow.wizard.current != "announce":
+            return  # left the step meanwhile: nothing to apply
+        # a failed check counts every mirror as not checked: the gate stays shut
+        self.check_error = error
+        flow.check_gate(probed if probed is not None else {})
+        self.show_state()
+        status = flow.gate_status
+        opened = status is None or status.open
+        if self._override_pending:
+            self._override_pending = False
+            self._override_opened()
+        elif opened and flow.announce_answer is True and self.frame is not None:
+            self.frame.next_button.setFocus()
 
     def tick(self) -> None:
         """Apply the flow's clock: the credential is wiped if held too long, here too."""
@@ -135,6 +171,14 @@ class AnnouncePage(WizardPage):
         shut = status is not None and not status.open
         needs_posted = flow.announce_needs_posted()
         answer = flow.announce_answer
+        if flow.gate_pending:
+            self.next_words.setText(
+                f"{GATE_CHECKING} The credential stays sealed until it answers; "
+                "Cancel and wipe works meanwhile."
+            )
+            self.override_box.setVisible(False)
+            self.changed.emit()
+            return
         if not shut:
             if answer is True:
                 words = "Posted and logged. Press Next to go to the reveal."
@@ -154,6 +198,8 @@ class AnnouncePage(WizardPage):
             )
         else:
             words = (status.explain() if status is not None else "") + "."
+        if self.check_error:
+            words += f" (The check of the audit mirror failed: {self.check_error}.)"
         self.next_words.setText(words)
         # "Not posted" first, then only the override; a mirror down: only the override
         offer = shut and (not needs_posted or answer is False)
@@ -176,6 +222,9 @@ class AnnouncePage(WizardPage):
             self.announce.status.setText(f"Not logged: {exc}")
             return
         self.show_state()
+        self.run_gate_check()
+        if self.flow.gate_pending:
+            return  # the check's answer moves the focus
         if posted and self.frame is not None and self.frame.next_button.isEnabled():
             self.frame.next_button.setFocus()
         elif self.override_box.isVisible():
@@ -189,13 +238,24 @@ class AnnouncePage(WizardPage):
             return False
         self.override_reason.clear()
         self.show_state()
+        if self.flow.gate_pending:
+            # the check's answer (at once, or when it returns) shows whether it opened
+            self._override_pending = True
+            self.run_gate_check()
+            if self.flow.gate_pending:
+                return False
+        else:
+            self._override_opened()
         status = self.flow.gate_status
-        opened = status is None or status.open
-        if opened:
-            self.override_box.setVisible(True)
-            self.override_text.setText("Override recorded in the audit log with your reason.")
-            self.override_reason.setEnabled(False)
-            self.override_button.setEnabled(False)
-            if self.frame is not None:
-                self.frame.next_button.setFocus()
-        return opened
+        return status is None or status.open
+
+    def _override_opened(self) -> None:
+        status = self.flow.gate_status
+        if status is not None and not status.open:
+            return
+        self.override_box.setVisible(True)
+        self.override_text.setText("Override recorded in the audit log with your reason.")
+        self.override_reason.setEnabled(False)
+        self.override_button.setEnabled(False)
+        if self.frame is not None:
+            self.frame.next_button.setFocus()

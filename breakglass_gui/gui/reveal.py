@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from breakglass_gui.ceremony.reconstruct_flow import ReconstructFlow
+from breakglass_gui.ceremony.ports import GateProbe
+from breakglass_gui.ceremony.reconstruct_flow import GATE_CHECKING, ReconstructFlow
 from breakglass_gui.core.errors import BreakglassError
 from breakglass_gui.core.secret import SecretBytes
 
 from .clipboard import SecretClipboard
+from .gate_check import GateCheck
 
 __all__ = ["GROUP", "RevealPanel", "SecretView", "glyph_count", "is_text"]
 
@@ -235,6 +237,15 @@ class RevealPanel(QWidget):
         self.hold.setObjectName("holdNotice")
         self.clip_notice = QLabel("", self)
         self.clip_notice.setObjectName("clipboardNotice")
+        # the reveal gate's check (on entering the step, and the one each Show or Copy starts)
+        # runs off the GUI thread: Show and Copy wait for it, Cancel and wipe does not
+        self.gate_check = GateCheck(flow, self)
+        self.gate_check.busy_changed.connect(self._checking)
+        self.gate_shut = False
+        self.checking = QLabel("", self)
+        self.checking.setObjectName("gateChecking")
+        self.checking.setWordWrap(True)
+        self.checking.setVisible(False)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.toggle)
@@ -245,6 +256,7 @@ class RevealPanel(QWidget):
         layout.addWidget(self.bar)
         layout.addWidget(self.countdown)
         layout.addLayout(buttons)
+        layout.addWidget(self.checking)
         layout.addWidget(self.clip_notice)
         layout.addWidget(self.hold)
 
@@ -279,11 +291,43 @@ class RevealPanel(QWidget):
         else:
             self.show_secret()
 
+    # -- the gate's check off the GUI thread --------------------------------------------------
+    def _checking(self, busy: bool) -> None:
+        self.checking.setVisible(busy)
+        self.checking.setText(
+            f"{GATE_CHECKING} The credential stays hidden until it answers; "
+            "Cancel and wipe works meanwhile."
+            if busy
+            else ""
+        )
+        self.restore_buttons()
+
+    def restore_buttons(self) -> None:
+        """Show and Copy: only with a credential held, the gate not shut, no check running."""
+        usable = self.flow.secret is not None and not self.gate_shut and not self.gate_check.busy
+        self.toggle.setEnabled(usable)
+        self.copy_button.setEnabled(usable)
+
+    def _may_apply(self) -> bool:
+        """A check's answer still concerns this reveal: the credential held, the step shown."""
+        wizard = self.flow.wizard
+        return self.flow.secret is not None and wizard.running and wizard.current == "reveal"
+
     def show_secret(self) -> None:
-        if self.flow.secret is None:
+        """Start the reveal: its own gate check, off the GUI thread; shown when it is open."""
+        if self.flow.secret is None or self.gate_check.busy:
+            return
+        self.gate_check.start(self._reveal_checked)
+
+    def _reveal_checked(self, probed: GateProbe | None, error: str) -> None:
+        if not self._may_apply():
+            return
+        if probed is None:
+            self.countdown.setText(f"Not shown: the check of the audit mirror failed ({error}).")
+            self._refused()
             return
         try:
-            self.flow.reveal()  # checks the reveal gate again, now
+            self.flow.reveal(probed=probed)  # the reveal gate, checked again for this reveal
         except BreakglassError as exc:
             self.countdown.setText(f"Not shown: {exc}")
             self._refused()
@@ -305,11 +349,22 @@ class RevealPanel(QWidget):
             self.visibility_changed.emit(False)
 
     def copy(self) -> None:
+        """Start a copy: its own gate check, off the GUI thread; copied when it is open."""
+        if self.flow.secret is None or self.clipboard is None or self.gate_check.busy:
+            return
+        self.gate_check.start(self._copy_checked)
+
+    def _copy_checked(self, probed: GateProbe | None, error: str) -> None:
         secret = self.flow.secret
-        if secret is None or self.clipboard is None:
+        if secret is None or self.clipboard is None or not self._may_apply():
+            return
+        if probed is None:
+            self.clip_notice.setText(f"Not copied: the check of the audit mirror failed ({error}).")
+            self._refused()
             return
         try:
-            self.flow.note_copied(self.clipboard.seconds)  # checks the reveal gate again, now
+            # the reveal gate, checked again for this copy
+            self.flow.note_copied(self.clipboard.seconds, probed=probed)
         except BreakglassError as exc:
             self.clip_notice.setText(f"Not copied: {exc}")
             self._refused()
@@ -346,6 +401,7 @@ class RevealPanel(QWidget):
             self.hold.setText(f"This program wipes the credential in {hold // 60}:{hold % 60:02d}.")
 
     def _on_wipe(self, reason: str) -> None:
+        self.gate_check.cancel()  # a check still on its way is dropped: nothing left to show
         self.timer.stop()
         self.view.clear()
         if self.clipboard is not None:
@@ -359,4 +415,5 @@ class RevealPanel(QWidget):
     def detach(self) -> None:
         if self._on_wipe in self.flow.wipe_listeners:
             self.flow.wipe_listeners.remove(self._on_wipe)
+        self.gate_check.cancel()
         self.timer.stop()
