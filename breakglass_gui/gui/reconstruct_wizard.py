@@ -910,6 +910,19 @@ class ReconstructWizard(WizardFrame):
         if current != "trigger" and self.flow.authorisation is not None:
             self.banner.setText(self.banner.text() + "\n" + self.flow.sentence())
 
+    def step_applies(self, step_id: str) -> bool:
+        """The side panel lists the steps on this ceremony's path as far as it is known: a
+        drill has no announce step, and a drill on a live set (proven, never shown) no
+        reveal; a recorder without announcements skips it once the quorum is reached."""
+        flow = self.flow
+        if step_id == "announce":
+            if flow.drill:
+                return False
+            return flow.outcome.reconstructed_at is None or flow.announce_applies()
+        if step_id == "reveal":
+            return not (flow.drill and flow.outcome.proven_only)
+        return True
+
     def next_label(self, step_id: str, last: bool) -> str:
         return {
             "trigger": "&Next: collect shares",

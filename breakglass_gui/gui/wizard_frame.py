@@ -289,6 +289,7 @@ class WizardFrame(QDialog):
             self.steps.item(self.steps.count() - 1).setData(Qt.ItemDataRole.UserRole, sid)
             widest = max(widest, metrics.horizontalAdvance(text))
         self.steps.addItem(f"{len(self.order) + 1}. {self.end_title}")
+        self.steps.item(self.steps.count() - 1).setData(Qt.ItemDataRole.UserRole, "")
         self.steps.setFixedWidth(min(max(widest + 28, 120), 230))
         self._buttons_last_in_tab_order()
         wizard.subscribe(lambda _w: self.show_current())
@@ -385,17 +386,31 @@ class WizardFrame(QDialog):
             page.setFocus()
         self.step_changed.emit(current)
 
+    def step_applies(self, step_id: str) -> bool:
+        """Whether the side panel lists ``step_id``: a step the flow's path skips (known so
+        far) is left out. Every step by default."""
+        return True
+
     def _mark_step(self, row: int) -> None:
+        shown = 0
+        place = 0
         for i in range(self.steps.count()):
             item = self.steps.item(i)
+            sid = item.data(Qt.ItemDataRole.UserRole)
+            listed = i == row or not sid or self.step_applies(str(sid))
+            item.setHidden(not listed)
+            if listed:
+                shown += 1
+                title = self.wizard.steps[sid].title if sid and self.wizard else self.end_title
+                item.setText(f"{shown}. {title}")
+                if i == row:
+                    place = shown
             f = item.font()
             f.setBold(i == row)
             item.setFont(f)
         if row >= 0:
             self.steps.setCurrentRow(row)
-        self.steps.setAccessibleDescription(
-            f"Step {row + 1} of {self.steps.count()}" if row >= 0 else ""
-        )
+        self.steps.setAccessibleDescription(f"Step {place} of {shown}" if row >= 0 else "")
 
     def refresh_buttons(self) -> None:
         """Re-read the wizard and the page: which buttons show, which are enabled, labels."""

@@ -276,3 +276,70 @@ def qtbot_left() -> Any:
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+# -- the side panel lists the steps on the flow's path -------------------------------------------
+
+
+def listed_steps(wizard: ReconstructWizard) -> list[str]:
+    items = [wizard.steps.item(i) for i in range(wizard.steps.count())]
+    return [item.text() for item in items if not item.isHidden()]
+
+
+def test_the_side_panel_lists_only_the_steps_on_the_path(qtbot: Any, tmp_path: Path) -> None:
+    clock = ManualClock(dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))
+    main = split_credential(SECRET, policy=Policy.simple(2, 3), label="prod-db root")
+    services = build_services(tmp_path / "home", clock=clock)
+    trail = services.trail
+    assert isinstance(trail, AuditTrail)
+    try:
+        register(trail, main)
+        services.cameras = lambda: []
+        window = MainWindow(services)
+        qtbot.addWidget(window)
+        # a real use: every step, numbered in order
+        real = open_wizard(qtbot, window, "reconstruct")
+        assert listed_steps(real) == [
+            "1. Trigger and authorisation",
+            "2. Collect shares",
+            "3. Reconstruct",
+            "4. Announce",
+            "5. Reveal",
+            "6. After",
+            "7. " + real.end_title,
+        ]
+        real.cancel()
+        # a drill has no announce step; on a live set it ends without a reveal
+        drill = open_wizard(qtbot, window, "drill")
+        listed = listed_steps(drill)
+        assert not any("Announce" in t for t in listed)
+        assert listed[:4] == [
+            "1. Trigger and authorisation",
+            "2. Collect shares",
+            "3. Reconstruct",
+            "4. Reveal",
+        ]
+        assert drill.steps.accessibleDescription() == f"Step 1 of {len(listed)}"
+        authorise(drill, "INC-9002")
+        page = drill.collect_page
+        page.type_button.click()
+        for k in (0, 1):
+            page.typed.setPlainText(main.shares[k].transcription())
+            page.add_typed.click()
+        drill.next_button.click()
+        qtbot.waitUntil(lambda: drill.wizard.current == "after", timeout=10000)
+        assert drill.flow.outcome.proven_only
+        listed = listed_steps(drill)
+        assert listed == [
+            "1. Trigger and authorisation",
+            "2. Collect shares",
+            "3. Reconstruct",
+            "4. After",
+            "5. " + drill.end_title,
+        ]
+        assert drill.steps.currentItem().text() == "4. After"
+        assert drill.steps.accessibleDescription() == "Step 4 of 5"
+        drill.cancel()
+    finally:
+        trail.close()
+    gc.collect()
