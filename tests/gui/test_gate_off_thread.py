@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from test_announcement import widget_texts
-from test_integration_break_glass import authorise, open_wizard, register
+from test_integration_break_glass import authorise, open_wizard, register, save_png
 
 from breakglass_gui.audit.log import Entry, read_entries
 from breakglass_gui.audit.mirrors import MirrorError, Settings
@@ -138,6 +138,7 @@ def reach_announce_slowly(qtbot: Any, c: Ceremony) -> int:
     assert "Checking the audit mirror" in page.next_words.text()
     assert not wizard.next_button.isEnabled()
     assert wizard.cancel_button.isEnabled()
+    save_png(wizard, "gate-checking-announce.png")
     qtbot.waitUntil(lambda: not page.gate_check.busy, timeout=10000)
     return ticks.stop()
 
@@ -169,6 +170,7 @@ def test_entering_announce_and_revealing_keep_the_window_responsive(
     assert not panel.toggle.isEnabled() and not panel.copy_button.isEnabled()
     assert not wizard.next_button.isEnabled(), "Done waits for the check"
     assert wizard.cancel_button.isEnabled()
+    save_png(wizard, "gate-checking-reveal.png")
     qtbot.waitUntil(lambda: panel.view.shown, timeout=10000)
     during = ticks.stop()
     assert during >= 10, f"the window froze during the at-reveal check ({during} ticks)"
