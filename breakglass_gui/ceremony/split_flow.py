@@ -1204,14 +1204,19 @@ class SplitCeremony:
         exist, and a record without it would ask for the anchor to be copied by hand. The
         record holds no share material (fingerprint, policy, custodians, verification words),
         so it is safe to print after the sheets are out. Reads state only (worker thread)."""
-        share_set = self.share_set
-        if self.wizard.status is not WizardStatus.FINISHED or share_set is None:
+        if self.wizard.status is not WizardStatus.FINISHED:
             raise WizardError(
                 "The ceremony record is made once the set is registered: it carries the "
                 "split's audit anchor."
             )
-        context = {**self.document_context(), "audit_anchor": self.record_anchor}
-        return self.ports.renderer.ceremony_record(share_set, context)
+        pdf = self.state.objects.get("record_pdf")
+        if not isinstance(pdf, bytes):
+            raise WizardError(
+                "The ceremony record could not be made at Finish ("
+                + str(self.state.get("record_error") or "no record")
+                + "); make it with: breakglass record SET_JSON"
+            )
+        return pdf
 
     def mark_record_emitted(self, how: str) -> None:
         """Record that the ceremony record was saved (``"saved to …"``) or printed."""
@@ -1534,17 +1539,36 @@ class SplitCeremony:
             )
         ann = self.ports.recorder.announcement()
         state["record_anchor"] = ann.anchor if ann is not None else ""
+        self._make_record_and_drop_shares(state, share_set)
         if ann is not None:
             self.summary.append(
                 f"Audit anchor of this split: {ann.anchor}. Post the announcement to the "
                 "incident channel; the ceremony record printed now carries the same anchor "
                 f"(check later: breakglass audit verify --anchor {ann.anchor})."
             )
+        if state.get("record_error"):
+            self.summary.append(
+                f"The ceremony record could not be made ({state['record_error']}): print it "
+                "later with `breakglass record` and copy the audit anchor into its box."
+            )
         self.summary += self._saved_files_lines(state)
         self.summary.append(
             "Next: print or save the ceremony record, give each custodian their sheet (they "
             "initial the record), file the record, and schedule a drill within the quarter."
         )
+
+    def _make_record_and_drop_shares(self, state: WizardState, share_set: ShareSet) -> None:
+        """Make the ceremony record now (public facts and the anchor; about 0.1 s), then drop
+        the share set: every custodian's share, enough together to rebuild the credential,
+        must not stay referenced in this program after Finish while the last page is open.
+        A record that cannot be made is said at the end; the set stays registered."""
+        context = {**self.document_context(), "audit_anchor": state.get("record_anchor", "")}
+        try:
+            state.objects["record_pdf"] = self.ports.renderer.ceremony_record(share_set, context)
+        except Exception as exc:  # the set is registered: say it at the end, do not lose it
+            state["record_error"] = str(exc) or type(exc).__name__
+        state.objects.pop("share_set", None)
+        self._assembler.clear()
 
     def _saved_files_lines(self, state: WizardState) -> list[str]:
         """What is still on disk, said at the end (the print page is behind the host now)."""

@@ -5,9 +5,11 @@ either way; a rotation's announcement names the set it retired."""
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,9 @@ def grey(image: QImage) -> Any:
     return data.reshape(h, stride)[:, :w].copy()
 
 
-def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path, preset: str = "2of3") -> None:
-    """Review -> print (saved to a folder) -> verify (every share typed back) -> Finish."""
+def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path, preset: str = "2of3") -> Any:
+    """Review -> print (saved to a folder) -> verify (every share typed back) -> Finish; the
+    share set made (the ceremony drops it at Finish)."""
     fill_to_review(qtbot, wizard, preset)
     share_set = wizard.ceremony.share_set
     assert wizard.go_next()
@@ -54,6 +57,8 @@ def finish_split(qtbot: Any, wizard: SplitWizard, folder: Path, preset: str = "2
     assert not wizard.announce.isVisible()  # nothing to announce before the set exists
     with qtbot.waitSignal(wizard.ceremony_over):
         assert wizard.do_finish()
+    assert wizard.ceremony.share_set is None  # every share dropped at Finish
+    return share_set
 
 
 def events(trail: Any) -> list[Entry]:
@@ -66,8 +71,7 @@ def test_the_split_ends_on_its_announcement_and_logs_the_answer(
 ) -> None:
     _window, wizard = open_wizard(qtbot, gui_services)
     wizard.resize(980, 680)
-    finish_split(qtbot, wizard, tmp_path / "usb")
-    share_set = wizard.ceremony.share_set
+    share_set = finish_split(qtbot, wizard, tmp_path / "usb")
     trail = gui_services.trail
     ann = wizard.ceremony.announcement()
     assert ann is not None and ann.kind == "split"
@@ -151,15 +155,14 @@ def test_a_rotation_announces_the_set_it_retired(
     qtbot: Any, gui_services: Any, tmp_path: Path
 ) -> None:
     window, first = open_wizard(qtbot, gui_services)
-    finish_split(qtbot, first, tmp_path / "usb-1")
-    old = first.ceremony.share_set
+    old = finish_split(qtbot, first, tmp_path / "usb-1")
     first.close_button.click()
     [row] = [r for r in gui_services.rows() if r.fingerprint == old.fingerprint_text]
     rotation = window.open_split_wizard(replaces=row)
     assert isinstance(rotation, SplitWizard)
     rotation.confirm = lambda title, text: True
     rotation.resize(800, 600)
-    finish_split(qtbot, rotation, tmp_path / "usb-2")
+    new = finish_split(qtbot, rotation, tmp_path / "usb-2")
     # at 800x600, its longer announcement too: Posted and the record in view, no scrolling
     qtbot.wait(50)
     assert not rotation.banner.isVisible()  # "check each one" was about the steps behind
@@ -169,7 +172,6 @@ def test_a_rotation_announces_the_set_it_retired(
     for widget in (rotation.announce.posted, rotation.record.print_button):
         rect = QRect(widget.mapTo(rotation, QPoint(0, 0)), widget.size())
         assert seen.contains(rect), (widget.objectName(), rect, seen)
-    new = rotation.ceremony.share_set
     text = rotation.announce.text.toPlainText()
     assert f"Set: {new.fingerprint_text}" in text
     assert f"Replaces: {old.fingerprint_text} (retired)" in text
@@ -257,7 +259,7 @@ def test_the_record_made_at_the_end_carries_the_announced_anchor(
 
     _window, wizard = open_wizard(qtbot, gui_services)
     folder = tmp_path / "usb"
-    finish_split(qtbot, wizard, folder)
+    share_set = finish_split(qtbot, wizard, folder)
     assert [d.id for d in wizard.ceremony.documents if d.id == "record"] == []
     assert not list(folder.glob("*ceremony-record*"))  # not printed before the anchor existed
     ann = wizard.ceremony.announcement()
@@ -275,7 +277,7 @@ def test_the_record_made_at_the_end_carries_the_announced_anchor(
     assert printed[1] == ann.anchor
     assert "copy here the anchor" not in text
     assert SECRET not in text
-    for share in wizard.ceremony.share_set.shares:
+    for share in share_set.shares:
         assert " ".join(share.words[:3]) not in text  # no share material on it
     trail = gui_services.trail
     assert trail.check_anchor(parse_anchor(printed[1])).kind is AnchorKind.MATCHES
@@ -315,3 +317,18 @@ def test_closing_before_the_record_is_out_asks_first(
     second.confirm = lambda title, text: asked.append(title) is None and False
     second.close_button.click()
     assert len(asked) == 2 and not second.isVisible()
+
+
+def test_no_share_stays_referenced_after_finish(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    """Every share together rebuilds the credential: once the set is registered and the secret
+    wiped, nothing in the window (ceremony, pages, workers) may still hold the share set."""
+    _window, wizard = open_wizard(qtbot, gui_services)
+    share_set = finish_split(qtbot, wizard, tmp_path / "usb")
+    assert wizard.ceremony.render_record().startswith(b"%PDF")  # made at Finish, still there
+    gone = [weakref.ref(share_set), *(weakref.ref(s) for s in share_set.shares)]
+    del share_set
+    gc.collect()
+    assert [r() for r in gone] == [None] * len(gone)
+    assert wizard.isVisible()  # the last page is still open

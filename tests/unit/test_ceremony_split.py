@@ -149,10 +149,15 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     summary = c.finish()
     assert c.wizard.status is WizardStatus.FINISHED
     assert buf.is_wiped
+    # the record is made at Finish, then the share set (every share) is dropped: nothing of
+    # it stays referenced by the ceremony while the last page is open
+    assert ports.renderer.calls[-1] == "record"
+    assert c.share_set is None and "share_set" not in c.state.objects
     # now the record: no signed log in memory, so no anchor (its box is left for the hand)
     assert c.record_anchor == ""
     fingerprint = share_set.fingerprint_text.encode()
     assert c.render_record() == b"%PDF-1.4 record " + fingerprint + b" (box)"
+    assert ports.renderer.calls.count("record") == 1  # made once, handed out as often as asked
     assert c.record_item is not None and not c.record_item.done
     c.mark_record_emitted("printed on desk")
     assert c.record_item.emitted == ["printed on desk"]
@@ -549,3 +554,21 @@ def test_the_end_says_the_saved_pdfs_were_deleted(tmp_path: Path) -> None:
     assert "4 saved PDF(s) were overwritten and deleted." in summary
     assert not any("still on disk" in s for s in summary)
     assert not list((tmp_path / "stick").iterdir())
+
+
+def test_a_record_that_cannot_be_made_at_finish_is_said_and_the_set_stays_registered(
+    tmp_path: Path,
+) -> None:
+    c, ports = _ceremony()
+
+    def broken(share_set: Any, context: Mapping[str, Any]) -> bytes:
+        raise OSError("font file unreadable")
+
+    ports.renderer.ceremony_record = broken  # type: ignore[method-assign]
+    summary = _finish_saved_to(c, tmp_path / "stick", delete=True)
+    assert c.wizard.status is WizardStatus.FINISHED
+    assert _registry(ports).list_sets(), "the set is registered although the record failed"
+    assert any("could not be made (font file unreadable)" in line for line in summary)
+    with pytest.raises(WizardError, match="font file unreadable"):
+        c.render_record()
+    assert c.share_set is None

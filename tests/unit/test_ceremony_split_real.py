@@ -150,23 +150,22 @@ def test_a_rotation_anchors_the_old_sets_retirement_so_undoing_it_is_caught(
     tmp_path: Path,
 ) -> None:
     first, trail = _run(tmp_path / "home", tmp_path / "out1")
-    old = first.share_set
-    assert old is not None
+    old_fp = str(first.state["fingerprint"])
+    assert first.share_set is None  # dropped at Finish
     trail.close()
-    c, trail = _run(tmp_path / "home", tmp_path / "out2", replaces=old.fingerprint_text)
-    new = c.share_set
-    assert new is not None
+    c, trail = _run(tmp_path / "home", tmp_path / "out2", replaces=old_fp)
+    new_fp = str(c.state["fingerprint"])
     ann = c.announcement()
     assert ann is not None and ann.kind == "split" and ann is trail.last_announcement
-    assert ("Replaces", f"{old.fingerprint_text} (retired)") in ann.details
+    assert ("Replaces", f"{old_fp} (retired)") in ann.details
     entries = list(read_entries(trail.log_path))
     [retired] = [e for e in entries if e.event == "set_retired"]
     [made] = [e for e in entries if e.event == "split_finished" and e.fields.get("replaces")]
-    assert retired.fields["replaced_by"] == new.fingerprint_text and retired.seq > made.seq
+    assert retired.fields["replaced_by"] == new_fp and retired.seq > made.seq
     # the anchor is the retirement, written after the new set: the split's last entry
     assert ann.anchor == f"{retired.seq}:{retired.hash[:20]}"
-    assert trail.split_anchor(new.fingerprint_text) == ann.anchor  # what `record` prints
-    assert trail.split_anchor(old.fingerprint_text) != ann.anchor  # the first split's own
+    assert trail.split_anchor(new_fp) == ann.anchor  # what `record` prints
+    assert trail.split_anchor(old_fp) != ann.anchor  # the first split's own
     anchor = parse_anchor(ann.anchor)
     assert trail.check_anchor(anchor).ok
     # the log cut back to the new set's entry (the old set "un-retired"), the registry's
