@@ -332,3 +332,28 @@ def test_no_share_stays_referenced_after_finish(
     gc.collect()
     assert [r() for r in gone] == [None] * len(gone)
     assert wizard.isVisible()  # the last page is still open
+
+
+def test_the_record_prints_on_the_chosen_printer_or_says_there_is_none(
+    qtbot: Any, gui_services: Any, tmp_path: Path
+) -> None:
+    _window, wizard = open_wizard(qtbot, gui_services)
+    finish_split(qtbot, wizard, tmp_path / "usb")
+    panel = wizard.record
+    item = wizard.ceremony.record_item
+    assert item is not None
+    panel.print_button.click()  # no printer on this machine
+    assert "No printer is set up" in panel.status.text() and not item.done
+    spooled: list[tuple[str, bytes]] = []
+    gui_services.printers = lambda: ["Office-Laser", "Safe-Room"]
+    gui_services.print_pdf = lambda printer, pdf: spooled.append((printer, pdf))
+    wizard.choose = lambda question, options: ""  # the host cancels the choice
+    panel.print_button.click()
+    qtbot.wait(50)
+    assert spooled == [] and not item.done
+    wizard.choose = lambda question, options: "Safe-Room"
+    panel.print_button.click()
+    qtbot.waitUntil(lambda: item.done, timeout=20000)
+    assert [p for p, _ in spooled] == ["Safe-Room"]
+    assert spooled[0][1] == wizard.ceremony.render_record()
+    assert item.emitted == ["printed on Safe-Room"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QFont, QFontDatabase
@@ -14,7 +15,7 @@ from ..wizard_frame import WizardPage
 if TYPE_CHECKING:
     from ..split_wizard import SplitWizard
 
-__all__ = ["SplitPage", "mono", "named", "note"]
+__all__ = ["SplitPage", "mono", "named", "note", "pick_printer"]
 
 
 def mono() -> QFont:
@@ -33,6 +34,31 @@ def named(widget: QWidget, name: str, accessible: str) -> QWidget:
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)
     return widget
+
+
+def pick_printer(
+    wizard: SplitWizard,
+    *,
+    print_dialog: Callable[[], object],
+    no_printer: Callable[[], object],
+) -> tuple[str, Callable[[str, bytes], None]] | None:
+    """The printing path every split page takes: the system print dialog when printing goes
+    through Qt (``print_dialog`` runs it), else the configured spooler, on its printer (asked
+    which when there are several): (printer, spool). None when the dialog took over, there is
+    nothing to print on (``no_printer`` says so) or the choice was cancelled."""
+    services = wizard.services
+    printers = services.printers() if services.printers else []
+    spool = services.print_pdf
+    if spool is None and printers:
+        print_dialog()  # the system print dialog: printer, copies, paper size
+        return None
+    if not printers or spool is None:
+        no_printer()
+        return None
+    printer = printers[0]
+    if len(printers) > 1:
+        printer = wizard.choose("Print on which printer?", printers) or ""
+    return (printer, spool) if printer else None
 
 
 class SplitPage(WizardPage):

@@ -25,7 +25,7 @@ from breakglass_gui.ceremony.split_flow import (
     folder_risk,
 )
 
-from .base import SplitPage, named, note
+from .base import SplitPage, named, note, pick_printer
 
 if TYPE_CHECKING:
     from ..split_wizard import SplitWizard
@@ -324,30 +324,24 @@ class PrintPage(SplitPage):
             self.print_selected()
 
     def print_selected(self) -> None:
-        services = self.wizard.services
         docs = self.ceremony.documents
         r = self.table.currentRow()
         if not 0 <= r < len(docs):
             self.message.setText("Select a document to print.")
             return
-        printers = services.printers() if services.printers else []
-        if services.print_pdf is None and printers:
-            self.print_dialog()  # the system print dialog: printer, copies, paper size
-            return
-        if not printers or services.print_pdf is None:
-            self.message.setText(
+        picked = pick_printer(
+            self.wizard,
+            print_dialog=self.print_dialog,
+            no_printer=lambda: self.message.setText(
                 "No printer is set up on this computer. Save the PDFs to removable media and "
                 "print them from a trusted machine, then mark them done by saving."
-            )
+            ),
+        )
+        if picked is None:
             return
-        printer = printers[0]
-        if len(printers) > 1:
-            printer = self.wizard.choose("Print on which printer?", printers) or ""
-            if not printer:
-                return
+        printer, spool = picked
         doc = docs[r]
         render = self.ceremony.render_document
-        spool = services.print_pdf
 
         def work() -> str:
             data = render(doc.id)

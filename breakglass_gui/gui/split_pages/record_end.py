@@ -16,6 +16,7 @@ from breakglass_gui.ceremony.ports import FolderSink
 from breakglass_gui.ceremony.wizard import WizardError
 
 from ..workers import run_task
+from .base import pick_printer
 
 if TYPE_CHECKING:
     from ..split_wizard import SplitWizard
@@ -127,25 +128,20 @@ class RecordPanel(QWidget):
         """The same printing paths as the print page: the system print dialog, or the
         configured spooler, or (no printer) a plain word to save it instead."""
         ceremony = self.wizard.ceremony
-        services = self.wizard.services
         if ceremony.record_item is None or self.busy:
             return
-        printers = services.printers() if services.printers else []
-        if services.print_pdf is None and printers:
-            self.print_dialog()
-            return
-        if not printers or services.print_pdf is None:
-            self.status.setText(
+        picked = pick_printer(
+            self.wizard,
+            print_dialog=self.print_dialog,
+            no_printer=lambda: self.status.setText(
                 "No printer is set up on this computer: save the record PDF and print it from "
                 "a trusted machine."
-            )
+            ),
+        )
+        if picked is None:
             return
-        printer = printers[0]
-        if len(printers) > 1:
-            printer = self.wizard.choose("Print on which printer?", printers) or ""
-            if not printer:
-                return
-        render, spool = ceremony.render_record, services.print_pdf
+        printer, spool = picked
+        render = ceremony.render_record
 
         def work() -> str:
             spool(printer, render())
