@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.sealing import ShareSet
 from breakglass_gui.core.share import Share
 from breakglass_gui.paper import (
     RunbookInputs,
@@ -21,7 +20,7 @@ from breakglass_gui.paper import (
 
 from .common import EXIT_FAIL, EXIT_OK, CliError, add_paper_flag, load_share_files, out
 
-__all__ = ["register", "write_set_pdfs"]
+__all__ = ["register"]
 
 
 def register(sub: Any) -> None:
@@ -257,34 +256,6 @@ def cmd_runbook(args: argparse.Namespace) -> int:
     path = render_runbook(inputs, out=target, paper=args.paper)
     out(f"{path}: runbook of set {info.fingerprint_text}")
     return EXIT_OK
-
-
-# -- split --pdf ---------------------------------------------------------------------------
-
-
-def write_set_pdfs(
-    share_set: ShareSet,
-    out_dir: Path,
-    *,
-    paper: str = "a4",
-    audit_public_key: str | None = None,
-    custodian_risk: str = "",
-) -> list[Path]:
-    """Share sheets, ceremony-record.pdf and runbook.pdf beside the share files of a split."""
-    written = [
-        render_share_sheet(share, out=out_dir / f"share-{share.number}.pdf", paper=paper)
-        for share in share_set.shares
-    ]
-    info = SetInfo.from_share_set(share_set)
-    written.append(
-        render_ceremony_record(
-            info, out=out_dir / "ceremony-record.pdf", paper=paper, custodian_risk=custodian_risk
-        )
-    )
-    settings = RunbookSettings(audit_public_key=audit_public_key)
-    inputs = RunbookInputs(info, settings)
-    written.append(render_runbook(inputs, out=out_dir / "runbook.pdf", paper=paper))
-    return written
 
 
 def _out_dir(path: str) -> Path:
