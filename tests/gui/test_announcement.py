@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 from screen_checks import horizontal_scrolling, mnemonic_clashes
-from test_integration_break_glass import authorise, open_wizard, register
+from test_integration_break_glass import authorise, open_wizard, register, type_shares
 
 from breakglass_gui.audit.announce import Announcement
 from breakglass_gui.audit.log import Entry, read_entries
@@ -115,11 +115,7 @@ def test_a_mirror_dying_between_quorum_and_reveal_stops_the_gui_reveal(
         qtbot.addWidget(window)
         wizard = open_wizard(qtbot, window, "reconstruct")
         authorise(wizard, "INC-5152")
-        page = wizard.collect_page
-        page.type_button.click()
-        for k in (0, 1):
-            page.typed.setPlainText(main.shares[k].transcription())
-            page.add_typed.click()
+        type_shares(wizard, main.shares[:2])
         wizard.next_button.click()
         qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
         assert wizard.announce_page.announce.isVisible()  # shown with mirrors too
@@ -188,11 +184,7 @@ def real_use(qtbot: Any, tmp_path: Path) -> Iterator[tuple[Any, AuditTrail]]:
     wizard = open_wizard(qtbot, window, "reconstruct")
     wizard.show()
     authorise(wizard, "INC-5160")
-    page = wizard.collect_page
-    page.type_button.click()
-    for k in (0, 1):
-        page.typed.setPlainText(main.shares[k].transcription())
-        page.add_typed.click()
+    type_shares(wizard, main.shares[:2])
     wizard.next_button.click()
     qtbot.waitUntil(lambda: wizard.wizard.current != "reconstruct", timeout=10000)
     try:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from test_announcement import widget_texts
-from test_integration_break_glass import authorise, open_wizard, register, save_png
+from test_integration_break_glass import authorise, open_wizard, register, save_png, type_shares
 
 from breakglass_gui.audit.log import Entry, read_entries
 from breakglass_gui.audit.mirrors import MirrorError, Settings
@@ -108,11 +108,7 @@ def ceremony(qtbot: Any, tmp_path: Path) -> Iterator[Ceremony]:
     wizard = open_wizard(qtbot, window, "reconstruct")
     wizard.show()
     authorise(wizard, "INC-5170")
-    page = wizard.collect_page
-    page.type_button.click()
-    for k in (0, 1):
-        page.typed.setPlainText(main.shares[k].transcription())
-        page.add_typed.click()
+    type_shares(wizard, main.shares[:2])
     try:
         yield Ceremony(wizard, trail, mirror, clock)
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from breakglass_gui.ceremony.reconstruct_flow import CHECKLIST
 from breakglass_gui.cli.main import main as cli_main
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
+from breakglass_gui.core.share import Share
 from breakglass_gui.gui.app import build_services
 from breakglass_gui.gui.main_window import CameraOption, MainWindow, Services
 from breakglass_gui.gui.reconstruct_wizard import ReconstructWizard
@@ -107,6 +108,16 @@ def authorise(wizard: ReconstructWizard, incident: str) -> None:
     page.witnesses.setText("Ben Okafor")
     wizard.next_button.click()
     assert wizard.wizard.current == "collect"
+
+
+def type_shares(wizard: ReconstructWizard, shares: Sequence[Share]) -> None:
+    """Add ``shares`` on the collect page by typing each one's transcription ("Type share…",
+    the camera's alternative)."""
+    page = wizard.collect_page
+    page.type_button.click()
+    for share in shares:
+        page.typed.setPlainText(share.transcription())
+        page.add_typed.click()
 
 
 def cli_review_show(capsysbinary: Any, services: Services, rid: int) -> str:
@@ -338,11 +349,7 @@ def test_reveal_waits_for_the_mirrors_or_a_typed_override(
             lambda: wizard.collect_page.chooser.currentText().startswith("No camera found")
         )
         assert "No camera found" in wizard.collect_page.camera.message.text()
-        page = wizard.collect_page
-        page.type_button.click()
-        for k in (0, 1):
-            page.typed.setPlainText(main.shares[k].transcription())
-            page.add_typed.click()
+        type_shares(wizard, main.shares[:2])
         wizard.next_button.click()
         qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
         announce = wizard.announce_page

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from test_integration_break_glass import authorise, open_wizard, register
+from test_integration_break_glass import authorise, open_wizard, register, type_shares
 
 from breakglass_gui.audit.log import read_entries
 from breakglass_gui.audit.service import AuditTrail
@@ -124,11 +124,7 @@ def test_closing_after_a_real_use_leaves_the_review_due(qtbot: Any, tmp_path: Pa
         qtbot.addWidget(window)
         wizard = open_wizard(qtbot, window, "reconstruct")
         authorise(wizard, "INC-5153")
-        page = wizard.collect_page
-        page.type_button.click()
-        for k in (0, 1):
-            page.typed.setPlainText(main.shares[k].transcription())
-            page.add_typed.click()
+        type_shares(wizard, main.shares[:2])
         wizard.next_button.click()
         qtbot.waitUntil(lambda: wizard.wizard.current == "announce", timeout=10000)
         wizard.announce_page.announce.posted.click()
