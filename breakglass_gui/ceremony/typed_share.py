@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from breakglass_gui.core import slip39
 from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
-from breakglass_gui.core.share import PREFIX, RETIRED_PREFIXES
+from breakglass_gui.core.share import PREFIX, RETIRED_PREFIXES, SECTION_HEADING
 
 __all__ = ["Issue", "TypedShare", "complete_word", "is_qr_text", "read_typed"]
 
@@ -31,7 +31,6 @@ _WORDS = tuple(slip39.wordlist())
 _WORD_SET = frozenset(_WORDS)
 _BY_PREFIX = {w[:4]: w for w in _WORDS}
 _TOKEN = re.compile(r"\S+")
-_HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*$", re.IGNORECASE)
 _TITLE = re.compile(r"^\s*(BREAK-GLASS SHARE|HAND TRANSCRIPTION)\b", re.IGNORECASE)
 # the sheet's last part, "Recovering without Breakglass" (steps and a script): not the share
 _APPENDIX = re.compile(r"recovering without breakglass", re.IGNORECASE)
@@ -183,7 +182,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     rows = text.split("\n")
     # with headings, words only between WORDS and DATA, data only after DATA (so that the
     # sheet's other text, pasted along, is not read as a share)
-    heads = [(i, m.group(1).upper()) for i, r in enumerate(rows) if (m := _HEADING.match(r))]
+    heads = [(i, m.group(1).upper()) for i, r in enumerate(rows) if (m := SECTION_HEADING.match(r))]
     # a whole sheet pasted: what comes before its transcription (name, rules, notes) is not it
     hand = [i for i, r in enumerate(rows) if _HAND.match(r)]
     words_heads = [j for j, h in heads if h == "WORDS"]
@@ -198,7 +197,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
             break
         if m := _LINES_HEADING.match(row):
             out.expected_lines = int(m.group(1))
-        if _HEADING.match(row) or _TITLE.match(row):
+        if SECTION_HEADING.match(row) or _TITLE.match(row):
             continue
         section = next((h for j, h in reversed(heads) if j < i), None)
         toks = _tokens(row)

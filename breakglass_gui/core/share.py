@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -644,6 +645,11 @@ def parse_text(text: str) -> Share | SharePart:
     return parse_share(record)
 
 
+# A section heading of a typed share: "WORDS", "DATA", "DATA (5 lines)", "data:". The whole line,
+# never its start: a row of words may begin with the SLIP-39 word "database".
+SECTION_HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*:?\s*$", re.IGNORECASE)
+
+
 def parse_transcription(text: str) -> Share:
     """Parse a typed share: its SLIP-39 words, then its numbered data lines."""
     words_index = set(slip39.wordlist())
@@ -657,11 +663,9 @@ def parse_transcription(text: str) -> Share:
         upper = line.upper()
         if upper.startswith("BREAK-GLASS SHARE"):
             continue
-        if upper.startswith("WORDS"):
-            section = "words"
-            continue
-        if upper.startswith("DATA"):
-            section = "data"
+        heading = SECTION_HEADING.match(line)
+        if heading:
+            section = heading.group(1).lower()
             continue
         if section == "words":
             for raw_token in line.split():
