@@ -107,6 +107,8 @@ EVENTS: dict[str, dict[str, FieldSpec]] = {
     "credential_set_confirmed": {"ceremony": _opt(N), "how": _req(S)},
     # the PDFs a split saved: still on disk at Finish (paths), or overwritten and deleted
     "saved_pdfs": {"ceremony": _opt(N), "kept": _req(L), "deleted": _req(L)},
+    # the split's ceremony record (with the announced anchor) printed or saved, after Finish
+    "record_emitted": {"ceremony": _opt(N), "set": _req(S), "anchor": _opt(S), "how": _req(S)},
     # reconstruction (real or drill)
     "reconstruction_started": {
         "ceremony": _req(N),
@@ -293,6 +295,9 @@ def describe(event: str, f: Mapping[str, Any]) -> str:
             return f"{c}custodian risk accepted: {f['reason']} ({'; '.join(f['risks'])})"
         case "credential_set_confirmed":
             return f"{c}host confirmed the new credential is set on the target system ({f['how']})"
+        case "record_emitted":
+            anchor = f" with anchor {f['anchor']}" if f.get("anchor") else " without an anchor"
+            return f"{c}ceremony record of set {f['set']}{anchor} {f['how']}"
         case "saved_pdfs":
             kept = f"{len(f['kept'])} still on disk ({', '.join(f['kept'])})" if f["kept"] else ""
             gone = f"{len(f['deleted'])} overwritten and deleted" if f["deleted"] else ""

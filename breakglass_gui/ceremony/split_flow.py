@@ -1224,6 +1224,10 @@ class SplitCeremony:
         if item is None:
             raise WizardError("there is no ceremony record for this split")
         item.emitted.append(how)
+        fields = {"set": str(self.state.get("fingerprint") or ""), "how": how}
+        if self.record_anchor:
+            fields["anchor"] = self.record_anchor
+        self.ports.recorder.note("record_emitted", fields)
         self._changed()
 
     def document(self, doc_id: str) -> DocumentItem:

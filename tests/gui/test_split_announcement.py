@@ -271,6 +271,11 @@ def test_the_record_made_at_the_end_carries_the_announced_anchor(
     qtbot.waitUntil(lambda: item.done, timeout=20000)
     [saved] = folder.glob("*ceremony-record*.pdf")
     assert item.emitted == [f"saved to {saved}"]
+    # the trail says the record went out, with the anchor it carries
+    log = read_entries(gui_services.trail.log_path)
+    [entry] = [e for e in log if e.event == "record_emitted"]
+    assert entry.fields["set"] == share_set.fingerprint_text
+    assert entry.fields["anchor"] == ann.anchor and entry.fields["how"] == f"saved to {saved}"
     text = _pdf_text(saved.read_bytes())
     printed = re.search(r"Audit anchor (\S+) \(announced when the set was registered", text)
     assert printed is not None, text
@@ -357,3 +362,7 @@ def test_the_record_prints_on_the_chosen_printer_or_says_there_is_none(
     assert [p for p, _ in spooled] == ["Safe-Room"]
     assert spooled[0][1] == wizard.ceremony.render_record()
     assert item.emitted == ["printed on Safe-Room"]
+    # only the print that happened is in the trail (not the refused or cancelled ones)
+    log = read_entries(gui_services.trail.log_path)
+    hows = [e.fields["how"] for e in log if e.event == "record_emitted"]
+    assert hows == ["printed on Safe-Room"]

@@ -172,7 +172,10 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
         *["share_verified"] * 3,
         "credential_set_confirmed",
         "split_finished",
+        "record_emitted",
     ]
+    emitted = audit[-1].fields
+    assert emitted == {"set": share_set.fingerprint_text, "how": "printed on desk"}  # no anchor
     assert audit[0].fields["custodians"] == [
         "Ana Ruiz, primary on-call",
         "Bo Chen, secondary on-call",
@@ -180,7 +183,7 @@ def test_full_ceremony_registers_audits_and_wipes() -> None:
     ]
     assert [e.fields["how"] for e in audit[4:7]] == ["scanned", "scanned", "typed"]
     assert {e.fields["medium"] for e in audit[1:4]} == {"pdf"}
-    assert audit[-1].fields == {
+    assert audit[-2].fields == {
         "set": share_set.fingerprint_text,
         "label": "prod-db root",
         "policy": "any 2 of these 3 shares",

@@ -427,6 +427,14 @@ def test_the_ceremony_record_carries_the_anchor_of_the_registration(
     assert printed[1] == anchor  # the exact string, not a prefix of it
     assert "copy here the anchor" not in record
     assert main([*home, "audit", "verify", "--anchor", printed[1]]) == 0
+    capsys.readouterr()
+    assert main([*home, "audit", "show"]) == 0  # the trail says the record went out
+    shown = capsys.readouterr().out
+    fingerprint = json.loads((out / "set.json").read_text())["fingerprint"]
+    assert (
+        f"ceremony record of set {fingerprint} with anchor {anchor} saved to "
+        f"{out / 'ceremony-record.pdf'}" in shown
+    ), shown
     again = tmp_path / "record-again.pdf"
     assert main([*home, "record", str(out / "set.json"), "--out", str(again)]) == 0
     assert f"audit anchor of its registration: {anchor}" in capsys.readouterr().out
