@@ -220,6 +220,25 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
                     if shaped and _valid(number, body):
                         span = m_
                         break
+                # without headings, "13 chan" while word 13 is empty is that word, though a
+                # word with its number (and the tokens after it: "13 chan 14 hazard") passes a
+                # data line's check once in 1024 tries. The words come first on the sheet; a
+                # data line has 8 characters but for the last, and no numbered word inside it
+                if (
+                    span is not None
+                    and section is None
+                    and 1 <= number <= WORD_COUNT
+                    and not tok.startswith("0")
+                    and out.words[number - 1] is None
+                    and complete_word(nxt.strip(".,:;")) is not None
+                ):
+                    chars = _data_line(number, [t for _c, t in toks[k + 1 : k + 1 + span]])[0]
+                    if (
+                        not out.lines
+                        or len(chars) < CHARS_PER_LINE
+                        or any(_numbered_word_at(toks, j) for j in range(k + 2, k + 1 + span))
+                    ):
+                        span = None
                 word_like = (
                     complete_word(nxt.strip(".,:;")) is not None
                     and number <= WORD_COUNT
@@ -319,6 +338,15 @@ def _tokens(row: str) -> list[tuple[int, str]]:
         else:
             out.append((m.start(), m.group()))
     return out
+
+
+def _numbered_word_at(toks: list[tuple[int, str]], k: int) -> bool:
+    """Whether token ``k`` is a word's number followed by a word ("14 hazard")."""
+    return (
+        k + 1 < len(toks)
+        and _line_number(toks[k][1]) is not None
+        and complete_word(toks[k + 1][1].strip(".,:;")) is not None
+    )
 
 
 def _starts_line(toks: list[tuple[int, str]], k: int) -> bool:

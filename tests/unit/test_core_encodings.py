@@ -31,6 +31,7 @@ from breakglass_gui.core.share import (
     parse_text,
     parse_transcription,
 )
+from tests.drawn import share_whose_words_begin_with
 
 LABEL16 = "Prod DB root key"  # 16 characters
 NAME, ROLE = "Ana Ruiz-Oyelaran", "on-call"  # 24 characters together
@@ -168,28 +169,10 @@ def test_transcription_round_trip_and_aliases(share_3_of_5: Share) -> None:
     assert parse_transcription(typed) == share_3_of_5
 
 
-def _share_whose_words_begin_with(word: str, monkeypatch: pytest.MonkeyPatch) -> Share:
-    """A real 2-of-3 share whose first SLIP-39 word is ``word``: the set identifier's top 10
-    bits pick the first word, so the split is given that identifier instead of a random one."""
-    real = slip39.secrets.token_bytes
-    identifier = (slip39.wordlist().index(word) << 5).to_bytes(2, "big")
-
-    class _Secrets:
-        @staticmethod
-        def token_bytes(n: int) -> bytes:
-            return identifier if n == 2 else real(n)
-
-    monkeypatch.setattr(slip39, "secrets", _Secrets)
-    share = split_credential(b"k" * 32, policy=Policy.simple(2, 3), label="db").shares[0]
-    monkeypatch.undo()
-    assert share.words[0] == word
-    return share
-
-
 def test_typed_words_may_begin_a_line_with_database(monkeypatch: pytest.MonkeyPatch) -> None:
     """'database' is a SLIP-39 word: a row of words that begins with it is a row of words, not
     the DATA heading (this once failed for 1 set in 1024, whenever the set's first word was it)."""
-    share = _share_whose_words_begin_with("database", monkeypatch)
+    share = share_whose_words_begin_with("database", monkeypatch)
     data = "\n".join(line.render() for line in share.transcription_lines())
     one_row = " ".join(share.words).upper() + "\ndata\n" + data
     one_per_line = "\n".join(share.words) + "\nDATA:\n" + data
