@@ -159,6 +159,29 @@ def test_a_swap_of_two_characters_is_caught_too(share: Share) -> None:
     assert got.issues and "data line 03" in got.issues[0].message
 
 
+@pytest.mark.parametrize(
+    ("typed", "line"),
+    [
+        ("07  XG6T 7YS3  2Q", 7),  # AG6T7YS3 2Q mistyped: "XG6T7Y" + "S3" passes as line 07
+        ("07  X7B0 25XV  KA", 7),  # V7B025XV KA mistyped: "X7" + "B0" passes as line 07
+        ("03 K99SYGF3 1E", 3),  # a swap in one group: "K99SYG" + "F3" passes as line 03
+    ],
+)
+def test_a_mistyped_line_that_passes_as_a_shorter_line_is_named(typed: str, line: int) -> None:
+    """A mistyped line's first groups pass as a shorter line once in 1024 tries; its groups up
+    to the row's end are one line, so the mistake is named on it (the parser took the shorter
+    line and called the check characters a stray token, or word 1: about 1 mistyped line in
+    200, and these tests failed that often)."""
+    assert [i.message for i in read_typed(typed).issues] == [
+        f"data line {line:02d}: the check characters do not match: a character on it is mistyped"
+    ]
+    # in rows of three the next line's number still ends it
+    row = typed + "   " + "09  0444 2VK1  " + chunk_checks(9, "04442VK1")
+    got = read_typed(row)
+    assert len(got.issues) == 1 and f"data line {line:02d}" in got.issues[0].message
+    assert got.lines == {9: "04442VK1"}
+
+
 def test_a_wrong_word_is_named_by_its_number(share: Share) -> None:
     words = list(share.words)
     words[4] = "zzzzz"
