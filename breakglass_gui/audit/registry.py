@@ -427,6 +427,27 @@ class Registry:
                 (mirror, seq, _iso(when), error),
             )
 
+    def enqueue_new(self, mirrors: Sequence[str], seqs: Sequence[int], when: dt.datetime) -> None:
+        """Write-ahead: queue new entries for every mirror, in one transaction, before any
+        send (not yet attempted; an entry already queued is left as it is)."""
+        if not mirrors or not seqs:
+            return
+        with self.tx() as c:
+            c.executemany(
+                "INSERT INTO mirror_queue (mirror, seq, queued_at, attempts, last_error) "
+                "VALUES (?, ?, ?, 0, NULL) ON CONFLICT(mirror, seq) DO NOTHING",
+                [(m, seq, _iso(when)) for m in mirrors for seq in seqs],
+            )
+
+    def queue_failed(self, mirror: str, error: str) -> None:
+        """A delivery to ``mirror`` failed: every entry still queued for it counts one more
+        attempt, with the error."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE mirror_queue SET attempts = attempts + 1, last_error = ? WHERE mirror = ?",
+                (error, mirror),
+            )
+
     def queued(self, mirror: str) -> list[int]:
         rows = self.conn.execute(
             "SELECT seq FROM mirror_queue WHERE mirror = ? ORDER BY seq", (mirror,)

@@ -17,6 +17,7 @@ import datetime as dt
 import getpass
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from breakglass_gui.platform.files import exclusive_lock
 
 from .announce import ANCHOR_HEX, Announcement
 from .bypass import RULE_WORDS, WINDOW_DAYS, BypassRate
+from .delivery import MirrorSender
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -45,7 +47,7 @@ from .log import (
     verify_bytes,
     verify_file,
 )
-from .mirrors import FileMirror, Mirror, MirrorError, Settings, load_settings
+from .mirrors import TIMEOUT, FileMirror, Mirror, MirrorError, Settings, load_settings
 from .registry import CeremonyRecord, CustodianRecord, Registry, SetRecord
 from .review import open_follow_ups, open_review
 
@@ -74,6 +76,11 @@ KEYS_DIR = "keys"
 CHECKIN_DAYS = 365
 MIN_OVERRIDE_REASON = 8
 FIRST_APPEND_ENTRIES = 3  # log_created (+ log_repaired) + the first event, in one append
+#: Closing a trail that delivers in the background waits at most this long for the senders.
+CLOSE_WAIT_S = 2.0
+#: A gate check waits for a mirror's sender as long as it keeps taking entries, and gives up
+#: after the mirror's network timeout plus this long without one.
+SEND_PATIENCE_S = 2.0
 #: Off only until every front end shows the announcement step (then on, for good).
 REQUIRE_ANNOUNCEMENT = True
 
@@ -185,6 +192,9 @@ class AuditTrail:
         self.settings = settings if settings is not None else load_settings(self.home)
         self.mirrors: list[Mirror] = self.settings.build()
         self._down: dict[str, str] = {}
+        self._background = False  # deliver_in_background: senders instead of sends here
+        self._senders: dict[str, MirrorSender] = {}
+        self._senders_lock = threading.Lock()
         self._gate_open: set[int] = set()
         self._overridden: set[int] = set()
         # No mirror: a real reveal waits for the announcement to be confirmed posted.
@@ -222,7 +232,14 @@ class AuditTrail:
                 finally:
                     self._reviews_depth = 0
 
-    def close(self) -> None:
+    def close(self, wait: float = CLOSE_WAIT_S) -> None:
+        """Close the registry. Background senders get up to ``wait`` seconds to deliver what
+        is queued, then stop; what they did not deliver stays queued for the next run."""
+        with self._senders_lock:
+            senders = list(self._senders.values())
+        deadline = time.monotonic() + wait
+        for sender in senders:
+            sender.close(deadline)
         self.registry.close()
 
     def __enter__(self) -> AuditTrail:
@@ -526,27 +543,61 @@ class AuditTrail:
         self._mirror(written)
         return entry
 
-    def _mirror(self, entries: Sequence[Entry]) -> None:
+    # -- mirror delivery ---------------------------------------------------------------------
+    def deliver_in_background(self) -> None:
+        """From now on send entries to the mirrors from background threads (the GUI): recording
+        an entry only queues it (write-ahead, local) and never waits on the network. What an
+        earlier run left queued starts on its way now. The CLI does not call this: it sends
+        before each command returns (and queues what a mirror did not take)."""
+        self._background = True
+        sizes = self.registry.queue_sizes()
         for m in self.mirrors:
-            sent = 0
+            if sizes.get(m.name):
+                self._sender(m).kick()
+
+    def _sender(self, m: Mirror) -> MirrorSender:
+        with self._senders_lock:
+            sender = self._senders.get(m.name)
+            if sender is None or sender.mirror is not m:
+                if sender is not None:  # the mirror was replaced: the old sender stops
+                    sender.close(time.monotonic())
+                sender = MirrorSender(m, self.log_path, self.registry.path)
+                self._senders[m.name] = sender
+            return sender
+
+    def _mirror(self, entries: Sequence[Entry]) -> None:
+        """Queue ``entries`` for every mirror (write-ahead: before any send, so a crash or a
+        closed window between now and the send leaves them queued), then deliver: here and now
+        (the CLI), or by the background senders (:meth:`deliver_in_background`)."""
+        if not self.mirrors or not entries:
+            return
+        self.registry.enqueue_new(
+            [m.name for m in self.mirrors], [e.seq for e in entries], self.clock()
+        )
+        if self._background:
+            for m in self.mirrors:
+                self._sender(m).kick(entries)
+            return
+        for m in self.mirrors:
+            if m.name in self._down:
+                continue  # down since the last try: queued until the next flush
             try:
-                if m.name in self._down:
-                    raise MirrorError(self._down[m.name])
-                self._flush_queue(m)
-                for e in entries:
-                    m.send(e, e.text())
-                    sent += 1
+                self._flush_queue(m, entries)
             except MirrorError as exc:
                 self._down[m.name] = str(exc)
-                for e in entries[sent:]:
-                    self.registry.enqueue(m.name, e.seq, str(exc), self.clock())
+                self.registry.queue_failed(m.name, str(exc))
 
-    def _flush_queue(self, m: Mirror) -> None:
+    def _flush_queue(self, m: Mirror, known: Sequence[Entry] = ()) -> None:
+        """Send what is queued for ``m`` in seq order, each entry dequeued once ``m`` took
+        it (synchronous delivery; ``known``: entries at hand, not read from the log again)."""
         seqs = self.registry.queued(m.name)
         if not seqs:
             return
         wanted = set(seqs)
-        by_seq = {e.seq: e for e in read_entries(self.log_path) if e.seq in wanted}
+        by_seq = {e.seq: e for e in known if e.seq in wanted}
+        missing = wanted - set(by_seq)
+        if missing:
+            by_seq.update({e.seq: e for e in read_entries(self.log_path) if e.seq in missing})
         for seq in seqs:
             e = by_seq.get(seq)
             if e is not None:
@@ -555,16 +606,34 @@ class AuditTrail:
 
     def probe_mirrors(self) -> dict[str, str | None]:
         """The network part of a reveal-gate check, safe off the GUI thread: ask each mirror
-        whether it is reachable ({mirror name: None, or why not}). It touches neither the log
-        nor the registry. Hand the answer to :meth:`reveal_gate` (or ``secret_revealed`` /
-        ``secret_copied``) as ``probed``: that check then uses it instead of probing again."""
+        whether it is reachable ({mirror name: None, or why not}). It does not touch this
+        trail's registry connection. Hand the answer to :meth:`reveal_gate` (or
+        ``secret_revealed`` / ``secret_copied``) as ``probed``: that check then uses it
+        instead of probing again.
+
+        A trail that delivers in the background first waits for each mirror's sender to
+        deliver everything queued so far (as long as the mirror keeps taking entries): a
+        mirror counts as having the record only once it was delivered, never because the
+        sender had not tried yet."""
         result: dict[str, str | None] = {}
-        for m in self.mirrors:
-            try:
-                m.probe()
-                result[m.name] = None
-            except MirrorError as exc:
-                result[m.name] = str(exc)
+        mirrors = list(self.mirrors)
+        tickets: dict[str, tuple[MirrorSender, int]] = {}
+        if self._background:  # every sender starts at once; then each is waited for
+            for m in mirrors:
+                sender = self._sender(m)
+                tickets[m.name] = (sender, sender.kick(force=True))
+        for m in mirrors:
+            why: str | None = None
+            if m.name in tickets:
+                sender, ticket = tickets[m.name]
+                patience = float(getattr(m, "timeout", TIMEOUT)) + SEND_PATIENCE_S
+                why = sender.wait(ticket, patience)
+            if why is None:
+                try:
+                    m.probe()
+                except MirrorError as exc:
+                    why = str(exc)
+            result[m.name] = why
         return result
 
     def flush_mirrors(
@@ -572,7 +641,13 @@ class AuditTrail:
     ) -> dict[str, str | None]:
         """Retry every mirror now: {mirror name: None if up to date, else why not}. With
         ``probed`` (from :meth:`probe_mirrors`) a mirror is not probed again: one found down
-        stays down, one not in it counts as not checked (fail closed)."""
+        stays down, one not in it counts as not checked (fail closed).
+
+        A trail that delivers in the background sends nothing here: a mirror is up to date
+        when :meth:`probe_mirrors` (called now if ``probed`` is not given) found it so and
+        nothing is still queued for it."""
+        if self._background:
+            return self._delivered_status(self.probe_mirrors() if probed is None else probed)
         result: dict[str, str | None] = {}
         for m in self.mirrors:
             try:
@@ -588,6 +663,23 @@ class AuditTrail:
             except MirrorError as exc:
                 self._down[m.name] = str(exc)
                 result[m.name] = str(exc)
+        return result
+
+    def _delivered_status(self, probed: Mapping[str, str | None]) -> dict[str, str | None]:
+        result: dict[str, str | None] = {}
+        for m in self.mirrors:
+            why = probed.get(m.name, "not checked")
+            if why is None:
+                behind = len(self.registry.queued(m.name))
+                if behind:
+                    self._sender(m).kick()
+                    entries = "entry" if behind == 1 else "entries"
+                    why = f"{m.name}: {behind} audit {entries} not yet delivered (still sending)"
+            if why is None:
+                self._down.pop(m.name, None)
+            else:
+                self._down[m.name] = why
+            result[m.name] = why
         return result
 
     def mirrors_reachable(

@@ -104,6 +104,9 @@ def build_services(home: str | Path | None = None, *, clock: Clock | None = None
 
     the_clock: Clock = clock or SystemClock()
     trail = AuditTrail(home, clock=the_clock.now)
+    # entries are queued at once and sent to the mirrors by background threads: recording a
+    # step never waits on the network (the reveal gate waits for them, off the GUI thread)
+    trail.deliver_in_background()
     operator = os.environ.get("USER", "")
 
     def audit_text() -> str:

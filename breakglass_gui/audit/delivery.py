@@ -1,0 +1,183 @@
+"""Background delivery of queued audit entries to one mirror (the GUI's trail uses it).
+
+Every new entry is first put in the registry's persistent mirror queue (write-ahead, in
+``AuditTrail._mirror``, on the recording thread). A :class:`MirrorSender` then delivers that
+mirror's queue on a thread of its own: in seq order, each entry removed from the queue only
+after the mirror took it. So recording never waits on the network, and an entry is never lost:
+whatever is not delivered when the program stops (a crash, a kill, a closed window, a mirror
+that is down) stays queued and the next flush or start delivers it. An entry the mirror took
+just before a crash, but whose removal from the queue did not reach the disk, is delivered
+again (at least once; every copy carries its seq and hash, so a duplicate is recognisable).
+
+SQLite: the sender never touches the recording thread's connection (Python's ``sqlite3``
+refuses a connection used from another thread). It opens its own ``Registry`` connection to
+the same file, for as long as it has work, and closes it when idle; the registry is in WAL
+mode with a busy timeout, so the two connections' short transactions simply take turns.
+
+One thread per mirror, started when there is something to send and ended when the queue is
+empty, so a hanging mirror delays neither the window nor the other mirrors, and an idle trail
+has no thread. A mirror whose delivery just failed is not retried for every new entry (each
+try can take the network timeout); it is retried after :data:`RETRY_S`, or at once when a gate
+check asks (``kick(force=True)``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .log import Entry, read_entries
+from .mirrors import Mirror, MirrorError
+from .registry import Registry
+
+__all__ = ["RETRY_S", "MirrorSender"]
+
+#: after a failed delivery, new entries wait this long (or for a gate check) before a retry
+RETRY_S = 30.0
+
+
+class MirrorSender:
+    """Delivers one mirror's queue on a background thread; see the module's text."""
+
+    def __init__(self, mirror: Mirror, log_path: Path, registry_path: Path) -> None:
+        self.mirror = mirror
+        self.name = mirror.name
+        self._log_path = log_path
+        self._registry_path = registry_path
+        self._cond = threading.Condition()
+        self._wanted = 0  # passes asked for (each covers every entry queued before it)
+        self._done = 0  # the highest pass finished
+        self._forced = False
+        self._error: str | None = None  # why the last pass left entries queued
+        self._failed_at: float | None = None
+        self._delivered = 0  # entries delivered so far (progress, for waiters)
+        self._known: dict[int, Entry] = {}  # entries handed over in memory (no log read)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def running(self) -> bool:
+        with self._cond:
+            return self._thread is not None
+
+    def kick(self, entries: Sequence[Entry] = (), *, force: bool = False) -> int:
+        """Ask for a pass over the queue: it delivers everything queued before this call
+        (``entries``: new ones already queued, handed over so the log need not be read).
+        ``force``: try now even if the mirror failed moments ago. Returns the pass's ticket
+        for :meth:`wait`."""
+        with self._cond:
+            for e in entries:
+                self._known[e.seq] = e
+            self._wanted += 1
+            self._forced = self._forced or force
+            ticket = self._wanted
+            if self._thread is None and not self._stopping:
+                self._thread = threading.Thread(
+                    target=self._run, name=f"audit mirror {self.name}", daemon=True
+                )
+                self._thread.start()
+            return ticket
+
+    def wait(self, ticket: int, patience: float) -> str | None:
+        """Wait until pass ``ticket`` has run: None when it left nothing queued, else why not.
+        Waits as long as the mirror keeps taking entries; gives up after ``patience`` seconds
+        without one (the entries stay queued)."""
+        with self._cond:
+            progress = self._delivered
+            deadline = time.monotonic() + patience
+            while self._done < ticket:
+                if self._stopping:
+                    return f"{self.name}: not delivered, the audit trail was closed"
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return (
+                        f"{self.name}: entries not yet delivered (the mirror took none in "
+                        f"{patience:g} s)"
+                    )
+                self._cond.wait(left)
+                if self._delivered != progress:
+                    progress = self._delivered
+                    deadline = time.monotonic() + patience
+            return self._error
+
+    def close(self, deadline: float) -> None:
+        """Let delivery go on until ``deadline`` (``time.monotonic``), then stop. A send under
+        way ends by itself (the mirror's timeout); what is left stays queued."""
+        with self._cond:
+            while self._thread is not None and not self._stopping:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            self._stopping = True
+            self._cond.notify_all()
+
+    # -- the thread -----------------------------------------------------------------------------
+    def _run(self) -> None:
+        registry: Registry | None = None
+        try:
+            while True:
+                with self._cond:
+                    if self._stopping or self._done >= self._wanted:
+                        self._thread = None
+                        self._cond.notify_all()
+                        return
+                    ticket = self._wanted
+                    resting = (
+                        not self._forced
+                        and self._failed_at is not None
+                        and time.monotonic() - self._failed_at < RETRY_S
+                    )
+                    self._forced = False
+                    error = self._error
+                if not resting:
+                    try:
+                        if registry is None:
+                            registry = Registry(self._registry_path)
+                        error = self._deliver(registry)
+                    except Exception as exc:  # any failure: the queue stays as it is
+                        error = f"{self.name}: {exc}" if str(exc) else f"{self.name}: {exc!r}"
+                with self._cond:
+                    self._done = max(self._done, ticket)
+                    if not resting:
+                        self._error = error
+                        self._failed_at = time.monotonic() if error is not None else None
+                    self._cond.notify_all()
+        except BaseException:
+            with self._cond:
+                self._thread = None
+                self._cond.notify_all()
+            raise
+        finally:
+            if registry is not None:
+                registry.close()
+
+    def _deliver(self, registry: Registry) -> str | None:
+        """Send the queue in seq order, dequeuing each entry once the mirror took it; stop at
+        the first failure (None: nothing left queued)."""
+        seqs = registry.queued(self.name)
+        with self._cond:
+            by_seq = {seq: self._known[seq] for seq in seqs if seq in self._known}
+        missing = set(seqs) - set(by_seq)
+        if missing:
+            by_seq.update({e.seq: e for e in read_entries(self._log_path) if e.seq in missing})
+        for seq in seqs:
+            with self._cond:
+                if self._stopping:
+                    return f"{self.name}: not delivered, the audit trail was closed"
+            entry = by_seq.get(seq)
+            if entry is not None:
+                try:
+                    self.mirror.send(entry, entry.text())
+                except Exception as exc:  # MirrorError, or a bug of the mirror
+                    why = str(exc) if isinstance(exc, MirrorError) else f"{self.name}: {exc!r}"
+                    registry.queue_failed(self.name, why)
+                    return why
+            registry.dequeue(self.name, seq)
+            with self._cond:
+                self._known.pop(seq, None)
+                self._delivered += 1
+                self._cond.notify_all()
+        return None
