@@ -935,6 +935,15 @@ class ReconstructFlow:
         return True
 
     # -- the announce step ----------------------------------------------------------------------
+    def proves_only(self) -> bool:
+        """Whether this ceremony proves the quorum without showing the credential: a drill on
+        a live set. Known once the first share is collected (its set header says whether it
+        is a drill set), or once the reconstruction ran."""
+        if self.outcome.proven_only:
+            return True
+        shares = self.collector.shares
+        return self.drill and bool(shares) and not is_drill_set(shares[0])
+
     def announce_applies(self) -> bool:
         """Whether this ceremony has the announce step: a real use whose quorum was announced
         (a drill is not a use and announces nothing; a recorder without announcements, e.g.

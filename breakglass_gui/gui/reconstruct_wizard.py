@@ -913,14 +913,15 @@ class ReconstructWizard(WizardFrame):
     def step_applies(self, step_id: str) -> bool:
         """The side panel lists the steps on this ceremony's path as far as it is known: a
         drill has no announce step, and a drill on a live set (proven, never shown) no
-        reveal; a recorder without announcements skips it once the quorum is reached."""
+        reveal, from its first share on; a recorder without announcements skips it once the
+        quorum is reached."""
         flow = self.flow
         if step_id == "announce":
             if flow.drill:
                 return False
             return flow.outcome.reconstructed_at is None or flow.announce_applies()
         if step_id == "reveal":
-            return not (flow.drill and flow.outcome.proven_only)
+            return not flow.proves_only()
         return True
 
     def next_label(self, step_id: str, last: bool) -> str:
@@ -941,6 +942,7 @@ class ReconstructWizard(WizardFrame):
     def refresh_buttons(self) -> None:
         super().refresh_buttons()
         wizard = self.flow.wizard
+        self.refresh_steps()  # a share collected may tell that this drill shows nothing
         if wizard.running:
             current = wizard.current
             shown = [p for p in wizard.problems() if current not in ("trigger", "reconstruct")]

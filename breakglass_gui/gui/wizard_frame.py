@@ -386,6 +386,14 @@ class WizardFrame(QDialog):
             page.setFocus()
         self.step_changed.emit(current)
 
+    def refresh_steps(self) -> None:
+        """Re-read which steps the side panel lists (the path may be known better now)."""
+        wizard = self.wizard
+        if wizard is None or not wizard.running:
+            return
+        current = wizard.current
+        self._mark_step(self.order.index(current) if current in self.order else -1)
+
     def step_applies(self, step_id: str) -> bool:
         """Whether the side panel lists ``step_id``: a step the flow's path skips (known so
         far) is left out. Every step by default."""
