@@ -214,16 +214,15 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
             #    a line ends when several share a row) ---------------------------------------
             if number is not None and nxt is not None and section != "WORDS":
                 span = None
-                # the groups up to the row's end or the next line's number: when they are short
-                # enough for one line they are that line, check characters and all (a mistyped
-                # line's first groups pass as a shorter line once in 1024 tries, and its check
-                # characters were then called a stray token)
-                run = _group_run(toks, k + 1)
-                whole = sum(len(t) for _c, t in toks[k + 1 : k + 1 + run]) <= CHARS_PER_LINE + 2
-                for m_ in (run,) if run and whole else (3, 2, 1, 4):
+                for m_ in (3, 2, 1, 4):
                     body = [t for _c, t in toks[k + 1 : k + 1 + m_]]
                     shaped = len(body) == m_ and all(_is_group(t) for t in body)
-                    if shaped and _valid(number, body):
+                    # a line ends at the row's end or before the next line's number: a mistyped
+                    # line's first groups pass as a shorter line once in 1024 tries, and its
+                    # check characters were then called a stray token
+                    after = k + 1 + m_
+                    ends = after >= len(toks) or _line_number(toks[after][1]) is not None
+                    if shaped and ends and _valid(number, body):
                         span = m_
                         break
                 # without headings, "13 chan" while word 13 is empty is that word, though a
@@ -344,17 +343,6 @@ def _tokens(row: str) -> list[tuple[int, str]]:
         else:
             out.append((m.start(), m.group()))
     return out
-
-
-def _group_run(toks: list[tuple[int, str]], k: int) -> int:
-    """How many tokens from ``k`` on could be one data line's groups: up to 4, stopping at a
-    token that is not a group or that starts the next line on the same row."""
-    n = 0
-    while k + n < len(toks) and n < 4:
-        if not _is_group(toks[k + n][1]) or (n and _starts_line(toks, k + n)):
-            break
-        n += 1
-    return n
 
 
 def _numbered_word_at(toks: list[tuple[int, str]], k: int) -> bool:

@@ -182,6 +182,47 @@ def test_a_mistyped_line_that_passes_as_a_shorter_line_is_named(typed: str, line
     assert got.lines == {9: "04442VK1"}
 
 
+def test_check_characters_of_digits_before_a_three_digit_line_number() -> None:
+    """pdftotext's layout of a long sheet runs three columns of lines into one row; a line's
+    check characters may be digits ("34") and the next line's number has three ("142")."""
+    row = "30 5XSM 5SE5 YD         86 408G 002F 34                         142      77N1 QG3X  SJ"
+    got = read_typed("DATA\n" + row + "\n197 K3 V8")
+    assert not got.issues, got.issues
+    assert got.lines == {30: "5XSM5SE5", 86: "408G002F", 142: "77N1QG3X", 197: "K3"}
+    # the next line short on the same row (the share's last)
+    got = read_typed("DATA\n" + "86 408G 002F 34   197 K3 V8")
+    assert not got.issues and got.lines == {86: "408G002F", 197: "K3"}
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_text_layer_of_a_long_sheet_pdftotext_layout_and_pdfium() -> None:
+    """A 900-byte credential: about 200 data lines over three pages, line numbers past 99, a
+    page header and the custodian's name between the pages' lines."""
+    import pypdfium2 as pdfium
+
+    from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
+
+    share = split_credential(
+        bytes(range(256)) * 3 + bytes(132),
+        policy=Policy.simple(2, 3),
+        label="prod database root",
+        custodians=[Custodian("Bo", "lead")],
+        created=dt.date(2024, 5, 1),
+    ).shares[0]
+    assert len(share.transcription_lines()) > 150
+    pdf = share_sheet_pdf(share, SheetOptions(appendix=False))
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "142 " in layout and "DATA (continued)" in layout
+    _same(layout, share)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        _same("\n".join(page.get_textpage().get_text_range() for page in doc), share)
+    finally:
+        doc.close()
+
+
 def test_a_wrong_word_is_named_by_its_number(share: Share) -> None:
     words = list(share.words)
     words[4] = "zzzzz"
