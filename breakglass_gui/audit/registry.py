@@ -382,8 +382,13 @@ class Registry:
                 c.execute(f"PRAGMA user_version = {number}")
 
     # -- log anchor and mirror queue ------------------------------------------------------
-    def set_anchor(self, count: int, head: str, when: dt.datetime) -> None:
+    def set_anchor(
+        self, count: int, head: str, when: dt.datetime, *, queue_for: Sequence[str] = ()
+    ) -> None:
+        """Record the log's length and head; ``queue_for``: the mirrors that must receive
+        entry ``count``, queued in the same transaction (write-ahead, before any send)."""
         with self.tx() as c:
+            self._queue_new(c, queue_for, (count,), when)
             c.execute(
                 "INSERT INTO log_anchor (id, count, head, updated_at) VALUES (1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET count = excluded.count, head = excluded.head, "
@@ -395,9 +400,12 @@ class Registry:
         row = self.conn.execute("SELECT count, head FROM log_anchor WHERE id = 1").fetchone()
         return (int(row["count"]), str(row["head"])) if row else None
 
-    def reset_anchor(self, count: int, head: str, when: dt.datetime) -> None:
+    def reset_anchor(
+        self, count: int, head: str, when: dt.datetime, *, queue_for: Sequence[str] = ()
+    ) -> None:
         """A new chain (``audit reset``): the anchor starts again from its first entry."""
         with self.tx() as c:
+            self._queue_new(c, queue_for, (count,), when)
             c.execute("DELETE FROM log_anchor")
             c.execute(
                 "INSERT INTO log_anchor (id, count, head, updated_at) VALUES (1, ?, ?, ?)",
@@ -427,17 +435,17 @@ class Registry:
                 (mirror, seq, _iso(when), error),
             )
 
-    def enqueue_new(self, mirrors: Sequence[str], seqs: Sequence[int], when: dt.datetime) -> None:
-        """Write-ahead: queue new entries for every mirror, in one transaction, before any
-        send (not yet attempted; an entry already queued is left as it is)."""
-        if not mirrors or not seqs:
-            return
-        with self.tx() as c:
-            c.executemany(
-                "INSERT INTO mirror_queue (mirror, seq, queued_at, attempts, last_error) "
-                "VALUES (?, ?, ?, 0, NULL) ON CONFLICT(mirror, seq) DO NOTHING",
-                [(m, seq, _iso(when)) for m in mirrors for seq in seqs],
-            )
+    @staticmethod
+    def _queue_new(
+        c: sqlite3.Connection, mirrors: Sequence[str], seqs: Sequence[int], when: dt.datetime
+    ) -> None:
+        """Write-ahead: queue new entries for ``mirrors`` (not yet attempted; an entry already
+        queued is left as it is)."""
+        c.executemany(
+            "INSERT INTO mirror_queue (mirror, seq, queued_at, attempts, last_error) "
+            "VALUES (?, ?, ?, 0, NULL) ON CONFLICT(mirror, seq) DO NOTHING",
+            [(m, seq, _iso(when)) for m in mirrors for seq in seqs],
+        )
 
     def queue_failed(self, mirror: str, error: str) -> None:
         """A delivery to ``mirror`` failed: every entry still queued for it counts one more

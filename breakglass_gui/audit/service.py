@@ -440,7 +440,9 @@ class AuditTrail:
         written: list[Entry] = []
 
         def anchor_new(entry: Entry) -> None:
-            self.registry.reset_anchor(entry.seq, entry.hash, self.clock())
+            self.registry.reset_anchor(
+                entry.seq, entry.hash, self.clock(), queue_for=[m.name for m in self.mirrors]
+            )
             written.append(entry)
 
         entry = self.log.append(
@@ -528,7 +530,10 @@ class AuditTrail:
         written: list[Entry] = []
 
         def anchor(entry: Entry) -> None:
-            self.registry.set_anchor(entry.seq, entry.hash, self.clock())
+            # the anchor and the entry's place in every mirror's queue, in one transaction
+            self.registry.set_anchor(
+                entry.seq, entry.hash, self.clock(), queue_for=[m.name for m in self.mirrors]
+            )
             written.append(entry)
 
         first = self.registry.chain_key() is None and not self._history_known()
@@ -566,14 +571,12 @@ class AuditTrail:
             return sender
 
     def _mirror(self, entries: Sequence[Entry]) -> None:
-        """Queue ``entries`` for every mirror (write-ahead: before any send, so a crash or a
-        closed window between now and the send leaves them queued), then deliver: here and now
-        (the CLI), or by the background senders (:meth:`deliver_in_background`)."""
+        """Deliver ``entries``, already queued for every mirror with their anchor (write-ahead:
+        before any send, so a crash or a closed window between then and the send leaves them
+        queued): here and now (the CLI), or by the background senders
+        (:meth:`deliver_in_background`)."""
         if not self.mirrors or not entries:
             return
-        self.registry.enqueue_new(
-            [m.name for m in self.mirrors], [e.seq for e in entries], self.clock()
-        )
         if self._background:
             for m in self.mirrors:
                 self._sender(m).kick(entries)

@@ -8,7 +8,11 @@ reveal gate never says "every mirror has the record" before the sender delivered
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -205,6 +209,60 @@ def test_the_background_sender_delivers_in_order_after_failures(
     assert trail.probe_mirrors() == {"siem": None}
     assert mirror.got == seqs(trail)
     assert trail.registry.queue_sizes() == {}
+
+
+KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from breakglass_gui.audit.mirrors import Settings
+from breakglass_gui.audit.service import AuditTrail
+
+class Hang:
+    name = "siem"
+    def send(self, entry, text):
+        print("sending", entry.seq, flush=True)
+        time.sleep(60)
+    def probe(self):
+        pass
+
+settings = Settings([{"type": "file", "path": "x"}], "fail-closed")
+trail = AuditTrail(Path(sys.argv[1]), settings=settings)
+trail.mirrors = [Hang()]
+trail.deliver_in_background()
+for n in range(1, 5):
+    trail.record("secret_wiped", {"ceremony": n})
+print("recorded", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_window_killed_while_the_sender_hangs_loses_nothing(
+    home: Path, closing: list[AuditTrail]
+) -> None:
+    """The app is killed (SIGKILL) after recording, while its sender hangs on the mirror:
+    the next run delivers every entry, in order, once."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(home)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        lines = [child.stdout.readline().strip() for _ in range(2)]
+        assert "recorded" in lines, lines
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    later = Collecting()
+    again = make(home, later, background=False)
+    closing.append(again)
+    written = seqs(again)
+    assert len(written) == 5  # log_created and four entries
+    assert queued_elsewhere(home, "siem") == written
+    assert again.flush_mirrors() == {"siem": None}
+    assert later.got == written
+    assert again.flush_mirrors() == {"siem": None} and later.got == written
 
 
 # -- the reveal gate -----------------------------------------------------------------------------
