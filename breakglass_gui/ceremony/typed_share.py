@@ -24,7 +24,7 @@ from breakglass_gui.core import slip39
 from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
 from breakglass_gui.core.share import PREFIX, RETIRED_PREFIXES, SECTION_HEADING
 
-__all__ = ["Issue", "TypedShare", "complete_word", "is_qr_text", "read_typed"]
+__all__ = ["Issue", "TypedShare", "complete_word", "is_qr_text", "read_typed", "word_typed_at"]
 
 WORD_COUNT = slip39.WORD_COUNT
 _WORDS = tuple(slip39.wordlist())
@@ -125,6 +125,45 @@ def complete_word(prefix: str) -> str | None:
         return None
     word = _BY_PREFIX.get(p[:4])
     return word if word is not None and word.startswith(p) else None
+
+
+def word_typed_at(text: str, start: int, end: int) -> str | None:
+    """The SLIP-39 word that ``text[start:end]`` (a token being typed) stands for, when it is
+    typed where a word goes; None where a data line goes. A data line's group of 4 letters is
+    a word's first 4 letters once in about 3,000 groups ("ACAD" of "07 ACAD EMIC 7C"): the
+    typed-share box must not complete it into "ACADEMIC"."""
+    token = text[start:end]
+    word = complete_word(token) if token.isalpha() and len(token) >= 4 else None
+    if word is None:
+        return None
+    row_start = text.rfind("\n", 0, start) + 1
+    before_row = text[:row_start]
+    section = None
+    for row in before_row.split("\n"):
+        if m := SECTION_HEADING.match(row):
+            section = m.group(1).upper()
+    if section == "DATA":
+        return None
+    toks = [t for _c, t in _tokens(text[row_start:start])]
+    if section == "WORDS" or not toks:
+        return word  # among the words, or the first thing on a row (a data line has a number)
+    number = _line_number(toks[-1])
+    if number is None:
+        # after a word ("acid acne acad"), a word; after a data group ("07 K7P2 ACAD"), data
+        return word if complete_word(toks[-1].strip(".,:;")) is not None else None
+    if (
+        len(toks) > 1
+        and _line_number(toks[0]) is not None
+        and _is_group(toks[1])
+        and complete_word(toks[1].strip(".,:;")) is None
+    ):
+        return None  # a row that began with a data line: the next line on the same row
+    if toks[-1].startswith("0") or not 1 <= number <= WORD_COUNT:
+        return None  # "07 ACAD": a data line's number as printed, or past the 33 words
+    # "12 acad" without headings: word 12 while it is empty and no data line was typed before
+    so_far = read_typed(before_row)
+    data_typed = so_far.lines or any(i.message.startswith("data line") for i in so_far.issues)
+    return word if not data_typed and so_far.words[number - 1] is None else None
 
 
 def _suggest(token: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from breakglass_gui.ceremony.typed_share import complete_word, read_typed
+from breakglass_gui.ceremony.typed_share import complete_word, read_typed, word_typed_at
 from breakglass_gui.core.codec import chunk_checks, normalise
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
@@ -255,3 +255,25 @@ def test_complete_word() -> None:
     assert complete_word("ACADEM") == "academic"
     assert complete_word("aca") is None  # fewer than 4 letters
     assert complete_word("acadx") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("acad", "academic"),
+        ("acid acne acad", "academic"),
+        ("12 acad", "academic"),
+        ("1. ELSE   2. Type   3. acad", "academic"),
+        ("WORDS\n1 acad", "academic"),
+        ("07 ACAD", None),  # a data line's number as printed
+        ("45 ACAD", None),  # past the 33 words
+        ("DATA\n12 ACAD", None),
+        ("07 K7P2 ACAD", None),  # a data line's second group
+        ("01 K7P2 9XQ4 7C   15 ACAD", None),  # the next line on the row of another
+        ("academic acid\n01 K7P2 9XQ4 7C\n12 ACAD", None),  # data lines were typed before
+    ],
+)
+def test_a_word_is_completed_only_where_a_word_goes(text: str, word: str | None) -> None:
+    """The box completes "acad " into "academic " where a word goes, never a data line's group
+    of 4 letters (about 1 group in 3,000 is a SLIP-39 word's first 4 letters)."""
+    assert word_typed_at(text, len(text) - 4, len(text)) == word

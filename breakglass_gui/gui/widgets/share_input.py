@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from breakglass_gui.ceremony.typed_share import TypedShare, complete_word, read_typed
+from breakglass_gui.ceremony.typed_share import TypedShare, read_typed, word_typed_at
 
 from .bounded_text import BoundedPlainTextEdit
 
@@ -92,7 +92,7 @@ class ShareTextEdit(BoundedPlainTextEdit):
         while start > 0 and not text[start - 1].isspace():
             start -= 1
         token = text[start : pos - 1]
-        word = complete_word(token) if token.isalpha() and len(token) >= 4 else None
+        word = word_typed_at(text, start, pos - 1)  # not a data line's group of 4 letters
         if word is None or word == token.lower():
             return
         if token.isupper() and len(token) > 1:
