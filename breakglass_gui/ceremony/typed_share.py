@@ -145,6 +145,8 @@ def word_typed_at(text: str, start: int, end: int) -> str | None:
     if section == "DATA":
         return None
     toks = [t for _c, t in _tokens(text[row_start:start])]
+    if not toks and token.upper() == "DATA":
+        return None  # the DATA heading typed, not "database" (typed whole, or "datab")
     if section == "WORDS" or not toks:
         return word  # among the words, or the first thing on a row (a data line has a number)
     number = _line_number(toks[-1])

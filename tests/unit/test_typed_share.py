@@ -271,6 +271,8 @@ def test_complete_word() -> None:
         ("07 K7P2 ACAD", None),  # a data line's second group
         ("01 K7P2 9XQ4 7C   15 ACAD", None),  # the next line on the row of another
         ("academic acid\n01 K7P2 9XQ4 7C\n12 ACAD", None),  # data lines were typed before
+        ("WORDS\nacid acne\nDATA", None),  # the heading typed, not "database"
+        ("acid data", "database"),
     ],
 )
 def test_a_word_is_completed_only_where_a_word_goes(text: str, word: str | None) -> None:
