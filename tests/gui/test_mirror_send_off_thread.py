@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
-from test_integration_break_glass import authorise, open_wizard, register, type_shares
+from test_integration_break_glass import authorise, open_wizard, register, save_png, type_shares
 
 from breakglass_gui.audit.log import Entry, read_entries
 from breakglass_gui.audit.mirrors import Settings
@@ -161,6 +161,8 @@ def test_reaching_the_quorum_keeps_the_window_responsive_and_the_mirror_gets_eve
     assert "quorum_reached" in events
     page = w.wizard.announce_page
     checking = page.gate_check.busy and not w.wizard.next_button.isEnabled()
+    if checking:
+        save_png(w.wizard, "mirror-sending-announce.png")
     qtbot.waitUntil(lambda: not page.gate_check.busy, timeout=60000)
     longest = gaps.stop()
     # the announce step's gate check may hold the GUI thread for its INSTANT_S (it waits that
