@@ -16,9 +16,10 @@ mode with a busy timeout, so the two connections' short transactions simply take
 
 One thread per mirror, started when there is something to send and ended when the queue is
 empty, so a hanging mirror delays neither the window nor the other mirrors, and an idle trail
-has no thread. A mirror whose delivery just failed is not retried for every new entry (each
-try can take the network timeout); it is retried after :data:`RETRY_S`, or at once when a gate
-check asks (``kick(force=True)``).
+has no thread. A mirror whose delivery failed is not retried for every new entry (each try can
+take the network timeout): its thread tries again :data:`RETRY_S` after the failure by itself
+(so a mirror that comes back gets its backlog without anyone doing anything), or at once when
+a gate check asks (``kick(force=True)``), until the queue is empty or the trail is closed.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class MirrorSender:
         self._delivered = 0  # entries delivered so far (progress, for waiters)
         self._known: dict[int, Entry] = {}  # entries handed over in memory (no log read)
         self._thread: threading.Thread | None = None
+        self._retrying = False  # the thread waits to try a failed mirror again
         self._stopping = False
 
     @property
@@ -78,6 +80,7 @@ class MirrorSender:
                     target=self._run, name=f"audit mirror {self.name}", daemon=True
                 )
                 self._thread.start()
+            self._cond.notify_all()  # a thread waiting to retry takes the new pass
             return ticket
 
     def wait(self, ticket: int, patience: float) -> str | None:
@@ -106,7 +109,7 @@ class MirrorSender:
         """Let delivery go on until ``deadline`` (``time.monotonic``), then stop. A send under
         way ends by itself (the mirror's timeout); what is left stays queued."""
         with self._cond:
-            while self._thread is not None and not self._stopping:
+            while self._thread is not None and not self._retrying and not self._stopping:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -120,6 +123,8 @@ class MirrorSender:
         try:
             while True:
                 with self._cond:
+                    if not self._stopping and self._done >= self._wanted:
+                        self._wait_to_retry()
                     if self._stopping or self._done >= self._wanted:
                         self._thread = None
                         self._cond.notify_all()
@@ -153,6 +158,28 @@ class MirrorSender:
         finally:
             if registry is not None:
                 registry.close()
+
+    def _wait_to_retry(self) -> None:
+        """(Under the lock, nothing asked for.) After a failed delivery, wait until
+        :data:`RETRY_S` after the failure, a new request or the close; then ask for a pass
+        ourselves, so the queue left behind is tried again."""
+        self._retrying = True
+        self._cond.notify_all()  # a close waiting for delivery to end need not wait for this
+        try:
+            while (
+                self._error is not None
+                and self._failed_at is not None
+                and not self._stopping
+                and self._done >= self._wanted
+            ):
+                left = self._failed_at + RETRY_S - time.monotonic()
+                if left <= 0:
+                    self._wanted += 1
+                    self._forced = True
+                    break
+                self._cond.wait(left)
+        finally:
+            self._retrying = False
 
     def _deliver(self, registry: Registry) -> str | None:
         """Send the queue in seq order, dequeuing each entry once the mirror took it; stop at

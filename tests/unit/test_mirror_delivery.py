@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from breakglass_gui.audit import delivery
 from breakglass_gui.audit.log import Entry, read_entries
 from breakglass_gui.audit.mirrors import MirrorError, Settings
 from breakglass_gui.audit.service import REGISTRY_NAME, AuditTrail
@@ -263,6 +264,44 @@ def test_a_window_killed_while_the_sender_hangs_loses_nothing(
     assert again.flush_mirrors() == {"siem": None}
     assert later.got == written
     assert again.flush_mirrors() == {"siem": None} and later.got == written
+
+
+def test_a_mirror_that_comes_back_gets_its_backlog_without_anyone_asking(
+    home: Path, closing: list[AuditTrail], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "RETRY_S", 0.3)
+    mirror = Collecting()
+    mirror.fail = "connection refused"
+    trail = make(home, mirror, background=True)
+    closing.append(trail)
+    for n in range(1, 4):
+        trail.record("secret_wiped", {"ceremony": n})
+    assert trail.probe_mirrors()["siem"] == "connection refused"
+    time.sleep(0.5)  # a retry or two, failed too
+    assert mirror.got == [] and queued_elsewhere(home, "siem") == seqs(trail)
+    mirror.fail = None  # back; nothing is recorded, no gate check
+    deadline = time.monotonic() + 10
+    while queued_elsewhere(home, "siem") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert mirror.got == seqs(trail), "the backlog went out by itself, in order, once"
+    started = time.monotonic()
+    trail.close()
+    assert time.monotonic() - started < 1.0, "an idle sender does not hold up the close"
+
+
+def test_closing_does_not_wait_for_a_failed_mirror_s_next_retry(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "RETRY_S", 60.0)
+    mirror = Collecting()
+    mirror.fail = "connection refused"
+    trail = make(home, mirror, background=True)
+    trail.record("secret_wiped", {"ceremony": 1})
+    assert trail.probe_mirrors()["siem"] is not None  # failed: the sender waits to retry
+    started = time.monotonic()
+    trail.close()
+    assert time.monotonic() - started < 1.0
+    assert queued_elsewhere(home, "siem") == seqs(trail)
 
 
 # -- the reveal gate -----------------------------------------------------------------------------
