@@ -258,11 +258,18 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
                 for m_ in (3, 2, 1, 4):
                     body = [t for _c, t in toks[k + 1 : k + 1 + m_]]
                     shaped = len(body) == m_ and all(_is_group(t) for t in body)
-                    # a line ends at the row's end or before the next line's number: a mistyped
-                    # line's first groups pass as a shorter line once in 1024 tries, and its
-                    # check characters were then called a stray token
+                    # a line ends at the row's end, before the next line's number, or where the
+                    # next group could not be more of it: a mistyped line's first groups pass
+                    # as a shorter line once in 1024 tries, and its check characters were then
+                    # called a stray token
                     after = k + 1 + m_
-                    ends = after >= len(toks) or _line_number(toks[after][1]) is not None
+                    rest = toks[after][1] if after < len(toks) else None
+                    ends = (
+                        rest is None
+                        or _line_number(rest) is not None
+                        or not _is_group(rest)
+                        or len("".join(body)) + len(rest) > CHARS_PER_LINE + 2
+                    )
                     if shaped and ends and _valid(number, body):
                         span = m_
                         break

@@ -189,6 +189,9 @@ def test_check_characters_of_digits_before_a_three_digit_line_number() -> None:
     got = read_typed("DATA\n" + row + "\n197 K3 V8")
     assert not got.issues, got.issues
     assert got.lines == {30: "5XSM5SE5", 86: "408G002F", 142: "77N1QG3X", 197: "K3"}
+    # a line with more after it on its row: still that line (the check characters are digits
+    # and "Keep" could be a line's group)
+    assert read_typed("DATA\n86 408G 002F 34  Keep").lines == {86: "408G002F"}
     # the next line short on the same row (the share's last)
     got = read_typed("DATA\n" + "86 408G 002F 34   197 K3 V8")
     assert not got.issues and got.lines == {86: "408G002F", 197: "K3"}
