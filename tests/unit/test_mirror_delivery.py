@@ -350,3 +350,25 @@ def test_the_gate_stays_shut_while_the_sender_fails(home: Path, closing: list[Au
     assert probed["siem"] is not None and "503" in str(probed["siem"])
     status = trail.reveal_gate(cid, probed)
     assert not status.open and "503" in status.explain()
+
+
+def test_a_gate_check_on_a_mirror_that_takes_nothing_gives_up_and_stays_shut(
+    home: Path,
+) -> None:
+    """A mirror that hangs on every send: the check waits its network timeout plus
+    SEND_PATIENCE_S without progress, then answers 'not delivered' (never hangs, never opens)."""
+    hanging = Hanging()
+    hanging.timeout = 0.5  # type: ignore[attr-defined]  # a mirror's network timeout
+    trail = make(home, hanging, background=True)
+    cid = _ceremony(trail)
+    started = time.monotonic()
+    probed = trail.probe_mirrors()
+    took = time.monotonic() - started
+    assert 2.0 < took < 6.0, took
+    assert probed["siem"] is not None and "not yet delivered" in str(probed["siem"])
+    assert hanging.probes == 0, "not probed: the record is not there, whatever a probe says"
+    status = trail.reveal_gate(cid, probed)
+    assert not status.open and "not yet delivered" in status.explain()
+    trail.close()
+    hanging.release.set()
+    assert queued_elsewhere(home, "siem") == seqs(trail)
