@@ -292,10 +292,18 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
                         or any(_numbered_word_at(toks, j) for j in range(k + 2, k + 1 + span))
                     ):
                         span = None
+                # "22 DATA DBPT 9P" is a data line (mistyped) though "DATA" begins a word: a
+                # numbered word is followed by the next word's number, a word, or nothing
+                then = toks[k + 2][1] if k + 2 < len(toks) else None
                 word_like = (
                     complete_word(nxt.strip(".,:;")) is not None
                     and number <= WORD_COUNT
                     and not tok.startswith("0")
+                    and (
+                        then is None
+                        or _line_number(then) is not None
+                        or complete_word(then.strip(".,:;")) is not None
+                    )
                 )
                 if span is None and (section == "DATA" or (not word_like and _is_group(nxt))):
                     span = 0

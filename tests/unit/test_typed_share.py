@@ -165,6 +165,7 @@ def test_a_swap_of_two_characters_is_caught_too(share: Share) -> None:
         ("07  XG6T 7YS3  2Q", 7),  # AG6T7YS3 2Q mistyped: "XG6T7Y" + "S3" passes as line 07
         ("07  X7B0 25XV  KA", 7),  # V7B025XV KA mistyped: "X7" + "B0" passes as line 07
         ("03 K99SYGF3 1E", 3),  # a swap in one group: "K99SYG" + "F3" passes as line 03
+        ("22  DATA DBPT  9P", 22),  # "DATA" begins a word: not "word 22, database"
     ],
 )
 def test_a_mistyped_line_that_passes_as_a_shorter_line_is_named(typed: str, line: int) -> None:
