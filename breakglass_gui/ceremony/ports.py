@@ -48,6 +48,7 @@ __all__ = [
     "SplitRecorder",
     "StartFacts",
     "SystemClock",
+    "clip_for_log",
 ]
 
 #: The source of a share that arrived in an age envelope from a remote custodian.
@@ -85,6 +86,11 @@ class ManualClock:
 
 
 # -- audit -----------------------------------------------------------------------------------------
+
+
+def clip_for_log(text: str, limit: int = 480) -> str:
+    """``text`` cut to fit an audit entry's text field (the log refuses longer ones)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ from .ports import (
     StartFacts,
     SystemClock,
 )
+from .ports import clip_for_log as _clip
 from .wizard import Direction, Step, Wizard, WizardState
 
 #: what a front end says while the gate's mirror check runs off its thread
@@ -545,10 +546,6 @@ class RecordedEvent:
     fields: Mapping[str, Any]
     at: dt.datetime
     note: str = ""
-
-
-def _clip(text: str, limit: int = 480) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass

@@ -60,6 +60,7 @@ from .ports import (
     SetRecord,
     SplitRecorder,
     SystemClock,
+    clip_for_log,
 )
 from .wizard import Direction, Step, Wizard, WizardError, WizardState, WizardStatus
 
@@ -1224,11 +1225,13 @@ class SplitCeremony:
         if item is None:
             raise WizardError("there is no ceremony record for this split")
         item.emitted.append(how)
-        fields = {"set": str(self.state.get("fingerprint") or ""), "how": how}
+        self._changed()
+        # the record is out whatever the trail says; a trail that refuses raises (said by the
+        # front end next to "saved" / "printed")
+        fields = {"set": str(self.state.get("fingerprint") or ""), "how": clip_for_log(how)}
         if self.record_anchor:
             fields["anchor"] = self.record_anchor
         self.ports.recorder.note("record_emitted", fields)
-        self._changed()
 
     def document(self, doc_id: str) -> DocumentItem:
         for d in self.documents:

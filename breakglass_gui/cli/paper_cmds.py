@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,28 @@ def cmd_record(args: argparse.Namespace) -> int:
     out(f"{path}: ceremony record of set {info.fingerprint_text}")
     if anchor:
         out(f"audit anchor of its registration: {anchor}")
+        _log_record(args, info, anchor, path)
     return EXIT_OK
+
+
+def _log_record(args: argparse.Namespace, info: SetInfo, anchor: str, path: Path) -> None:
+    """A record of a set registered here goes in this installation's trail (as the split's
+    own record does); a trail that refuses is said, the record stays written."""
+    from breakglass_gui.ceremony.ports import clip_for_log  # noqa: PLC0415
+    from breakglass_gui.core.errors import BreakglassError  # noqa: PLC0415
+
+    from .audit_cmds import open_trail  # noqa: PLC0415
+
+    fields = {
+        "set": info.fingerprint_text,
+        "anchor": anchor,
+        "how": clip_for_log(f"made again by `breakglass record` to {Path(path).absolute()}"),
+    }
+    try:
+        with open_trail(args) as trail:
+            trail.record("record_emitted", fields)
+    except BreakglassError as exc:
+        print(f"breakglass: the audit trail did not record this record ({exc})", file=sys.stderr)
 
 
 def _split_anchor(args: argparse.Namespace, info: SetInfo) -> str:

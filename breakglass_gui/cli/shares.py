@@ -519,6 +519,7 @@ def _write_record(ceremony: Any, out_dir: Path) -> str:
     """ceremony-record.pdf, made once the set is registered: it carries the split's audit
     anchor. Created new (never over an existing file). The set is registered whatever happens
     here: a failure is said (with how to make the record again), not undone; returns it."""
+    from breakglass_gui.core.errors import BreakglassError  # noqa: PLC0415
     from breakglass_gui.platform.files import create_new  # noqa: PLC0415
 
     path = out_dir / "ceremony-record.pdf"
@@ -529,7 +530,10 @@ def _write_record(ceremony: Any, out_dir: Path) -> str:
             f"breakglass: the set is registered, but the ceremony record was not written "
             f"({exc}); make it with: breakglass record {out_dir / 'set.json'} --out FILE"
         )
-    ceremony.mark_record_emitted(f"saved to {path}")
+    try:
+        ceremony.mark_record_emitted(f"saved to {path.absolute()}")
+    except BreakglassError as exc:  # the record is written; the trail refused the entry
+        return f"breakglass: {path} is written, but the audit trail did not record it ({exc})"
     return ""
 
 

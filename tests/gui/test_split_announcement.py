@@ -366,3 +366,31 @@ def test_the_record_prints_on_the_chosen_printer_or_says_there_is_none(
     log = read_entries(gui_services.trail.log_path)
     hows = [e.fields["how"] for e in log if e.event == "record_emitted"]
     assert hows == ["printed on Safe-Room"]
+
+
+def test_a_record_saved_while_the_trail_refuses_says_both(
+    qtbot: Any, gui_services: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record is written, then the trail refuses its entry (here: broken since Finish).
+    The panel says the record is saved and that the trail did not record it; nothing escapes
+    the Qt callback, and closing does not ask for a record that is out."""
+    from breakglass_gui.audit.service import TrailBrokenError
+
+    _window, wizard = open_wizard(qtbot, gui_services)
+    folder = tmp_path / "usb"
+    finish_split(qtbot, wizard, folder)
+    recorder = wizard.ceremony.ports.recorder
+
+    def refuse(kind: str, fields: Any) -> None:
+        raise TrailBrokenError("the audit log fails verification (test)")
+
+    monkeypatch.setattr(recorder, "note", refuse)
+    panel = wizard.record
+    panel.save_button.click()
+    item = wizard.ceremony.record_item
+    qtbot.waitUntil(lambda: not panel.busy and item.done, timeout=20000)
+    [saved] = folder.glob("*ceremony-record*.pdf")
+    said = panel.status.text()
+    assert f"Saved to {saved}." in said
+    assert "The audit trail did not record it: the audit log fails verification (test)" in said
+    assert not [e for e in read_entries(gui_services.trail.log_path) if e.event == "record_emitted"]

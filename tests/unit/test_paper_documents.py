@@ -441,11 +441,19 @@ def test_the_ceremony_record_carries_the_anchor_of_the_registration(
     after = text_of(again.read_bytes())
     assert anchor in after and "check: breakglass audit verify --anchor)" in after
     assert "copy here the anchor" not in after
-    # another installation never registered the set: the box stays for the hand
+    assert main([*home, "audit", "show"]) == 0  # made again: in the trail too
+    shown = capsys.readouterr().out
+    assert (
+        f"ceremony record of set {fingerprint} with anchor {anchor} made again by "
+        f"`breakglass record` to {again}" in shown
+    ), shown
+    # another installation never registered the set: the box stays for the hand, and that
+    # installation's trail is not started by a reprint
     other = tmp_path / "record-elsewhere.pdf"
     args = ["--home", str(tmp_path / "other"), "record", str(out / "set.json"), "--out", str(other)]
     assert main(args) == 0
     assert "copy here the anchor" in text_of(other.read_bytes())
+    assert not (tmp_path / "other" / "audit.log").exists()
 
 
 def test_split_never_writes_its_record_over_a_file_that_appeared_meanwhile(

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 
 from breakglass_gui.ceremony.ports import FolderSink
 from breakglass_gui.ceremony.wizard import WizardError
+from breakglass_gui.core.errors import BreakglassError
 
 from ..workers import run_task
 from .base import pick_printer
@@ -93,6 +94,9 @@ class RecordPanel(QWidget):
             self.wizard.ceremony.mark_record_emitted(how)
         except WizardError as exc:
             self.status.setText(str(exc))
+            return
+        except BreakglassError as exc:  # the record is out; the audit trail refused the entry
+            self.status.setText(f"{said} The audit trail did not record it: {exc}")
             return
         self.status.setText(said)
 
