@@ -230,6 +230,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     first = hand[-1] if hand else words_heads[0] if words_heads else 0
     offset = 0
     sequential = 0  # unnumbered words fill the next free place
+    in_page_head = False
     for i, row in enumerate(rows):
         row_start, offset = offset, offset + len(row) + 1
         if i < first:
@@ -238,9 +239,18 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
             break
         if m := _LINES_HEADING.match(row):
             out.expected_lines = int(m.group(1))
-        if SECTION_HEADING.match(row) or _TITLE.match(row):
-            continue
         section = next((h for j, h in reversed(heads) if j < i), None)
+        if SECTION_HEADING.match(row):
+            in_page_head = False
+            continue
+        if _TITLE.match(row):
+            # a continuation page's head (title, the holder's name and role, "hand
+            # transcription, continued") runs to its "DATA (continued)": not the share, even
+            # when the name is a SLIP-39 word ("Security", "Legal")
+            in_page_head = section == "DATA"
+            continue
+        if in_page_head:
+            continue
         toks = _tokens(row)
         if not toks or _prose([t for _s, t in toks]):
             continue

@@ -227,6 +227,40 @@ def test_the_text_layer_of_a_long_sheet_pdftotext_layout_and_pdfium() -> None:
         doc.close()
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize(
+    ("name", "role"), [("Security", ""), ("Lily", "security"), ("", "legal"), ("Finance", "hand")]
+)
+def test_a_long_sheets_text_layer_when_the_custodian_is_named_in_slip39_words(
+    name: str, role: str
+) -> None:
+    """Each continuation page's head carries the custodian's name and role next to "hand
+    transcription, continued"; a department custodian ("Security") is a SLIP-39 word, and
+    "hand" is one too. The head is not the share: the sheet still reads, both text layers."""
+    import pypdfium2 as pdfium
+
+    from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
+
+    share = split_credential(
+        bytes(range(200)) * 2,
+        policy=Policy.simple(2, 3),
+        label="db",
+        custodians=[Custodian(name, role)],
+        created=dt.date(2024, 5, 1),
+    ).shares[0]
+    pdf = share_sheet_pdf(share, SheetOptions(appendix=False))
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "hand transcription, continued" in layout  # more than one page
+    _same(layout, share)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        _same("\n".join(page.get_textpage().get_text_range() for page in doc), share)
+    finally:
+        doc.close()
+
+
 def test_a_wrong_word_is_named_by_its_number(share: Share) -> None:
     words = list(share.words)
     words[4] = "zzzzz"
