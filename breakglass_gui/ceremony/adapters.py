@@ -526,7 +526,9 @@ class TrailCheckin:
         self._last.pop(source, None)
 
     def offer_text(self, text: str, source: str = "typed") -> CheckinOutcome:
-        from breakglass_gui.core.share import SharePart, parse_any  # noqa: PLC0415
+        from breakglass_gui.core.share import SharePart  # noqa: PLC0415
+
+        from .typed_share import parse_share_text  # noqa: PLC0415
 
         digest = _digest(text)
         last = self._last.get(source)
@@ -536,7 +538,7 @@ class TrailCheckin:
                 prev.kind, prev.message, prev.share_name, prev.set_fp, prev.number, True
             )
         try:
-            parsed = parse_any(text)
+            parsed = parse_share_text(text)
         except ShareError as exc:
             name = exc.share or "This code"
             outcome = CheckinOutcome("unreadable", f"{name} cannot be checked in: {exc.reason}")

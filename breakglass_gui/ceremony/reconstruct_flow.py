@@ -69,7 +69,6 @@ from breakglass_gui.core.share import (
     Share,
     SharePart,
     format_fingerprint,
-    parse_any,
 )
 
 from .ports import (
@@ -82,6 +81,7 @@ from .ports import (
     SystemClock,
 )
 from .ports import clip_for_log as _clip
+from .typed_share import parse_share_text
 from .wizard import Direction, Step, Wizard, WizardState
 
 #: what a front end says while the gate's mirror check runs off its thread
@@ -429,7 +429,7 @@ class ShareCollector:
             prev = last[1]
             return Offer(prev.kind, prev.message, prev.share_name, prev.reason, prev.error, True)
         try:
-            parsed = parse_any(text)
+            parsed = parse_share_text(text)
             if isinstance(parsed, SharePart):
                 whole = self._assembler.add(parsed)
                 if whole is None:

@@ -19,10 +19,11 @@ from typing import Protocol
 from breakglass_gui.core.envelope import EnvelopeError, OneTimeKey, seal_share
 from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.secret import scrub_freed_memory
-from breakglass_gui.core.share import PartAssembler, Share, SharePart, parse_any
+from breakglass_gui.core.share import PartAssembler, Share, SharePart
 
 from .ports import REMOTE_SOURCE
 from .reconstruct_flow import Offer, OfferKind
+from .typed_share import parse_share_text
 
 __all__ = [
     "REMOTE_SOURCE",
@@ -148,7 +149,7 @@ class ShareSender:
 
     def offer_text(self, text: str, source: str) -> SenderOffer:
         try:
-            item = parse_any(text)
+            item = parse_share_text(text)
         except ShareError as exc:
             return SenderOffer("refused", f"{exc.share or 'This code'} ({source}): {exc.reason}")
         if isinstance(item, SharePart):

@@ -47,7 +47,7 @@ from breakglass_gui.core.sealing import (
     split_credential,
 )
 from breakglass_gui.core.secret import SecretBytes, wipe_buffer
-from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share, parse_any
+from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share
 from breakglass_gui.core.strength import Strength, estimate
 from breakglass_gui.core.strength import generated as generated_strength
 
@@ -62,6 +62,7 @@ from .ports import (
     SystemClock,
     clip_for_log,
 )
+from .typed_share import parse_share_text
 from .wizard import Direction, Step, Wizard, WizardError, WizardState, WizardStatus
 
 __all__ = [
@@ -1396,7 +1397,7 @@ class SplitCeremony:
         if share_set is None:
             return VerifyOutcome(False, "The shares have not been made yet.")
         try:
-            parsed = parse_any(text)
+            parsed = parse_share_text(text)
         except ShareError as exc:
             return VerifyOutcome(False, f"That code is not a readable share: {exc.reason}.")
         except BreakglassError as exc:

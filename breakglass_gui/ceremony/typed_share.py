@@ -22,9 +22,26 @@ from dataclasses import dataclass, field
 
 from breakglass_gui.core import slip39
 from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
-from breakglass_gui.core.share import PREFIX, RETIRED_PREFIXES, SECTION_HEADING
+from breakglass_gui.core.errors import ShareError
+from breakglass_gui.core.share import (
+    PREFIX,
+    RETIRED_PREFIXES,
+    SECTION_HEADING,
+    Share,
+    SharePart,
+    parse_any,
+    parse_transcription,
+)
 
-__all__ = ["Issue", "TypedShare", "complete_word", "is_qr_text", "read_typed", "word_typed_at"]
+__all__ = [
+    "Issue",
+    "TypedShare",
+    "complete_word",
+    "is_qr_text",
+    "parse_share_text",
+    "read_typed",
+    "word_typed_at",
+]
 
 WORD_COUNT = slip39.WORD_COUNT
 _WORDS = tuple(slip39.wordlist())
@@ -101,6 +118,27 @@ class TypedShare:
         if gaps and self.words_found:
             parts.append(f"next word {gaps[0]}")
         return "; ".join(parts)
+
+
+def parse_share_text(text: str) -> Share | SharePart:
+    """A share (or one part) from any text a front end was given — a QR payload, a file, a
+    typed or pasted transcription — by the one rule every door uses. The core parser reads
+    the QR text and the canonical transcription; anything else it refuses is read as a
+    person types it (:func:`read_typed`: the sheet's text layer, words numbered or not, first
+    4 letters, data lines three to a row) and, when complete, parsed in its canonical form.
+    What neither reads is refused with the core parser's reason."""
+    try:
+        return parse_any(text)
+    except ShareError as refused:
+        if is_qr_text(text):
+            raise
+        typed = read_typed(text)
+        if typed.complete:
+            try:
+                return parse_transcription(typed.canonical())
+            except ShareError:
+                pass
+        raise refused from None
 
 
 def is_qr_text(text: str) -> bool:

@@ -148,13 +148,13 @@ def write_private(path: Path, data: bytes | bytearray, *, overwrite: bool = True
 
 def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
     """Parse share files (QR text lines, parts, or a transcription); name every failure."""
+    from breakglass_gui.ceremony.typed_share import parse_share_text  # noqa: PLC0415
     from breakglass_gui.core.errors import MalformedShareError, ShareError  # noqa: PLC0415
     from breakglass_gui.core.share import (  # noqa: PLC0415
         PartAssembler,
         Share,
         SharePart,
         format_fingerprint,
-        parse_any,
         read_share_texts,
     )
 
@@ -171,7 +171,7 @@ def load_share_files(paths: list[str]) -> tuple[list[Share], list[ShareError]]:
         found = False
         for chunk in read_share_texts(text):
             try:
-                item = parse_any(chunk)
+                item = parse_share_text(chunk)
                 if isinstance(item, SharePart):
                     item = assembler.add(item)  # type: ignore[assignment]
                     if item is None:

@@ -645,9 +645,11 @@ def parse_text(text: str) -> Share | SharePart:
     return parse_share(record)
 
 
-# A section heading of a typed share: "WORDS", "DATA", "DATA (5 lines)", "data:". The whole line,
-# never its start: a row of words may begin with the SLIP-39 word "database".
-SECTION_HEADING = re.compile(r"^\s*(WORDS|DATA)\b\s*(\([^)]*\))?\s*:?\s*$", re.IGNORECASE)
+# A section heading of a typed share: "WORDS", "DATA", "DATA (5 lines)", "Data lines:". The whole
+# line, never its start: a row of words may begin with the SLIP-39 word "database".
+SECTION_HEADING = re.compile(
+    r"^\s*(WORDS|DATA)(?:\s+LINES?)?\b\s*(\([^)]*\))?\s*:?\s*$", re.IGNORECASE
+)
 
 
 def parse_transcription(text: str) -> Share:

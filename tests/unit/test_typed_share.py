@@ -261,6 +261,49 @@ def test_a_long_sheets_text_layer_when_the_custodian_is_named_in_slip39_words(
         doc.close()
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_cli_reads_a_typed_file_by_the_same_rule_as_the_box(
+    share: Share, sheet_pdf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every layout the app's typed-share box takes, `breakglass verify FILE` takes too (one
+    rule: ceremony.typed_share.parse_share_text); a mistyped line is still refused."""
+    from breakglass_gui.cli.main import main
+
+    lines = _data_lines(share)
+    per = -(-len(lines) // 3)
+    three_to_a_row = "\n".join(
+        "      ".join(lines[c * per + r] for c in range(3) if c * per + r < len(lines))
+        for r in range(per)
+    )
+    words = " ".join(share.words)
+    layouts = {
+        "no-headings": words + "\n" + "\n".join(lines),
+        "first-4-letters": "WORDS\n" + " ".join(w[:4] for w in share.words) + "\nDATA\n"
+        + "\n".join(lines),
+        "three-to-a-row": "WORDS\n" + words + "\nDATA\n" + three_to_a_row,
+        "sheet-text-layer": subprocess.run(
+            ["pdftotext", "-layout", str(sheet_pdf), "-"], capture_output=True, text=True,
+            check=True,
+        ).stdout,
+        "data-lines-heading": "Words:\n" + words + "\nData lines:\n" + "\n".join(lines),
+    }  # fmt: skip
+    home = ["--home", str(tmp_path / "home")]
+    fp = ["--fingerprint", share.fingerprint_text]  # the set printed on the sheet
+    for name, text in layouts.items():
+        assert read_typed(text).complete, name  # the box takes it
+        path = tmp_path / f"{name}.txt"
+        path.write_text(text)
+        assert main([*home, "verify", *fp, str(path)]) == 0, (name, capsys.readouterr().out)
+        said = capsys.readouterr().out
+        assert "BAD" not in said and f"share {share.number}" in said.lower(), (name, said)
+    good = lines[2]
+    bad = good[:5] + ("X" if good[5] != "X" else "Y") + good[6:]
+    path = tmp_path / "mistyped.txt"
+    path.write_text(words + "\n" + "\n".join([*lines[:2], bad, *lines[3:]]))
+    assert main([*home, "verify", *fp, str(path)]) != 0
+    assert "BAD" in capsys.readouterr().out
+
+
 def test_a_wrong_word_is_named_by_its_number(share: Share) -> None:
     words = list(share.words)
     words[4] = "zzzzz"
