@@ -24,16 +24,24 @@ a gate check asks (``kick(force=True)``), until the queue is empty or the trail 
 
 from __future__ import annotations
 
+import hashlib
+import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from breakglass_gui.platform.files import try_exclusive_lock
 
 from .log import Entry, read_entries
 from .mirrors import Mirror, MirrorError
 from .registry import Registry
 
-__all__ = ["RETRY_S", "MirrorSender"]
+__all__ = ["DELIVERY_LOCK_PREFIX", "RETRY_S", "MirrorSender", "delivery_lock", "delivery_lock_path"]
+
+#: one lock file per mirror in the home (``flock``): one delivery pass at a time, whoever runs it
+DELIVERY_LOCK_PREFIX = "mirror-delivery."
 
 #: after a failed delivery, new entries wait this long (or for a gate check) before a retry
 RETRY_S = 30.0
@@ -183,8 +191,27 @@ class MirrorSender:
 
     def _deliver(self, registry: Registry) -> str | None:
         """Send the queue in seq order, dequeuing each entry once the mirror took it; stop at
-        the first failure (None: nothing left queued)."""
-        seqs = registry.queued(self.name)
+        the first failure (None: nothing left queued). Holds this mirror's delivery lock for
+        the pass (waiting for it as long as another process or thread delivers, unless the
+        trail closes) and reads the queue under it, again until it is empty, so what another
+        process delivered meanwhile is not sent twice and what it queued meanwhile goes too."""
+
+        def closing() -> bool:
+            with self._cond:
+                return self._stopping
+
+        with delivery_lock(self._registry_path.parent, self.name, math.inf, closing) as held:
+            if not held:
+                return f"{self.name}: not delivered, the audit trail was closed"
+            while True:
+                seqs = registry.queued(self.name)
+                if not seqs:
+                    return None
+                why = self._send_queued(registry, seqs)
+                if why is not None:
+                    return why
+
+    def _send_queued(self, registry: Registry, seqs: Sequence[int]) -> str | None:
         with self._cond:
             by_seq = {seq: self._known[seq] for seq in seqs if seq in self._known}
         missing = set(seqs) - set(by_seq)
@@ -207,4 +234,21 @@ class MirrorSender:
                 self._known.pop(seq, None)
                 self._delivered += 1
                 self._cond.notify_all()
+        with self._cond:  # entries another process delivered are no longer needed here
+            for seq in [s for s in self._known if s <= seqs[-1]]:
+                self._known.pop(seq, None)
         return None
+
+
+def delivery_lock_path(home: Path, mirror: str) -> Path:
+    """The lock file that makes delivery to ``mirror`` one pass at a time in ``home``."""
+    digest = hashlib.sha256(mirror.encode("utf-8")).hexdigest()[:16]
+    return home / f"{DELIVERY_LOCK_PREFIX}{digest}.lock"
+
+
+def delivery_lock(
+    home: Path, mirror: str, wait: float, give_up: Callable[[], bool] | None = None
+) -> AbstractContextManager[bool]:
+    """Hold delivery to ``mirror`` in ``home`` (an exclusive ``flock``, across processes and
+    threads) for one pass: yields False when it was not had within ``wait`` seconds."""
+    return try_exclusive_lock(delivery_lock_path(home, mirror), wait, give_up=give_up)

@@ -32,7 +32,7 @@ from breakglass_gui.platform.files import exclusive_lock
 
 from .announce import ANCHOR_HEX, Announcement
 from .bypass import RULE_WORDS, WINDOW_DAYS, BypassRate
-from .delivery import MirrorSender
+from .delivery import MirrorSender, delivery_lock
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -81,6 +81,10 @@ CLOSE_WAIT_S = 2.0
 #: A gate check waits for a mirror's sender as long as it keeps taking entries, and gives up
 #: after the mirror's network timeout plus this long without one.
 SEND_PATIENCE_S = 2.0
+#: A CLI command that records waits at most this long for another process's delivery pass to
+#: the same mirror (then leaves its entries queued: that pass, a gate check or the next run
+#: delivers them).
+LOCK_WAIT_S = 1.0
 #: Off only until every front end shows the announcement step (then on, for good).
 REQUIRE_ANNOUNCEMENT = True
 
@@ -585,27 +589,36 @@ class AuditTrail:
             if m.name in self._down:
                 continue  # down since the last try: queued until the next flush
             try:
-                self._flush_queue(m, entries)
+                # another process (the app) delivering to m right now delivers these too, or
+                # the next run does: never wait long on it here
+                self._flush_queue(m, entries, wait=LOCK_WAIT_S)
             except MirrorError as exc:
                 self._down[m.name] = str(exc)
                 self.registry.queue_failed(m.name, str(exc))
 
-    def _flush_queue(self, m: Mirror, known: Sequence[Entry] = ()) -> None:
+    def _flush_queue(self, m: Mirror, known: Sequence[Entry] = (), *, wait: float) -> bool:
         """Send what is queued for ``m`` in seq order, each entry dequeued once ``m`` took
-        it (synchronous delivery; ``known``: entries at hand, not read from the log again)."""
-        seqs = self.registry.queued(m.name)
-        if not seqs:
-            return
-        wanted = set(seqs)
-        by_seq = {e.seq: e for e in known if e.seq in wanted}
-        missing = wanted - set(by_seq)
-        if missing:
-            by_seq.update({e.seq: e for e in read_entries(self.log_path) if e.seq in missing})
-        for seq in seqs:
-            e = by_seq.get(seq)
-            if e is not None:
-                m.send(e, e.text())
-            self.registry.dequeue(m.name, seq)
+        it (synchronous delivery; ``known``: entries at hand, not read from the log again).
+        Holds ``m``'s delivery lock (one pass at a time per home, across processes and
+        threads) and reads the queue under it; False when another pass held the lock for
+        ``wait`` seconds (nothing sent: what is queued stays queued for that pass or the next)."""
+        with delivery_lock(self.home, m.name, wait) as held:
+            if not held:
+                return False
+            seqs = self.registry.queued(m.name)
+            if not seqs:
+                return True
+            wanted = set(seqs)
+            by_seq = {e.seq: e for e in known if e.seq in wanted}
+            missing = wanted - set(by_seq)
+            if missing:
+                by_seq.update({e.seq: e for e in read_entries(self.log_path) if e.seq in missing})
+            for seq in seqs:
+                e = by_seq.get(seq)
+                if e is not None:
+                    m.send(e, e.text())
+                self.registry.dequeue(m.name, seq)
+            return True
 
     def probe_mirrors(self) -> dict[str, str | None]:
         """The network part of a reveal-gate check, safe off the GUI thread: ask each mirror
@@ -658,7 +671,12 @@ class AuditTrail:
                     why = probed.get(m.name, "not checked")
                     if why is not None:
                         raise MirrorError(why)
-                self._flush_queue(m)
+                patience = float(getattr(m, "timeout", TIMEOUT)) + SEND_PATIENCE_S
+                if not self._flush_queue(m, wait=patience):
+                    raise MirrorError(
+                        f"{m.name}: another Breakglass process is delivering to this mirror "
+                        f"and did not finish within {patience:g} s; entries not yet delivered"
+                    )
                 if probed is None:
                     m.probe()
                 self._down.pop(m.name, None)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +27,7 @@ __all__ = [
     "create_new",
     "exclusive_lock",
     "open_new",
+    "try_exclusive_lock",
     "write_private_replace",
 ]
 
@@ -141,5 +143,31 @@ def exclusive_lock(path: Path) -> Iterator[None]:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(fd)  # also releases the lock
+
+
+@contextmanager
+def try_exclusive_lock(
+    path: Path, wait: float, *, give_up: Callable[[], bool] | None = None
+) -> Iterator[bool]:
+    """Like :func:`exclusive_lock`, but waits at most ``wait`` seconds (``wait=inf``: until
+    ``give_up()`` says so, checked every few ms): yields True while the lock is held, False
+    when it was not had in time (the block then runs without it and must do nothing that
+    needs it). Never blocks inside the kernel, so a holder that hangs costs at most ``wait``."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, _PRIVATE)
+    try:
+        held = fcntl is None
+        deadline = time.monotonic() + wait
+        while not held:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+            except BlockingIOError:
+                if time.monotonic() >= deadline or (give_up is not None and give_up()):
+                    break
+                time.sleep(0.01)
+        yield held
     finally:
         os.close(fd)  # also releases the lock
