@@ -254,6 +254,28 @@ def _prose(tokens: list[str]) -> bool:
     return odd >= 3
 
 
+def _heading(rows: list[str], i: int) -> str | None:
+    """``WORDS`` or ``DATA`` when row ``i`` is a section heading. A bare "data" is also the
+    first 4 letters of the SLIP-39 word "database": typed one word to a row, it is that word
+    when the next row holds another word or a heading (the DATA heading is followed by data
+    lines)."""
+    m = SECTION_HEADING.match(rows[i])
+    if m is None:
+        return None
+    if rows[i].strip().lower() != "data":
+        return m.group(1).upper()
+    for row in rows[i + 1 :]:
+        if not row.strip():
+            continue
+        if SECTION_HEADING.match(row):
+            return None
+        first = row.split()[0].strip(".,:;")
+        if _line_number(first) is None and complete_word(first) is not None:
+            return None
+        break
+    return "DATA"
+
+
 def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     """Read ``text`` as typed. ``cursor`` (a character offset) marks a word still being
     typed: it is not called wrong yet."""
@@ -261,7 +283,8 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     rows = text.split("\n")
     # with headings, words only between WORDS and DATA, data only after DATA (so that the
     # sheet's other text, pasted along, is not read as a share)
-    heads = [(i, m.group(1).upper()) for i, r in enumerate(rows) if (m := SECTION_HEADING.match(r))]
+    heads = [(i, h) for i in range(len(rows)) if (h := _heading(rows, i)) is not None]
+    heading_rows = {i for i, _h in heads}
     # a whole sheet pasted: what comes before its transcription (name, rules, notes) is not it
     hand = [i for i, r in enumerate(rows) if _HAND.match(r)]
     words_heads = [j for j, h in heads if h == "WORDS"]
@@ -278,7 +301,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
         if m := _LINES_HEADING.match(row):
             out.expected_lines = int(m.group(1))
         section = next((h for j, h in reversed(heads) if j < i), None)
-        if SECTION_HEADING.match(row):
+        if i in heading_rows:
             in_page_head = False
             continue
         if _TITLE.match(row):

@@ -360,3 +360,22 @@ def test_a_word_is_completed_only_where_a_word_goes(text: str, word: str | None)
     """The box completes "acad " into "academic " where a word goes, never a data line's group
     of 4 letters (about 1 group in 3,000 is a SLIP-39 word's first 4 letters)."""
     assert word_typed_at(text, len(text) - 4, len(text)) == word
+
+
+def test_data_alone_on_a_row_is_database_while_words_follow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One word to a row by its first 4 letters: "data" is "database" when another word (or
+    a heading) follows it, and the DATA heading when data lines follow it."""
+    from breakglass_gui.ceremony.typed_share import _heading
+
+    share = share_whose_words_begin_with("database", monkeypatch)
+    rows = "\n".join(w[:4] for w in share.words)
+    data = "\n".join(_data_lines(share))
+    for text in (rows + "\n" + data, "WORDS\n" + rows + "\nDATA\n" + data):
+        _same(text, share)
+    _same("words\n" + rows + "\ndata\n" + data, share)  # the headings in lower case too
+    # "data" as the last word, then the heading; and the heading before data lines
+    assert _heading(["data", "DATA", "01 ABCD EFGH 12"], 0) is None
+    assert _heading(["data", "DATA", "01 ABCD EFGH 12"], 1) == "DATA"
+    assert _heading(["DATA (2 lines)", "acid"], 0) == "DATA"  # more than "data": a heading
