@@ -292,6 +292,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     offset = 0
     sequential = 0  # unnumbered words fill the next free place
     in_page_head = False
+    placed: dict[int, tuple[int, int, int, bool]] = {}  # line number -> (row, start, end, typing)
     for i, row in enumerate(rows):
         row_start, offset = offset, offset + len(row) + 1
         if i < first:
@@ -403,6 +404,7 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
                                 Issue(i, col, end, f"data line {number:02d} is typed twice")
                             )
                         out.lines[number] = chars
+                        placed[number] = (i, col, end, typing)
                     k += 1 + span
                     continue
             # -- a numbered word ----------------------------------------------------------------
@@ -456,7 +458,27 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
                     )
                 )
             k += 1
+    _short_lines(out, placed)
     return out
+
+
+def _short_lines(out: TypedShare, placed: dict[int, tuple[int, int, int, bool]]) -> None:
+    """Every data line but the last has 8 characters. A line missing its last character
+    can pass its check (a last '0' adds nothing to either check character), so the length is
+    checked too: the missing character is named on its line, not later as damage."""
+    top = max([*out.lines, out.expected_lines or 0], default=0)
+    for number, chars in sorted(out.lines.items()):
+        row, start, end, typing = placed.get(number, (0, 0, 0, False))
+        if number < top and len(chars) != CHARS_PER_LINE and not typing:
+            out.issues.append(
+                Issue(
+                    row,
+                    start,
+                    end,
+                    f"data line {number:02d}: has {len(chars)} data characters; every line "
+                    f"but the last has {CHARS_PER_LINE}: a character is missing",
+                )
+            )
 
 
 def _tokens(row: str) -> list[tuple[int, str]]:

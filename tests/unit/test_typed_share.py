@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -379,3 +380,33 @@ def test_data_alone_on_a_row_is_database_while_words_follow(
     assert _heading(["data", "DATA", "01 ABCD EFGH 12"], 0) is None
     assert _heading(["data", "DATA", "01 ABCD EFGH 12"], 1) == "DATA"
     assert _heading(["DATA (2 lines)", "acid"], 0) == "DATA"  # more than "data": a heading
+
+
+def test_a_data_line_missing_its_last_character_is_named_even_when_its_check_passes() -> None:
+    """A line's last character '0' adds nothing to its check characters: typed without it,
+    the line still passes its check. Every line but the last has 8 characters, so the
+    missing one is named on its line (it was refused later as 'altered or damaged')."""
+    for _ in range(200):  # a line ending in '0' turns up in about half of these shares
+        share = split_credential(
+            secrets.token_bytes(90), policy=Policy.simple(2, 3), label="db", prove=False
+        ).shares[0]
+        lines = share.transcription_lines()
+        hit = next((ln for ln in lines[:-1] if ln.chars.endswith("0")), None)
+        if hit is not None:
+            break
+    assert hit is not None
+    assert chunk_checks(hit.number, hit.chars[:-1]) == hit.check  # the check cannot see it
+    short = f"{hit.number:02d} {hit.chars[:-1]} {hit.check}"
+    text = (
+        " ".join(share.words)
+        + "\n"
+        + "\n".join(short if ln.number == hit.number else ln.render() for ln in lines)
+    )
+    got = read_typed(text)
+    assert not got.complete
+    assert [i.message for i in got.issues] == [
+        f"data line {hit.number:02d}: has 7 data characters; every line but the last has 8: "
+        "a character is missing"
+    ]
+    # the last line is short by design: the share typed right reads
+    _same(" ".join(share.words) + "\n" + "\n".join(ln.render() for ln in lines), share)
