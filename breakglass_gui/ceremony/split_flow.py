@@ -51,6 +51,7 @@ from breakglass_gui.core.share import MAX_TEXT_FIELD_BYTES, PartAssembler, Share
 from breakglass_gui.core.strength import Strength, estimate
 from breakglass_gui.core.strength import generated as generated_strength
 
+from .alphabets import ALPHABET_NAMES, ALPHABETS, GENERATED_LENGTH
 from .ports import (
     Clock,
     MemoryAuditSink,
@@ -67,6 +68,8 @@ from .wizard import Direction, Step, Wizard, WizardError, WizardState, WizardSta
 
 __all__ = [
     "ALPHABETS",
+    "ALPHABET_NAMES",
+    "GENERATED_LENGTH",
     "PRESETS",
     "STEP_TITLES",
     "CustodianEntry",
@@ -142,25 +145,19 @@ PRESETS: tuple[Preset, ...] = (
 
 # -- generating and loading secrets --------------------------------------------------------------
 
-ALPHABETS: dict[str, bytes] = {
-    "letters and digits": b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-    "letters, digits and symbols": (
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&*+-=?@^_~"
-    ),
-    "hexadecimal": b"0123456789abcdef",
-    "unambiguous (no 0/O, 1/l/I)": b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789",
-}
-
 
 def generate_secret(length: int, alphabet: str) -> SecretBytes:
-    """``length`` characters drawn uniformly from ``ALPHABETS[alphabet]`` into a SecretBytes.
+    """``length`` characters drawn uniformly from ``ALPHABETS[alphabet]`` (or its short name
+    in ``ALPHABET_NAMES``) into a SecretBytes. The GUI and the CLI both draw here.
 
     No ``str`` is ever made of the result: the characters go straight into the buffer.
     """
+    alphabet = ALPHABET_NAMES.get(alphabet, alphabet)
     if alphabet not in ALPHABETS:
         raise PolicyError(f"unknown alphabet {alphabet!r}")
-    if not 8 <= length <= 1024:
-        raise PolicyError(f"a generated secret is 8 to 1024 characters, not {length}")
+    low, high = GENERATED_LENGTH
+    if not low <= length <= high:
+        raise PolicyError(f"a generated secret is {low} to {high} characters, not {length}")
     chars = ALPHABETS[alphabet]
     out = SecretBytes(length)
     for i in range(length):

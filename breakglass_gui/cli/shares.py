@@ -7,12 +7,11 @@ import functools
 import json
 import os
 import re
-import secrets
-import string
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from breakglass_gui.ceremony.alphabets import ALPHABET_NAMES, ALPHABETS
 from breakglass_gui.core.errors import PolicyError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import (
@@ -42,13 +41,6 @@ from .common import (
     read_secret_file,
     read_secret_stream,
 )
-
-ALPHABETS = {
-    "printable": string.ascii_letters + string.digits + "!#%+-.:=@^_~",
-    "alnum": string.ascii_letters + string.digits,
-    "hex": "0123456789abcdef",
-    "digits": string.digits,
-}
 
 
 def register(sub: Any) -> None:
@@ -97,7 +89,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--alphabet",
-        choices=sorted(ALPHABETS),
+        choices=sorted(ALPHABET_NAMES),
         default="printable",
         help="characters of a generated credential (default: printable)",
     )
@@ -258,13 +250,13 @@ def custodians_from_args(specs: list[str], total: int) -> list[Custodian]:
 
 
 def generate_secret(length: int, alphabet: str) -> SecretBytes:
-    if not 1 <= length <= MAX_SECRET_BYTES:
-        raise CliError(f"--generate takes a length from 1 to {MAX_SECRET_BYTES}")
-    chars = ALPHABETS[alphabet].encode()
-    buf = SecretBytes(length)
-    for i in range(length):
-        buf[i] = chars[secrets.randbelow(len(chars))]
-    return buf
+    """The split ceremony's own generator (one rule for the GUI and the CLI)."""
+    from breakglass_gui.ceremony.split_flow import generate_secret as draw  # noqa: PLC0415
+
+    try:
+        return draw(length, alphabet)
+    except PolicyError as exc:
+        raise CliError(f"--generate {length} --alphabet {alphabet}: {exc}") from exc
 
 
 def read_secret(args: argparse.Namespace) -> SecretBytes:
@@ -434,7 +426,9 @@ def cmd_split(args: argparse.Namespace) -> int:
                 ceremony.set_secret(
                     read_secret(args),
                     generated=generated,
-                    alphabet_size=len(ALPHABETS[args.alphabet]) if generated else None,
+                    alphabet_size=len(ALPHABETS[ALPHABET_NAMES[args.alphabet]])
+                    if generated
+                    else None,
                 )
             for warning in ceremony.credential_warnings():
                 err(f"breakglass: note: {warning}")

@@ -272,3 +272,36 @@ def test_bad_input_gives_one_line_error_and_nonzero_exit(args: list[str], tmp_pa
 def test_every_command_has_help(command: str) -> None:
     r = run(command, "--help")
     assert r.returncode == 0 and b"usage: breakglass " + command.encode() in r.stdout
+
+
+def test_a_generated_credential_follows_the_ceremonys_one_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`split --generate` draws from the split ceremony's alphabets and length rule (the GUI
+    wizard's): every short name is one of its alphabets, and a length out of range is refused
+    at both doors with the same words."""
+    from breakglass_gui.ceremony.alphabets import ALPHABET_NAMES, ALPHABETS, GENERATED_LENGTH
+    from breakglass_gui.ceremony.split_flow import generate_secret
+    from breakglass_gui.cli.main import main
+
+    assert set(ALPHABET_NAMES.values()) == set(ALPHABETS)
+    home = ["--home", str(tmp_path / "home")]
+    people = ["--custodian", "Ana", "--custodian", "Bo", "--custodian", "Cy"]
+    for short, name in ALPHABET_NAMES.items():
+        gen = tmp_path / f"gen-{short}"
+        out = str(tmp_path / short)
+        args = ["split", "-m", "2", "-n", "3", *people, "--label", short, "--generate", "64",
+                "--alphabet", short, "--generated-out", str(gen), "--out", out]  # fmt: skip
+        assert main([*home, *args]) == 0, capsys.readouterr().err
+        drawn = gen.read_bytes()
+        assert len(drawn) == 64 and set(drawn) <= set(ALPHABETS[name]), short
+    low, high = GENERATED_LENGTH
+    for length in (low - 1, high + 1):
+        args = ["split", "-m", "2", "-n", "3", *people, "--label", "x", "--generate",
+                str(length), "--out", str(tmp_path / f"n{length}")]  # fmt: skip
+        assert main([*home, *args]) != 0
+        said = capsys.readouterr().err
+        assert f"a generated secret is {low} to {high} characters, not {length}" in said
+        assert not (tmp_path / f"n{length}").exists()
+        with pytest.raises(ValueError, match=f"{low} to {high} characters"):
+            generate_secret(length, "hexadecimal")
