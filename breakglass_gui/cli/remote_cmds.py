@@ -59,12 +59,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_send_share)
 
 
-def default_identity_path(home: Path, now: dt.datetime) -> Path:
+def default_identity_path(home: Path, now: dt.datetime, code: str = "") -> Path:
     """Under the runtime directory (memory-backed on most Linux systems) when there is one,
-    else under the data directory's ``remote/`` folder (0700)."""
+    else under the data directory's ``remote/`` folder (0700). Named by the time and the
+    key's safety code, so two keys made in one second get two files."""
     from breakglass_gui.platform.dirs import ensure_private_dir  # noqa: PLC0415
 
-    name = f"breakglass-remote-{now.strftime('%Y%m%dT%H%M%SZ')}.key"
+    tag = "-" + "".join(code.split()).lower() if code else ""
+    name = f"breakglass-remote-{now.strftime('%Y%m%dT%H%M%SZ')}{tag}.key"
     runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
     if runtime and Path(runtime).is_dir() and os.access(runtime, os.W_OK):
         return Path(runtime) / name
@@ -77,7 +79,7 @@ def cmd_remote_key(args: argparse.Namespace) -> int:
 
     key = OneTimeKey.generate()
     home = resolve_home(args.home)
-    path = Path(args.out) if args.out else default_identity_path(home, key.created)
+    path = Path(args.out) if args.out else default_identity_path(home, key.created, key.safety_code)
     try:
         key.write_identity_file(path)
     except FileExistsError as exc:

@@ -6,6 +6,7 @@ tested by name (wrong recipient, another ceremony, tampered, duplicate).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import stat
@@ -342,3 +343,31 @@ def test_identity_and_share_residue_is_measured_from_outside(
         print(f"\nremote ceremony residue (16-byte windows, places): {counts}")
     assert counts["identity_while_open"] >= 1 and counts["share_while_open"] >= 1
     assert counts["identity_after_close"] <= counts["identity_while_open"]
+
+
+def test_two_one_time_keys_in_one_second_get_two_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --out the key file is named by the time and the key's safety code: a second
+    key made in the same second is a second file, not 'already exists'."""
+    from breakglass_gui.cli import remote_cmds
+    from breakglass_gui.cli.main import main
+
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    frozen = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC)
+    real = remote_cmds.default_identity_path
+    monkeypatch.setattr(
+        remote_cmds, "default_identity_path", lambda home, now, code="": real(home, frozen, code)
+    )
+    codes = []
+    for _ in range(2):
+        assert main(["--home", str(tmp_path / "home"), "remote-key"]) == 0
+        said = capsys.readouterr().out
+        [code] = [ln.split(":", 1)[1] for ln in said.splitlines() if ln.startswith("safety")]
+        codes.append("".join(code.split()))
+    assert codes[0] != codes[1]
+    assert {p.name for p in runtime.iterdir()} == {
+        f"breakglass-remote-20260302T030000Z-{code}.key" for code in codes
+    }
