@@ -176,17 +176,20 @@ def word_typed_at(text: str, start: int, end: int) -> str | None:
         return None
     row_start = text.rfind("\n", 0, start) + 1
     before_row = text[:row_start]
+    rows = text.split("\n")
     section = None
-    for row in before_row.split("\n"):
-        if m := SECTION_HEADING.match(row):
-            section = m.group(1).upper()
+    for i in range(text.count("\n", 0, row_start)):  # the rows above (the same rule as read_typed)
+        if (heading := _heading(rows, i)) is not None:
+            section = heading
     if section == "DATA":
         return None
     toks = [t for _c, t in _tokens(text[row_start:start])]
     if not toks and token.upper() == "DATA":
         return None  # the DATA heading typed, not "database" (typed whole, or "datab")
-    if section == "WORDS" or not toks:
-        return word  # among the words, or the first thing on a row (a data line has a number)
+    if not toks:
+        return word  # the first thing on a row (a data line has a number)
+    if section == "WORDS" and read_typed(before_row).words_found < WORD_COUNT:
+        return word  # among the words (after all 33 of them, a numbered row is data)
     number = _line_number(toks[-1])
     if number is None:
         # after a word ("acid acne acad"), a word; after a data group ("07 K7P2 ACAD"), data
@@ -325,7 +328,8 @@ def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
             nxt = toks[k + 1][1] if k + 1 < len(toks) else None
             # -- a data line: the number, then its groups (the check characters decide where
             #    a line ends when several share a row) ---------------------------------------
-            if number is not None and nxt is not None and section != "WORDS":
+            words_done = out.words_found == WORD_COUNT  # a WORDS heading, no DATA heading
+            if number is not None and nxt is not None and (section != "WORDS" or words_done):
                 span = None
                 for m_ in (3, 2, 1, 4):
                     body = [t for _c, t in toks[k + 1 : k + 1 + m_]]

@@ -410,3 +410,29 @@ def test_a_data_line_missing_its_last_character_is_named_even_when_its_check_pas
     ]
     # the last line is short by design: the share typed right reads
     _same(" ".join(share.words) + "\n" + "\n".join(ln.render() for ln in lines), share)
+
+
+def test_a_words_heading_without_a_data_heading(share: Share) -> None:
+    """The WORDS heading typed, the DATA heading forgotten: once the 33 words are there, the
+    numbered rows after them are the data lines (they were read as numbered words)."""
+    _same("WORDS\n" + " ".join(share.words) + "\n" + "\n".join(_data_lines(share)), share)
+    numbered = "\n".join(f"{i}. {w}" for i, w in enumerate(share.words, 1))
+    _same("Words:\n" + numbered + "\n" + "\n".join(_data_lines(share)), share)
+    # a word missing: the numbered rows are not taken for data lines, the gap is named
+    short = "WORDS\n" + " ".join(share.words[:-1]) + "\n" + "\n".join(_data_lines(share))
+    assert not read_typed(short).complete
+
+
+def test_the_box_completes_words_by_the_readers_headings(share: Share) -> None:
+    """The box's completion reads headings as read_typed does: after a WORDS heading and all
+    33 words, "07 ACAD" is a data line's group (not "academic"); a bare "data" followed by a
+    word is "database", so the word after it still completes."""
+    words = "WORDS\n" + " ".join(share.words) + "\n"
+    text = words + "07 ACAD"
+    assert word_typed_at(text, len(text) - 4, len(text)) is None
+    text = "WORDS\n" + " ".join(share.words[:5]) + "\n07 ACAD"  # word 7 of a numbered list
+    assert word_typed_at(text, len(text) - 4, len(text)) == "academic"
+    text = "WORDS\nacid\ndata\nacad"
+    assert word_typed_at(text, len(text) - 4, len(text)) == "academic"
+    text = "WORDS\nacid\nDATA\n07 ACAD"
+    assert word_typed_at(text, len(text) - 4, len(text)) is None
