@@ -27,6 +27,7 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -600,6 +601,16 @@ class AuditLog:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         return fd
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the log's append lock (no process appends, nor commits an append's anchor,
+        meanwhile): for bringing the registry's anchor up to the log's head after a crash."""
+        fd = self._open()
+        try:
+            yield
+        finally:
+            os.close(fd)  # also releases the lock
 
     def append(
         self,

@@ -383,12 +383,28 @@ class Registry:
 
     # -- log anchor and mirror queue ------------------------------------------------------
     def set_anchor(
-        self, count: int, head: str, when: dt.datetime, *, queue_for: Sequence[str] = ()
+        self,
+        count: int,
+        head: str,
+        when: dt.datetime,
+        *,
+        queue_for: Sequence[str] = (),
+        queue_after: int | None = None,
     ) -> None:
         """Record the log's length and head; ``queue_for``: the mirrors that must receive
-        entry ``count``, queued in the same transaction (write-ahead, before any send)."""
+        entry ``count``, queued in the same transaction (write-ahead, before any send), and
+        with it every entry past the anchor this replaces (entries whose own anchor never
+        committed: the program was killed between the log's write and this transaction).
+        ``queue_after``: queue every entry after this seq instead (the log adopted when the
+        registry had no anchor). With no anchor and no ``queue_after``, only ``count``."""
         with self.tx() as c:
-            self._queue_new(c, queue_for, (count,), when)
+            if queue_for:
+                after = queue_after
+                if after is None:
+                    row = c.execute("SELECT count FROM log_anchor WHERE id = 1").fetchone()
+                    after = int(row[0]) if row is not None else count - 1
+                # nothing when the anchor is already there (adopted by another process)
+                self._queue_new(c, queue_for, range(max(after, 0) + 1, count + 1), when)
             c.execute(
                 "INSERT INTO log_anchor (id, count, head, updated_at) VALUES (1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET count = excluded.count, head = excluded.head, "

@@ -322,13 +322,18 @@ class AuditTrail:
             )
             if reg_anchor is None:
                 if report.ok and report.entries <= FIRST_APPEND_ENTRIES:
-                    # killed between the first append and its anchor: adopt the log
-                    self.registry.set_anchor(report.entries, report.head, self.clock())
+                    # killed between the first append and its anchor: adopt the log, and
+                    # queue what it holds for every mirror (in the same transaction)
+                    self._adopt_log(report, after=0)
                 else:
                     problems.append(
                         f"the registry does not know the audit log ({self.log_path}, "
                         f"{report.entries} entries): the registry was deleted or replaced"
                     )
+            elif report.ok and report.entries > reg_anchor[0]:
+                # killed between an append and its anchor: the log is sound and the registry's
+                # anchor is its prefix; the entries past it are adopted and queued
+                self._adopt_log(report, after=None)
             if not report.ok:
                 first = report.first_problem
                 problems.append(f"the audit log fails verification: {first}")
@@ -338,6 +343,26 @@ class AuditTrail:
                     self.key.public.text(), self.key.public.fingerprint(), self.clock()
                 )
         return problems
+
+    def _adopt_log(self, report: VerifyReport, *, after: int | None) -> None:
+        """Bring the registry's anchor up to the log's head (``report``: the log verified,
+        every anchor matching) and queue the adopted entries for every mirror, in the same
+        transaction: entries past the anchor (``after`` None) or after seq ``after``. Under
+        the log's lock, the anchor read again: an append under way elsewhere (its entry
+        written, its anchor not yet committed) is not mistaken for one that was cut short."""
+        with self.log.locked():
+            now = self.registry.anchor()
+            if (now[0] if now is not None else 0) >= report.entries:
+                return  # anchored meanwhile by whoever appended it
+            if (now is None) != (after is not None):
+                return  # the registry changed since the check: the next check decides
+            self.registry.set_anchor(
+                report.entries,
+                report.head,
+                self.clock(),
+                queue_for=[m.name for m in self.mirrors],
+                queue_after=after,
+            )
 
     def background_check(self) -> Callable[[], list[str]]:
         """A function that checks this home's trail with its own connection (safe to run on
