@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 
 from breakglass_gui.platform.files import try_exclusive_lock
@@ -38,7 +39,14 @@ from .log import Entry, read_entries
 from .mirrors import Mirror, MirrorError
 from .registry import Registry
 
-__all__ = ["DELIVERY_LOCK_PREFIX", "RETRY_S", "MirrorSender", "delivery_lock", "delivery_lock_path"]
+__all__ = [
+    "DELIVERY_LOCK_PREFIX",
+    "RETRY_S",
+    "MirrorSender",
+    "delivery_lock",
+    "delivery_lock_path",
+    "local_queue_failure",
+]
 
 #: one lock file per mirror in the home (``flock``): one delivery pass at a time, whoever runs it
 DELIVERY_LOCK_PREFIX = "mirror-delivery."
@@ -63,6 +71,7 @@ class MirrorSender:
         self._failed_at: float | None = None
         self._delivered = 0  # entries delivered so far (progress, for waiters)
         self._known: dict[int, Entry] = {}  # entries handed over in memory (no log read)
+        self._taken: set[int] = set()  # the mirror took them; their queue rows stay (disk)
         self._thread: threading.Thread | None = None
         self._retrying = False  # the thread waits to try a failed mirror again
         self._stopping = False
@@ -222,14 +231,21 @@ class MirrorSender:
                 if self._stopping:
                     return f"{self.name}: not delivered, the audit trail was closed"
             entry = by_seq.get(seq)
-            if entry is not None:
+            if entry is not None and seq not in self._taken:
                 try:
                     self.mirror.send(entry, entry.text())
                 except Exception as exc:  # MirrorError, or a bug of the mirror
                     why = str(exc) if isinstance(exc, MirrorError) else f"{self.name}: {exc!r}"
-                    registry.queue_failed(self.name, why)
+                    _note_failure(registry, self.name, why)
                     return why
-            registry.dequeue(self.name, seq)
+            try:
+                registry.dequeue(self.name, seq)
+            except (sqlite3.Error, OSError) as exc:
+                self._taken.add(seq)  # not sent again by this run, only dequeued
+                why = local_queue_failure(self.name, seq, exc)
+                _note_failure(registry, self.name, why)
+                return why
+            self._taken.discard(seq)
             with self._cond:
                 self._known.pop(seq, None)
                 self._delivered += 1
@@ -238,6 +254,23 @@ class MirrorSender:
             for seq in [s for s in self._known if s <= seqs[-1]]:
                 self._known.pop(seq, None)
         return None
+
+
+def local_queue_failure(mirror: str, seq: int, exc: BaseException) -> str:
+    """Why delivery stopped when the mirror took entry ``seq`` but its queue row could not be
+    removed: a local failure (disk full, I/O error, read-only registry), not the mirror's."""
+    return (
+        f"{mirror}: took entry {seq}, but this computer could not remove it from the local "
+        f"mirror queue ({exc}): a local disk or registry failure, not the mirror. Free space "
+        "or fix the data directory; the entry is not sent again by this run, and a later run "
+        "may send it once more (same seq and hash)"
+    )
+
+
+def _note_failure(registry: Registry, mirror: str, why: str) -> None:
+    """Count a failed attempt in the queue; best effort (the registry may be what fails)."""
+    with suppress(sqlite3.Error, OSError):
+        registry.queue_failed(mirror, why)
 
 
 def delivery_lock_path(home: Path, mirror: str) -> Path:

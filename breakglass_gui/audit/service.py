@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -32,7 +33,7 @@ from breakglass_gui.platform.files import exclusive_lock
 
 from .announce import ANCHOR_HEX, Announcement
 from .bypass import RULE_WORDS, WINDOW_DAYS, BypassRate
-from .delivery import MirrorSender, delivery_lock
+from .delivery import MirrorSender, delivery_lock, local_queue_failure
 from .keys import PRIVATE_NAME, KeyError_, PublicKey, SigningKey, load_public_key
 from .log import (
     Anchor,
@@ -196,6 +197,7 @@ class AuditTrail:
         self.settings = settings if settings is not None else load_settings(self.home)
         self.mirrors: list[Mirror] = self.settings.build()
         self._down: dict[str, str] = {}
+        self._taken: dict[str, set[int]] = {}  # taken by the mirror, queue row not removed
         self._background = False  # deliver_in_background: senders instead of sends here
         self._senders: dict[str, MirrorSender] = {}
         self._senders_lock = threading.Lock()
@@ -619,7 +621,9 @@ class AuditTrail:
                 self._flush_queue(m, entries, wait=LOCK_WAIT_S)
             except MirrorError as exc:
                 self._down[m.name] = str(exc)
-                self.registry.queue_failed(m.name, str(exc))
+                # counting the attempt is best effort (the registry may be at fault)
+                with suppress(sqlite3.Error, OSError):
+                    self.registry.queue_failed(m.name, str(exc))
 
     def _flush_queue(self, m: Mirror, known: Sequence[Entry] = (), *, wait: float) -> bool:
         """Send what is queued for ``m`` in seq order, each entry dequeued once ``m`` took
@@ -638,11 +642,17 @@ class AuditTrail:
             missing = wanted - set(by_seq)
             if missing:
                 by_seq.update({e.seq: e for e in read_entries(self.log_path) if e.seq in missing})
+            taken = self._taken.setdefault(m.name, set())
             for seq in seqs:
                 e = by_seq.get(seq)
-                if e is not None:
+                if e is not None and seq not in taken:
                     m.send(e, e.text())
-                self.registry.dequeue(m.name, seq)
+                try:
+                    self.registry.dequeue(m.name, seq)
+                except (sqlite3.Error, OSError) as exc:
+                    taken.add(seq)  # not sent again by this trail, only dequeued
+                    raise MirrorError(local_queue_failure(m.name, seq, exc)) from exc
+                taken.discard(seq)
             return True
 
     def probe_mirrors(self) -> dict[str, str | None]:
