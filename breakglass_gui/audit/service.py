@@ -48,7 +48,15 @@ from .log import (
     verify_bytes,
     verify_file,
 )
-from .mirrors import TIMEOUT, FileMirror, Mirror, MirrorError, Settings, load_settings
+from .mirrors import (
+    TIMEOUT,
+    FileMirror,
+    Mirror,
+    MirrorConfigError,
+    MirrorError,
+    Settings,
+    load_settings,
+)
 from .registry import CeremonyRecord, CustodianRecord, Registry, SetRecord
 from .review import open_follow_ups, open_review
 
@@ -195,6 +203,7 @@ class AuditTrail:
             self.key_missing = True
         self.log = AuditLog(self.log_path, self.key, clock)
         self.settings = settings if settings is not None else load_settings(self.home)
+        self._settings_from_home = settings is None  # the gate re-reads them (added mirrors)
         self.mirrors: list[Mirror] = self.settings.build()
         self._down: dict[str, str] = {}
         self._taken: dict[str, set[int]] = {}  # taken by the mirror, queue row not removed
@@ -761,7 +770,9 @@ class AuditTrail:
         if rec is not None and rec.drill:
             return GateStatus(True, policy, [])
         unreachable = self.mirrors_reachable(probed) if self.mirrors else []
-        needs = not self.mirrors and self.require_announcement
+        added = self._mirrors_added_since_start()
+        unreachable += added
+        needs = not self.mirrors and not added and self.require_announcement
         if ceremony in self._overridden:
             return GateStatus(True, policy, unreachable, overridden=True, needs_announcement=needs)
         if needs:
@@ -773,6 +784,28 @@ class AuditTrail:
         else:
             self._gate_open.discard(ceremony)
         return GateStatus(is_open, policy, unreachable, needs_announcement=needs)
+
+    def _mirrors_added_since_start(self) -> list[tuple[str, str]]:
+        """Mirrors in the home's settings now (re-read: ``breakglass audit mirrors --add``
+        may have run since) that this trail does not deliver to: none of its entries are
+        queued for them, so they cannot have the record. [(name, why)]; a trail given its
+        settings by its caller (tests, tools) is not compared."""
+        if not self._settings_from_home:
+            return []
+        try:
+            configured = [m.name for m in load_settings(self.home).build()]
+        except (MirrorConfigError, OSError) as exc:
+            return [("mirror settings", f"not readable now ({exc})")]
+        known = {m.name for m in self.mirrors}
+        return [
+            (
+                name,
+                "added to the mirror settings after this program started, so it has none of "
+                "this session's entries: restart the app (its entries are then sent to it)",
+            )
+            for name in configured
+            if name not in known
+        ]
 
     def announcement(self, ceremony: int) -> Announcement | None:
         """The announcement made when this ceremony reached its quorum (real uses only)."""
