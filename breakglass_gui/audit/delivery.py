@@ -122,6 +122,13 @@ class MirrorSender:
                     deadline = time.monotonic() + patience
             return self._error
 
+    def forget(self) -> None:
+        """A new chain started (``audit reset``): entries handed over so far belong to the old
+        one; the next pass reads what it sends from the new log."""
+        with self._cond:
+            self._known.clear()
+            self._taken.clear()
+
     def close(self, deadline: float) -> None:
         """Let delivery go on until ``deadline`` (``time.monotonic``), then stop. A send under
         way ends by itself (the mirror's timeout); what is left stays queued."""

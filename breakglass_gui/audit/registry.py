@@ -419,8 +419,11 @@ class Registry:
     def reset_anchor(
         self, count: int, head: str, when: dt.datetime, *, queue_for: Sequence[str] = ()
     ) -> None:
-        """A new chain (``audit reset``): the anchor starts again from its first entry."""
+        """A new chain (``audit reset``): the anchor starts again from its first entry, and
+        the mirror queue with it (what is still queued belongs to the old chain: its seqs
+        would name the new chain's entries)."""
         with self.tx() as c:
+            c.execute("DELETE FROM mirror_queue")
             self._queue_new(c, queue_for, (count,), when)
             c.execute("DELETE FROM log_anchor")
             c.execute(

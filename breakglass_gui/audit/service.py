@@ -464,6 +464,18 @@ class AuditTrail:
             rep = verify_file(self.log_path, self.public_key)
             if rep.entries:
                 old_head = f"{rep.entries}:{rep.head}"
+        # the old chain's backlog goes out first to every mirror that takes it now; what a
+        # mirror does not take is dropped from the queue with the anchor (the old log is kept
+        # aside, and the chain_reset entry names its head)
+        for m in self.mirrors:
+            try:
+                if self._flush_queue(m, wait=LOCK_WAIT_S):
+                    self._down.pop(m.name, None)
+            except MirrorError as exc:
+                self._down[m.name] = str(exc)
+        with self._senders_lock:
+            for sender in self._senders.values():
+                sender.forget()
         stamp = self.clock().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         old_log: str | None = None
         if self.log_path.exists():
