@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -361,7 +361,11 @@ class AuditTrail:
         transaction: entries past the anchor (``after`` None) or after seq ``after``. Under
         the log's lock, the anchor read again: an append under way elsewhere (its entry
         written, its anchor not yet committed) is not mistaken for one that was cut short."""
-        with self.log.locked():
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self.log.locked())
+            except OSError:
+                return  # the log cannot be opened for writing here: the next run adopts it
             now = self.registry.anchor()
             if (now[0] if now is not None else 0) >= report.entries:
                 return  # anchored meanwhile by whoever appended it
