@@ -133,3 +133,57 @@ def test_a_cli_command_does_not_hang_on_a_pass_held_elsewhere_and_its_gate_stays
         assert trail.registry.queued("siem") == []
     finally:
         trail.close()
+
+
+class _SlowShared:
+    """One mirror shared by two trails of one process (a slow file, as seen by both)."""
+
+    name = "siem"
+
+    def __init__(self) -> None:
+        self.got: list[int] = []
+        self.lock = threading.Lock()
+
+    def send(self, entry: Entry, text: str) -> None:
+        time.sleep(0.005)
+        with self.lock:
+            self.got.append(entry.seq)
+
+    def probe(self) -> None:
+        pass
+
+
+def test_two_trails_of_one_process_deliver_each_entry_once_in_order(tmp_path: Path) -> None:
+    """The lock holds across threads too (a flock per open file): a background trail and a
+    synchronous one in the same process, recording at once."""
+    home = tmp_path / "home"
+    settings = Settings([{"type": "file", "path": "x"}], "fail-closed")
+    mirror = _SlowShared()
+    app = AuditTrail(home, settings=settings)
+    app.mirrors = [mirror]
+    app.deliver_in_background()
+    errors: list[BaseException] = []
+
+    def cli() -> None:  # its own trail, on its own thread (a registry connection per thread)
+        try:
+            with AuditTrail(home, settings=settings) as trail:
+                trail.mirrors = [mirror]
+                for k in range(20):
+                    trail.record("secret_wiped", {"ceremony": 100 + k})
+                assert trail.flush_mirrors() == {"siem": None}
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=cli)
+    worker.start()
+    try:
+        for k in range(20):
+            app.record("secret_wiped", {"ceremony": k})
+        worker.join(60)
+        assert not errors, errors
+        assert app.probe_mirrors() == {"siem": None}
+        log = [e.seq for e in read_entries(home / "audit.log")]
+        assert len(log) == 41
+        assert mirror.got == log, "each entry once, in seq order"
+    finally:
+        app.close()
