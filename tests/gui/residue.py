@@ -4,6 +4,7 @@ Run as a program (the residue test does, in a fresh process)::
 
     python tests/gui/residue.py prep DIR      # a throwaway secret, split 3-of-5; photos; needles
     python tests/gui/residue.py measure DIR   # break glass through the GUI, wipe, gc, scan memory
+    python tests/gui/residue.py chance DIR N  # how often N random mnemonics match text by chance
 
 ``prep`` runs in its own process so the measuring process never sees the secret or the share
 words except through the ceremony itself: it writes photographs of three share sheets and the
@@ -15,7 +16,8 @@ then unmasks the needles into buffers whose addresses it knows and reads every w
 anonymous mapping of ``/proc/self/mem`` (``/proc/self/maps``; unreadable ranges skipped,
 time capped), counting each needle form: the secret as UTF-8, UTF-16-LE, hex, base64 and
 base32; each share's words as the space-joined mnemonic (UTF-8 and UTF-16-LE); each share's QR
-text. Hits inside the needle buffers and the read buffer are excluded. Each remaining hit is
+text; and, as the chance control, the same for ``DECOYS`` random mnemonics the app never saw.
+Hits inside the needle buffers and the read buffer are excluded. Each remaining hit is
 attributed: inside a live Python object (type named) = "objects we hold", else "freed or
 foreign memory" (CPython's freed blocks, Qt's and libraries' heaps), with the mapping's name.
 The result goes to ``DIR/residue.json``.
@@ -37,6 +39,10 @@ from pathlib import Path
 from typing import Any
 
 MASK_SEED_BYTES = 64
+# Random 20-word mnemonics written beside the shares' and looked for the same way: the app never
+# sees them, so what the scan finds of them is chance (English text that happens to be SLIP-39
+# words: "the camera picture" in a docstring), the level a share's own run must stand above.
+DECOYS = 200
 READ_CHUNK = 8 * 1024 * 1024
 
 
@@ -48,6 +54,7 @@ def prep(folder: Path) -> None:
     import cv2
     from reconstruct_photos import sheet_photo
 
+    from breakglass_gui.core import slip39
     from breakglass_gui.core.policy import Policy
     from breakglass_gui.core.sealing import Custodian, split_credential
     from breakglass_gui.core.secret import SecretBytes
@@ -81,6 +88,11 @@ def prep(folder: Path) -> None:
     for s in share_set.shares:
         needles[f"share{s.number}.words"] = masked(" ".join(s.words).encode())
         needles[f"share{s.number}.qr"] = masked(s.qr_texts()[0].encode())
+    wordlist = slip39.wordlist()
+    for d in range(DECOYS):
+        # the chance control: mnemonics the app never sees, looked for like the shares' words
+        decoy = " ".join(wordlist[secrets.randbelow(len(wordlist))] for _ in range(20))
+        needles[f"decoy{d}.words"] = masked(decoy.encode())
     (folder / "needles.json").write_text(json.dumps({"mask": mask.hex(), "needles": needles}))
     secret.wipe()
 
@@ -276,41 +288,98 @@ def _needles(folder: Path) -> dict[str, bytearray]:
     return needles
 
 
+def _common_header(needles: dict[str, bytearray]) -> dict[str, int]:
+    """For each share's words, in each encoding, the length of the text all the set's shares
+    begin with (the identifier and policy words: public, the same on every sheet). A word two
+    shares hold elsewhere by chance is each share's own material and stays."""
+    lengths: dict[str, int] = {}
+    for encoding in ("utf-8", "utf-16-le"):
+        texts = {
+            f: d
+            for f, d in needles.items()
+            if f.startswith("share") and f.endswith(f".words/{encoding}")
+        }
+        if len(texts) < 2:
+            continue
+        first, *others = texts.values()
+        common = 0
+        while common < len(first) and all(
+            common < len(o) and o[common] == first[common] for o in others
+        ):
+            common += 1
+        lengths.update(dict.fromkeys(texts, common))
+    return lengths
+
+
 class Windows:
     """Every 8-byte window of every needle form, as a sorted uint64 table (its buffer and the
-    needles' are excluded from the scan). Windows of a share's words are kept only where they
-    span a space: a window inside one word is a dictionary word, found in the word list."""
+    needles' are excluded from the scan). Windows of a share's words in UTF-8 are kept only
+    where they span a space: a window inside one word is a dictionary word, found in the word
+    list's strs. In UTF-16 a window is 4 characters, so that rule would cut a copy into pieces
+    of 15 bytes at every word; there all are kept, and a word's own windows (at most 8
+    characters, 16 bytes, in the Qt completer's word list) stay far below the copy limit."""
 
     def __init__(self, needles: dict[str, bytearray]) -> None:
         import numpy as np
 
         keys: list[int] = []
         owners: list[str] = []
+        header = _common_header(needles)
         for form, data in needles.items():
             for i in range(len(data) - 7):
                 window = data[i : i + 8]
-                if ".words/" in form and 0x20 not in window:
+                if ".words/utf-8" in form and 0x20 not in window:
                     continue
+                if form.startswith("share") and i + 8 <= header.get(form, 0):
+                    continue  # inside the words every share of the set begins with
                 keys.append(int.from_bytes(window, "little"))
                 owners.append(form)
                 window[:] = bytes(8)
-        # a window shared by two shares' texts is their common set header (public: the
-        # fingerprint, label and policy are printed), not one share's material
+        # a window shared by two shares' QR texts is their common set header (public: the
+        # fingerprint, label and policy are printed), not one share's material; a decoy keeps
+        # only windows no needle of the ceremony has (what those find is not chance)
         forms_of: dict[int, set[str]] = {}
         for key, form in zip(keys, owners, strict=True):
-            forms_of.setdefault(key, set()).add(form.split("/")[0])
+            if not form.startswith("decoy"):
+                forms_of.setdefault(key, set()).add(form.split("/")[0])
         shared = {k for k, f in forms_of.items() if len(f) > 1}
-        kept = [(k, f) for k, f in zip(keys, owners, strict=True) if k not in shared]
+        kept = [
+            (k, f)
+            for k, f in zip(keys, owners, strict=True)
+            if (".words/" in f or k not in shared) and not (f.startswith("decoy") and k in forms_of)
+        ]
+        # a window shared by two shares' QR texts is their common set header (public: the
+        # fingerprint, label and policy are printed), not one share's material; a decoy keeps
+        # only windows no needle of the ceremony has (what those find is not chance)
+        forms_of: dict[int, set[str]] = {}
+        for key, form in zip(keys, owners, strict=True):
+            if not form.startswith("decoy"):
+                forms_of.setdefault(key, set()).add(form.split("/")[0])
+        shared = {k for k, f in forms_of.items() if len(f) > 1}
+        kept = [
+            (k, f)
+            for k, f in zip(keys, owners, strict=True)
+            if (".words/" in f or k not in shared) and not (f.startswith("decoy") and k in forms_of)
+        ]
         self.shared_windows = len(shared)
-        keys = [k for k, _f in kept]
-        owners = [f for _k, f in kept]
         forms_of.clear()
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        self.table = np.array([keys[i] for i in order], dtype=np.uint64)
-        self.owner = [owners[i] for i in order]
         keys.clear()
+        # one row per distinct window, with every form that has it: a hit counts for each
+        # (two shares holding the same two words is each one's material: a run of one share's
+        # words must not break where a window is also another's)
+        by_key: dict[int, list[str]] = {}
+        for key, form in kept:
+            has = by_key.setdefault(key, [])
+            if form not in has:
+                has.append(form)
+        ordered = sorted(by_key)
+        self.table = np.array(ordered, dtype=np.uint64)
+        self.owners = [by_key[k] for k in ordered]
+        by_key.clear()
+        ordered.clear()
         self.forms = sorted(needles)
-        self.count = {f: owners.count(f) for f in self.forms}
+        self.count = Counter(f for _k, f in kept)
+        kept.clear()
 
     def span(self) -> tuple[int, int]:
         a = self.table.ctypes.data
@@ -348,16 +417,22 @@ def scan_windows(
     import numpy as np
 
     table = windows.table
+    form_id = {form: i for i, form in enumerate(windows.forms)}
+    owner_counts = np.array([len(o) for o in windows.owners], dtype=np.int64)
+    owner_starts = np.cumsum(owner_counts) - owner_counts
+    owner_flat = np.array([form_id[f] for o in windows.owners for f in o], dtype=np.int64)
     buf = bytearray(READ_CHUNK)
     bufspan = (_address_of(buf), _address_of(buf) + len(buf))
     skip = [*excluded, windows.span(), bufspan]
-    hits: dict[str, set[tuple[int, str]]] = {f: set() for f in windows.forms}
+    found_at: list[Any] = []  # arrays: address, form id, mapping id of every hit
+    mapping_names: list[str] = []
     started = time.monotonic()
     scanned = skipped = 0
     truncated = False
     fd = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
     try:
         for lo, hi, _perms, name in _mappings_of(pid):
+            mapping_names.append(name)
             pos = lo
             while pos < hi and not truncated:
                 if time.monotonic() - started > time_cap:
@@ -382,34 +457,53 @@ def scan_windows(
                     idx = np.searchsorted(table, v)
                     idx[idx >= len(table)] = 0
                     nearest = table[idx]  # needle windows: overwritten before it is freed
-                    same = nearest == v
+                    same = np.nonzero(nearest == v)[0]
                     nearest[:] = 0
-                    for j in np.nonzero(same)[0]:
-                        addr = pos + k + 8 * int(j)
-                        if any(a <= addr < b for a, b in skip):
-                            continue
-                        hits[windows.owner[int(idx[j])]].add((addr, name))
-                    del v, idx, nearest, same
+                    addrs = pos + k + 8 * same.astype(np.int64)
+                    keep = np.ones(len(addrs), dtype=bool)
+                    for a, b in skip:
+                        keep &= (addrs < a) | (addrs >= b)
+                    if keep.any():
+                        rows = idx[same[keep]]
+                        each = owner_counts[rows]  # a hit counts for every form with the window
+                        first = np.repeat(owner_starts[rows], each)
+                        nth = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+                        found_at.append(
+                            np.stack(
+                                [
+                                    np.repeat(addrs[keep], each),
+                                    owner_flat[first + nth],
+                                    np.full(int(each.sum()), len(mapping_names) - 1),
+                                ]
+                            )
+                        )
+                    del v, idx, nearest, same, addrs, keep
                 del arr
                 scanned += got
                 pos += size - 7 if size == READ_CHUNK and pos + size < hi else size
     finally:
         os.close(fd)
     buf[:] = bytes(len(buf))
+    hits = np.concatenate(found_at, axis=1) if found_at else np.zeros((3, 0), dtype=np.int64)
+    hits = np.unique(hits, axis=1)  # sorted by address; a chunk's last 7 bytes are read twice
     out: dict[str, Any] = {}
-    for form, found in hits.items():
-        addrs = sorted(found)
-        runs: list[tuple[int, int, str]] = []  # start, windows, mapping
-        for addr, name in addrs:
-            if runs and addr == runs[-1][0] + runs[-1][1] and runs[-1][2] == name:
-                runs[-1] = (runs[-1][0], runs[-1][1] + 1, name)
-            else:
-                runs.append((addr, 1, name))
+    for number, form in enumerate(windows.forms):
+        mine = hits[:, hits[1] == number]
+        addrs, maps = mine[0], mine[2]
+        # a run: consecutive window addresses in one mapping
+        starts = np.ones(len(addrs), dtype=bool)
+        starts[1:] = (np.diff(addrs) != 1) | (np.diff(maps) != 0)
+        first = np.nonzero(starts)[0]
+        lengths = np.diff(np.append(first, len(addrs)))
+        runs = [
+            {"address": hex(int(addrs[i])), "bytes": int(n) + 7, "mapping": mapping_names[maps[i]]}
+            for i, n in zip(first, lengths, strict=True)
+        ]
         out[form] = {
             "windows_hit": len(addrs),
-            "runs": [{"address": hex(a), "bytes": n + 7, "mapping": m} for a, n, m in runs],
+            "runs": runs,
             "places": len(runs),
-            "longest_bytes": max((n + 7 for _a, n, _m in runs), default=0),
+            "longest_bytes": max((r["bytes"] for r in runs), default=0),
         }
     return {
         "forms": out,
@@ -461,6 +555,53 @@ def measure(folder: Path, time_cap: float = 240.0) -> dict[str, Any]:
     result["windows"] = windows.count
     (folder / "residue.json").write_text(json.dumps(result, indent=2))
     return result
+
+
+def chance(folder: Path, draws: int) -> dict[int, float]:
+    """How often a random mnemonic shares a run of L bytes with text anywhere in this process's
+    memory after the ceremony (live or freed, any mapping: more than the test counts), for the
+    run lengths L the word limit is chosen among. Prints and returns the rates."""
+    import re
+
+    from breakglass_gui.core import slip39
+
+    _drive_gui(folder)
+    gc.collect()
+    wordlist = slip39.wordlist()
+    known = set(wordlist)
+    lowercase_text = re.compile(rb"[a-z]+(?: [a-z]+)+")
+    phrases: set[bytes] = set()  # runs of SLIP-39 words, the first and last may be parts
+    fd = os.open("/proc/self/mem", os.O_RDONLY)
+    try:
+        for lo, hi, _perms, _name in _mappings_of("self"):
+            for pos in range(lo, hi, READ_CHUNK):
+                try:
+                    data = os.pread(fd, min(READ_CHUNK, hi - pos), pos)
+                except OSError:
+                    continue
+                for m in lowercase_text.finditer(data):
+                    tokens = m.group().split(b" ")
+                    i = 0
+                    while i < len(tokens) - 1:
+                        j = i + 1
+                        while j < len(tokens) - 1 and tokens[j].decode() in known:
+                            j += 1
+                        phrases.add(b" ".join(tokens[i : j + 1]))
+                        i = j
+    finally:
+        os.close(fd)
+    rates: dict[int, float] = {}
+    for length in (14, 16, 20, 24):
+        grams = {p[i : i + length] for p in phrases for i in range(len(p) - length + 1)}
+        grams = {g for g in grams if b" " in g}
+        hits = 0
+        for _ in range(draws):
+            text = " ".join(wordlist[secrets.randbelow(len(wordlist))] for _ in range(20))
+            raw = text.encode()
+            hits += any(raw[i : i + length] in grams for i in range(len(raw) - length + 1))
+        rates[length] = hits / draws
+        print(f"run of {length} bytes: {hits} of {draws} random mnemonics ({hits / draws:.2e})")
+    return rates
 
 
 # -- the real app, scanned from outside ------------------------------------------------------------
@@ -534,6 +675,9 @@ if __name__ == "__main__":
         prep(where)
     elif command == "measure":
         measure(where)
+    elif command == "chance":
+        chance(where, int(sys.argv[3]) if len(sys.argv) > 3 else 100_000)
+        os._exit(0)
     elif command == "child":
         child(where)
     elif command == "outside":
