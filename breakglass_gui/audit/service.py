@@ -134,6 +134,7 @@ class GateStatus:
     unreachable: list[tuple[str, str]]  # (mirror name, why)
     overridden: bool = False
     needs_announcement: bool = False  # no mirror: only a posted announcement opens the gate
+    added: tuple[str, ...] = ()  # mirrors added to the settings after this program started
 
     def explain(self) -> str:
         if self.needs_announcement:
@@ -150,6 +151,16 @@ class GateStatus:
         if not self.unreachable:
             return "every mirror has the record of this ceremony"
         names = "; ".join(f"{n}: {why}" for n, why in self.unreachable)
+        if (
+            not self.overridden
+            and not self.open
+            and {n for n, _ in self.unreachable} <= set(self.added)
+        ):
+            return (
+                f"an audit mirror was added after this program started ({names}); policy "
+                f"{self.policy}: the credential stays sealed unless you override with a typed "
+                "reason"
+            )
         if self.overridden:
             return f"mirrors unreachable ({names}); overridden with a typed reason"
         if self.open:
@@ -789,8 +800,16 @@ class AuditTrail:
         added = self._mirrors_added_since_start()
         unreachable += added
         needs = not self.mirrors and not added and self.require_announcement
+        names_added = tuple(name for name, _why in added)
         if ceremony in self._overridden:
-            return GateStatus(True, policy, unreachable, overridden=True, needs_announcement=needs)
+            return GateStatus(
+                True,
+                policy,
+                unreachable,
+                overridden=True,
+                needs_announcement=needs,
+                added=names_added,
+            )
         if needs:
             is_open = ceremony in self._posted
         else:
@@ -799,7 +818,7 @@ class AuditTrail:
             self._gate_open.add(ceremony)
         else:
             self._gate_open.discard(ceremony)
-        return GateStatus(is_open, policy, unreachable, needs_announcement=needs)
+        return GateStatus(is_open, policy, unreachable, needs_announcement=needs, added=names_added)
 
     def _mirrors_added_since_start(self) -> list[tuple[str, str]]:
         """Mirrors in the home's settings now (re-read: ``breakglass audit mirrors --add``
