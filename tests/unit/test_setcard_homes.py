@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from tests.material import share_pieces_in
 from tests.unit.test_cli_core import combine_args, run
 
 
@@ -58,7 +59,9 @@ def test_card_makes_a_clean_installation_know_the_set(tmp_path: Path) -> None:
     r = run("sets", "export", _fp(shares), "--out", str(card), home=home_a)
     assert r.returncode == 0, r.stderr
     text = card.read_text()
-    assert "db-master-1" not in text and "BG2" not in text  # public: no share material
+    assert _share_material(shares, (shares / "share-2.txt").read_text())  # control: finds it
+    # public: no share material
+    assert "db-master-1" not in text and not _share_material(shares, text)
     signer_fp = _signer(r.stdout)
     r = run("sets", "import", str(card), "--signer", signer_fp, home=home_b)
     assert r.returncode == 0, r.stderr
@@ -129,3 +132,9 @@ def test_a_tampered_card_is_refused_and_changes_nothing(tmp_path: Path) -> None:
     )
     assert r.returncode != 0 and b"already exists" in r.stderr
     assert png.read_bytes() == b"not yours"
+
+
+def _share_material(shares: Path, text: str) -> list[str]:
+    """Pieces of the split's share files (their QR texts) found in ``text``."""
+    qr_texts = [(shares / f"share-{k}.txt").read_text().strip() for k in (1, 2, 3)]
+    return share_pieces_in(text, qr_texts)
