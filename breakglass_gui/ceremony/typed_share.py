@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from breakglass_gui.core import slip39
 from breakglass_gui.core.codec import CHARS_PER_LINE, DecodeError, chunk_checks, normalise
-from breakglass_gui.core.errors import ShareError
+from breakglass_gui.core.errors import MalformedShareError, ShareError
 from breakglass_gui.core.share import (
     PREFIX,
     RETIRED_PREFIXES,
@@ -138,7 +138,27 @@ def parse_share_text(text: str) -> Share | SharePart:
                 return parse_transcription(typed.canonical())
             except ShareError:
                 pass
+        if _columns_read_apart(text):
+            raise MalformedShareError(COLUMNS_APART, refused.share) from None
         raise refused from None
+
+
+COLUMNS_APART = (
+    "the words and DATA lines are out of order: this is a share sheet's text with its "
+    "columns read one after another (line numbers, data and check characters apart), as some "
+    "PDF readers copy them. Copy it with 'pdftotext -layout SHEET.pdf -', or type the words "
+    "and the DATA lines as printed"
+)
+_BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+
+
+def _columns_read_apart(text: str) -> bool:
+    """A sheet's text layer read column by column: its heading, and data line numbers each
+    alone on a line, away from their data."""
+    lines = text.splitlines()
+    return any(_HAND.match(line) for line in lines) and (
+        sum(1 for line in lines if _BARE_NUMBER.match(line)) >= 3
+    )
 
 
 def is_qr_text(text: str) -> bool:

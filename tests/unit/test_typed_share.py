@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import shutil
 import subprocess
@@ -10,12 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from breakglass_gui.ceremony.typed_share import complete_word, read_typed, word_typed_at
+from breakglass_gui.ceremony.typed_share import (
+    complete_word,
+    parse_share_text,
+    read_typed,
+    word_typed_at,
+)
 from breakglass_gui.core.codec import chunk_checks, normalise
+from breakglass_gui.core.errors import ShareError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, split_credential
 from breakglass_gui.core.share import Share, parse_transcription
 from tests.drawn import share_whose_words_begin_with
+from tests.unit.test_cli_core import CLI
 
 
 @pytest.fixture(scope="module")
@@ -436,3 +444,32 @@ def test_the_box_completes_words_by_the_readers_headings(share: Share) -> None:
     assert word_typed_at(text, len(text) - 4, len(text)) == "academic"
     text = "WORDS\nacid\nDATA\n07 ACAD"
     assert word_typed_at(text, len(text) - 4, len(text)) is None
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_a_sheet_read_column_by_column_is_refused_with_what_to_do(
+    share: Share, sheet_pdf: Path, tmp_path: Path
+) -> None:
+    """Plain pdftotext (as some PDF readers copy) reads the sheet's columns one after another:
+    line numbers, data and checks apart. It cannot be put back together, so it is refused, and
+    the message says how to copy it instead, at every door (the CLI's verify too)."""
+    plain = subprocess.run(
+        ["pdftotext", str(sheet_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    with pytest.raises(ShareError, match=r"columns read one after another.*pdftotext -layout"):
+        parse_share_text(plain)
+    (tmp_path / "copied.txt").write_text(plain)
+    r = subprocess.run(
+        [*CLI, "verify", str(tmp_path / "copied.txt")],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, BREAKGLASS_HOME=str(tmp_path / "home")),
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode != 0 and "pdftotext -layout" in r.stdout + r.stderr, r
+    # a typed share with a mistake is not told about columns
+    typed = share.transcription().replace(share.words[5], "notaword", 1)
+    with pytest.raises(ShareError) as refused:
+        parse_share_text(typed)
+    assert "columns" not in str(refused.value)
