@@ -348,19 +348,6 @@ class Windows:
             for k, f in zip(keys, owners, strict=True)
             if (".words/" in f or k not in shared) and not (f.startswith("decoy") and k in forms_of)
         ]
-        # a window shared by two shares' QR texts is their common set header (public: the
-        # fingerprint, label and policy are printed), not one share's material; a decoy keeps
-        # only windows no needle of the ceremony has (what those find is not chance)
-        forms_of: dict[int, set[str]] = {}
-        for key, form in zip(keys, owners, strict=True):
-            if not form.startswith("decoy"):
-                forms_of.setdefault(key, set()).add(form.split("/")[0])
-        shared = {k for k, f in forms_of.items() if len(f) > 1}
-        kept = [
-            (k, f)
-            for k, f in zip(keys, owners, strict=True)
-            if (".words/" in f or k not in shared) and not (f.startswith("decoy") and k in forms_of)
-        ]
         self.shared_windows = len(shared)
         forms_of.clear()
         keys.clear()
