@@ -77,6 +77,7 @@ class TypedShare:
     issues: list[Issue] = field(default_factory=list)
     expected_lines: int | None = None  # from the sheet's "DATA (N lines)", when typed
     completions: int = 0  # words given by their first letters
+    columns_apart: bool = False  # a sheet's text layer read column by column (unusable)
 
     @property
     def words_found(self) -> int:
@@ -105,6 +106,8 @@ class TypedShare:
 
     def summary(self) -> str:
         """One plain sentence of where the typing stands."""
+        if self.columns_apart and not self.complete:
+            return COLUMNS_APART
         parts = [f"words {self.words_found} of {WORD_COUNT}"]
         total = self.expected_lines
         parts.append(
@@ -138,7 +141,7 @@ def parse_share_text(text: str) -> Share | SharePart:
                 return parse_transcription(typed.canonical())
             except ShareError:
                 pass
-        if _columns_read_apart(text):
+        if typed.columns_apart:
             raise MalformedShareError(COLUMNS_APART, refused.share) from None
         raise refused from None
 
@@ -302,7 +305,7 @@ def _heading(rows: list[str], i: int) -> str | None:
 def read_typed(text: str, *, cursor: int | None = None) -> TypedShare:
     """Read ``text`` as typed. ``cursor`` (a character offset) marks a word still being
     typed: it is not called wrong yet."""
-    out = TypedShare()
+    out = TypedShare(columns_apart=_columns_read_apart(text))
     rows = text.split("\n")
     # with headings, words only between WORDS and DATA, data only after DATA (so that the
     # sheet's other text, pasted along, is not read as a share)

@@ -151,3 +151,33 @@ def test_a_data_group_of_four_letters_is_not_completed_into_a_word(qtbot: Any) -
         box.moveCursor(QTextCursor.MoveOperation.End)
         qtbot.keyClicks(box, typed)
         assert box.toPlainText() == before + completed, before
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_a_sheet_copied_column_by_column_is_said_plainly(qtbot: Any, tmp_path: Path) -> None:
+    """Text copied the way plain pdftotext reads a sheet (columns one after another) cannot be
+    put back together: the box says what happened and how to copy it, and keeps the text."""
+    sset = split_credential(
+        b"pr0d-DB-r00t: correct horse battery staple",
+        policy=Policy.simple(2, 3),
+        label="prod-db root",
+        custodians=[Custodian("Ana Ruiz", "on-call"), Custodian("Ben Okafor", "on-call")],
+    )
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(share_sheet_pdf(sset.shares[0], SheetOptions(appendix=False)))
+    plain = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    wizard, flow = _wizard(qtbot)
+    page = wizard.collect_page
+    page.type_button.click()
+    page.typed.setPlainText(plain)
+    said = page.typed.status.text()
+    assert said.startswith("The words and DATA lines are out of order"), said
+    assert "pdftotext -layout" in said
+    page.add_typed.click()
+    assert flow.collector.accepted == [] and page.typed.toPlainText() == plain
+    OUT.mkdir(exist_ok=True)
+    wizard.resize(1100, 760)
+    qtbot.wait(100)
+    wizard.grab().save(str(OUT / "typed-share-columns-apart.png"))

@@ -136,7 +136,10 @@ class ShareTextEdit(BoundedPlainTextEdit):
         r = self.report
         if r.complete:
             return "All 33 words and every data line check out. Add it."
-        lines = [r.summary().capitalize() + "."]
+        summary = r.summary()
+        lines = [summary[:1].upper() + summary[1:] + "."]
+        if r.columns_apart:
+            return lines[0]  # each line's own complaint would only mislead here
         lines += [f"✘ {issue.message}" for issue in r.issues[:4]]
         if len(r.issues) > 4:
             lines.append(f"… and {len(r.issues) - 4} more")
