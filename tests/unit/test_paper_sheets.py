@@ -24,6 +24,8 @@ from breakglass_gui.core.errors import MalformedShareError
 from breakglass_gui.core.policy import Policy
 from breakglass_gui.core.sealing import Custodian, ShareSet, split_credential
 from breakglass_gui.core.share import (
+    PREFIX,
+    RETIRED_PREFIXES,
     PartAssembler,
     Share,
     SharePart,
@@ -145,8 +147,19 @@ def test_qr_codes_decode_back_to_exactly_the_share(
     pdf = share_sheet_pdf(share, SheetOptions(paper=paper))
     for dpi in (150, 300):
         decoded = decode_qr_texts(pdf, dpi)
-        assert sorted(decoded) == sorted(share.qr_texts()), f"at {dpi} dpi"
-        (whole,) = assemble(decoded)
+        # Every code of the sheet, each once, and no other Breakglass text. A CI run (Debian
+        # 12 root) once read one more "code", '745129', off a 4 KiB share's sheet of several
+        # dense codes; the sheet prints no such code: most likely a phantom of the reader
+        # (finder patterns of neighbouring codes taken for one small symbol that happened to
+        # pass its checks). The app's scanner passes a code that is not a share by and goes
+        # on; here such a read is printed, and may never be share material.
+        ours = [t for t in decoded if t[:3] in (PREFIX, *RETIRED_PREFIXES)]
+        phantoms = [t for t in decoded if t not in ours]
+        assert sorted(ours) == sorted(share.qr_texts()), f"at {dpi} dpi"
+        assert all(len(t) < 32 for t in phantoms), (dpi, phantoms)
+        if phantoms:
+            print(f"\nat {dpi} dpi the reader also read {phantoms} (not on the sheet)")
+        (whole,) = assemble(ours)
         assert whole.to_bytes() == share.to_bytes()
 
 
