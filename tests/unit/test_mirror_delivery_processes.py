@@ -18,6 +18,7 @@ from breakglass_gui.audit.delivery import delivery_lock
 from breakglass_gui.audit.log import Entry, read_entries, verify_bytes
 from breakglass_gui.audit.mirrors import Settings
 from breakglass_gui.audit.service import AuditTrail
+from tests.unit.test_mirror_dequeue_fails import Taking
 
 WRITER = r"""
 import sys, time
@@ -76,18 +77,8 @@ def test_the_app_and_a_cli_command_deliver_each_entry_once_in_order(tmp_path: Pa
     assert report.ok, report.first_problem
 
 
-class _Taking:
-    name = "siem"
+class _Taking(Taking):
     timeout = 0.3  # the mirror's network timeout
-
-    def __init__(self) -> None:
-        self.got: list[int] = []
-
-    def send(self, entry: Entry, text: str) -> None:
-        self.got.append(entry.seq)
-
-    def probe(self) -> None:
-        pass
 
 
 def test_a_cli_command_does_not_hang_on_a_pass_held_elsewhere_and_its_gate_stays_shut(

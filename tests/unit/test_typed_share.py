@@ -54,6 +54,17 @@ def _same(text: str, share: Share) -> None:
     assert parse_transcription(got.canonical()).to_bytes() == share.to_bytes()
 
 
+def _pdfium_text(pdf: bytes) -> str:
+    """A PDF's text layer as pdfium (a PDF viewer's engine) gives it, page after page."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in doc)
+    finally:
+        doc.close()
+
+
 def _data_lines(share: Share) -> list[str]:
     return [line.render() for line in share.transcription_lines()]
 
@@ -135,14 +146,7 @@ def test_the_text_layer_of_the_real_sheet_pdftotext_layout(share: Share, sheet_p
 
 
 def test_the_text_layer_of_the_real_sheet_pdfium(share: Share, sheet_pdf: Path) -> None:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(str(sheet_pdf))
-    try:
-        text = "\n".join(page.get_textpage().get_text_range() for page in doc)
-    finally:
-        doc.close()
-    _same(text, share)
+    _same(_pdfium_text(sheet_pdf.read_bytes()), share)
 
 
 def test_a_mistyped_character_names_its_line_and_is_fixed_in_place(share: Share) -> None:
@@ -211,7 +215,6 @@ def test_check_characters_of_digits_before_a_three_digit_line_number() -> None:
 def test_the_text_layer_of_a_long_sheet_pdftotext_layout_and_pdfium() -> None:
     """A 900-byte credential: about 200 data lines over three pages, line numbers past 99, a
     page header and the custodian's name between the pages' lines."""
-    import pypdfium2 as pdfium
 
     from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
@@ -229,11 +232,7 @@ def test_the_text_layer_of_a_long_sheet_pdftotext_layout_and_pdfium() -> None:
     ).stdout.decode()
     assert "142 " in layout and "DATA (continued)" in layout
     _same(layout, share)
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        _same("\n".join(page.get_textpage().get_text_range() for page in doc), share)
-    finally:
-        doc.close()
+    _same(_pdfium_text(pdf), share)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -246,7 +245,6 @@ def test_a_long_sheets_text_layer_when_the_custodian_is_named_in_slip39_words(
     """Each continuation page's head carries the custodian's name and role next to "hand
     transcription, continued"; a department custodian ("Security") is a SLIP-39 word, and
     "hand" is one too. The head is not the share: the sheet still reads, both text layers."""
-    import pypdfium2 as pdfium
 
     from breakglass_gui.paper.sheets import SheetOptions, share_sheet_pdf
 
@@ -263,11 +261,7 @@ def test_a_long_sheets_text_layer_when_the_custodian_is_named_in_slip39_words(
     ).stdout.decode()
     assert "hand transcription, continued" in layout  # more than one page
     _same(layout, share)
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        _same("\n".join(page.get_textpage().get_text_range() for page in doc), share)
-    finally:
-        doc.close()
+    _same(_pdfium_text(pdf), share)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
